@@ -1,0 +1,177 @@
+// Deterministic generator of a synthetic week for an ML platform: model catalog, anomaly alerts,
+// deploy events and ground-truth feedback (PRODUCT.md contracts). Same arguments => same bytes.
+//
+//   node scripts/sample/generate-world.ts [--seed 7] [--start 2026-11-16] [--days 7] [--scale 1]
+//        [--out examples/sample-week] [--alerts-only-count N]
+//
+// --scale multiplies every scenario rate. --alerts-only-count N streams exactly N alerts (benchmark
+// worlds: scale derived from N, no feedback file, bounded memory); catalog and deploys are still written.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { resetGenOrder, runWorld } from './engine.ts';
+import { Rng } from './prng.ts';
+import { planWorld } from './scenarios.ts';
+import { DAY, type Incident, LineSink, World } from './world.ts';
+import { MODELS, renderCatalogYaml } from './world-catalog.ts';
+
+/** Alerts per simulated day per unit of scale in benchmark mode, measured so N alerts span about --days. */
+const ALERTS_PER_DAY_AT_SCALE_1 = 470;
+
+interface Args {
+  seed: number;
+  start: string;
+  days: number;
+  scale: number;
+  out: string;
+  alertsOnlyCount: number | null;
+}
+
+const USAGE =
+  'usage: node scripts/sample/generate-world.ts [--seed 7] [--start 2026-11-16] [--days 7] [--scale 1] [--out examples/sample-week] [--alerts-only-count N]';
+
+function parseArgs(argv: readonly string[]): Args {
+  const args: Args = {
+    seed: 7,
+    start: '2026-11-16',
+    days: 7,
+    scale: 1,
+    out: 'examples/sample-week',
+    alertsOnlyCount: null,
+  };
+  const num = (flag: string, v: string | undefined, integer: boolean, min: number): number => {
+    const n = Number(v);
+    if (v === undefined || v === '' || !Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
+      throw new Error(
+        `${flag} needs ${integer ? 'an integer' : 'a number'} >= ${min}, got ${v ?? 'nothing'}`,
+      );
+    }
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i] as string;
+    const v = argv[i + 1];
+    switch (flag) {
+      case '--seed':
+        args.seed = num(flag, v, true, 0);
+        i++;
+        break;
+      case '--start':
+        if (v === undefined) throw new Error('--start needs a date');
+        args.start = v;
+        i++;
+        break;
+      case '--days':
+        args.days = num(flag, v, false, 0.01);
+        i++;
+        break;
+      case '--scale':
+        args.scale = num(flag, v, false, 0.001);
+        i++;
+        break;
+      case '--out':
+        if (v === undefined) throw new Error('--out needs a directory');
+        args.out = v;
+        i++;
+        break;
+      case '--alerts-only-count':
+        args.alertsOnlyCount = num(flag, v, true, 1);
+        i++;
+        break;
+      case '-h':
+      case '--help':
+        process.stdout.write(`${USAGE}\n`);
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown argument ${flag}\n${USAGE}`);
+    }
+  }
+  return args;
+}
+
+function parseStart(text: string): number {
+  const t = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text);
+  if (Number.isNaN(t)) throw new Error(`--start: not a date: ${text}`);
+  return t;
+}
+
+const fmtCounts = (m: Map<string, number>): string =>
+  [...m.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+
+function describeIncident(inc: Incident): string {
+  return `${inc.id} ${inc.tier} ${inc.scenario.padEnd(15)} ${inc.model.padEnd(22)} impact=${String(inc.impact).padStart(6)} alerts=${String(inc.alerts).padStart(3)} actionable=[${inc.actionableIds.join(',')}]  ${inc.summary}`;
+}
+
+async function main(): Promise<void> {
+  const a = parseArgs(process.argv.slice(2));
+  const start = parseStart(a.start);
+  const end = start + Math.round(a.days * DAY);
+  const countMode = a.alertsOnlyCount !== null;
+  const scale = countMode
+    ? Math.max(a.scale, (a.alertsOnlyCount as number) / (ALERTS_PER_DAY_AT_SCALE_1 * a.days))
+    : a.scale;
+  mkdirSync(a.out, { recursive: true });
+
+  const catalog = renderCatalogYaml();
+  writeFileSync(join(a.out, 'catalog.yaml'), catalog);
+  process.stderr.write(`catalog.yaml: ${MODELS.length} models\n`);
+
+  const root = new Rng(a.seed);
+  const alerts = new LineSink(join(a.out, 'alerts.ndjson'));
+  const world = new World({
+    seed: a.seed,
+    start,
+    end,
+    alertLimit: countMode ? (a.alertsOnlyCount as number) : Number.POSITIVE_INFINITY,
+    keepFeedback: !countMode,
+    alerts,
+    rng: root.fork('versions'),
+    models: MODELS.map((m) => m.id),
+  });
+  resetGenOrder();
+  const gens = planWorld(
+    { start, end, days: a.days, scale, unboundedBackground: countMode },
+    root.fork('plan'),
+    () => world.nextIncidentId(),
+  );
+  await runWorld(world, gens, countMode ? Number.POSITIVE_INFINITY : end);
+  await alerts.close();
+  if (countMode && alerts.lines !== a.alertsOnlyCount)
+    throw new Error(`wrote ${alerts.lines} alerts, wanted ${a.alertsOnlyCount}`);
+  process.stderr.write(
+    `alerts.ndjson: ${alerts.lines} alerts, ${(alerts.totalBytes / 1e6).toFixed(2)} MB | by scenario: ${fmtCounts(world.alertCounts)} | by outcome: ${fmtCounts(world.outcomeCounts)}${countMode ? ` | scale=${scale.toFixed(2)}` : ''}\n`,
+  );
+
+  const deploys = world.deploys.slice().sort((x, y) => x.t - y.t);
+  writeFileSync(join(a.out, 'deploys.ndjson'), deploys.map((d) => `${d.line}\n`).join(''));
+  process.stderr.write(
+    `deploys.ndjson: ${deploys.length} events | by kind: ${fmtCounts(world.deployCounts)}\n`,
+  );
+
+  if (!countMode) {
+    const fb = world.feedback.slice().sort((x, y) => x.t - y.t || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+    writeFileSync(join(a.out, 'feedback.ndjson'), fb.map((f) => `${f.line}\n`).join(''));
+    process.stderr.write(
+      `feedback.ndjson: ${fb.length} records | by outcome: ${fmtCounts(world.outcomeCounts)} | by true_tier: ${fmtCounts(world.tierCounts)}\n`,
+    );
+    const rank = { P1: 0, P2: 1, P3: 2, P4: 3 } as const;
+    const top = world.incidents
+      .filter((i) => i.actionable > 0 && i.tier !== 'P4')
+      .sort(
+        (x, y) => rank[x.tier] - rank[y.tier] || y.impact - x.impact || x.firstAlertTime - y.firstAlertTime,
+      );
+    process.stderr.write(
+      `incidents: ${world.incidents.length} (actionable P1=${top.filter((i) => i.tier === 'P1').length} P2=${top.filter((i) => i.tier === 'P2').length}); top real incidents:\n`,
+    );
+    for (const inc of top.filter((i) => i.tier === 'P1' || i.tier === 'P2').slice(0, 20))
+      process.stderr.write(`  ${describeIncident(inc)}\n`);
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`generate-world: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,268 @@
+// Command line: the same pure core as the service, driven by file adapters.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { loadConfigFile } from './adapters/file/config-file.ts';
+import { lazyNdjsonSink, type NdjsonSink, ndjsonSink } from './adapters/file/ndjson-sink.ts';
+import { readNdjson } from './adapters/file/ndjson-source.ts';
+import { renderExplanation } from './cli/explain-view.ts';
+import { TopAlerts } from './cli/top-alerts.ts';
+import { fmtInt, renderTriageTable } from './cli/triage-table.ts';
+import { ConfigError } from './config.ts';
+import type { Action } from './core/actions.ts';
+import type { ScoredAlert } from './core/processor.ts';
+import { type OfflineFiles, type OfflineStats, runOffline } from './runtime/offline-pipeline.ts';
+
+export const EXIT = { ok: 0, failure: 1, rejected: 2 } as const;
+
+interface ScoreOptions {
+  alerts: string;
+  deploys?: string;
+  feedback?: string;
+  config?: string;
+  out?: string;
+  actions?: string;
+  rejects?: string;
+  format?: 'ndjson' | 'table';
+  top: number;
+  progress: boolean;
+}
+
+const MAX_REJECT_LINES = 20;
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive whole number');
+  return n;
+}
+
+function inputOptions(cmd: Command, alertsRequired: boolean): Command {
+  const alerts = new Option('--alerts <file>', 'AnomalyAlert records, one JSON object per line');
+  if (alertsRequired) alerts.makeOptionMandatory();
+  return cmd
+    .addOption(alerts)
+    .option('--deploys <file>', 'DeployEvent records (NDJSON): the change context joined to each alert')
+    .option(
+      '--feedback <file>',
+      'AlertFeedback records (NDJSON): teaches each source its false-positive rate',
+    )
+    .option('--config <file>', 'config file (YAML or JSON): model catalog, weights, tiers, windows, SLAs');
+}
+
+export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream }): {
+  program: Command;
+  exitCode: () => number;
+} {
+  let exitCode: number = EXIT.ok;
+  const program = new Command('alert-triage')
+    .description(
+      'Scores ML anomaly alerts by expected business impact, joins them with recent deploys, assigns\n' +
+        'a tier (P1..P4) with owner, escalation, playbook and SLA deadlines, and routes them.',
+    )
+    .version(process.env.npm_package_version ?? '0.1.0')
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .exitOverride();
+
+  inputOptions(
+    program
+      .command('score')
+      .summary('score alert files offline (no Kafka) and write ScoredAlert NDJSON or a ranked table')
+      .description(
+        'Merges the input files in event-time order through the same step function as the Kafka\n' +
+          'service and writes one ScoredAlert per valid alert. Bad lines are reported on stderr with\n' +
+          'file and line, written to the rejects file, and the run goes on.\n\n' +
+          'Exit codes: 0 all records valid, 1 usage/config/file error, 2 some records rejected.',
+      ),
+    true,
+  )
+    .option('--out <file>', 'write ScoredAlert NDJSON here (default: stdout when --format is ndjson)')
+    .option('--actions <file>', 'write recommended actions (rollback, containment, diagnostics) as NDJSON')
+    .option('--rejects <file>', 'where rejected lines go (default: <out>.rejects.ndjson or ./rejects.ndjson)')
+    .addOption(
+      new Option(
+        '--format <format>',
+        'stdout format (default: table on a terminal, ndjson otherwise)',
+      ).choices(['ndjson', 'table']),
+    )
+    .option('--top <n>', 'rows in the ranked table', positiveInt, 15)
+    .option('--no-progress', 'no progress line on a terminal')
+    .action(async (opts: ScoreOptions) => {
+      exitCode = await scoreCommand(opts, io);
+    });
+
+  inputOptions(
+    program
+      .command('explain')
+      .summary("one alert's score taken apart: dimensions, weights, reasons, context, actions")
+      .argument('<alert_id>', 'the alert to explain')
+      .description(
+        'Explains one alert, either from a scored NDJSON file (--scored) or by scoring the input\n' +
+          'files (--alerts, --deploys, --feedback, --config) exactly as `score` would.',
+      ),
+    false,
+  )
+    .option('--scored <file>', 'a ScoredAlert NDJSON file written by `score`')
+    .option('--json', 'print the ScoredAlert as JSON instead of text')
+    .action(
+      async (
+        alertId: string,
+        opts: Omit<ScoreOptions, 'alerts'> & { alerts?: string; scored?: string; json?: boolean },
+      ) => {
+        exitCode = await explainCommand(alertId, opts, io);
+      },
+    );
+
+  return { program, exitCode: () => exitCode };
+}
+
+async function scoreCommand(
+  opts: ScoreOptions,
+  io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream },
+) {
+  const config = loadConfigFile(opts.config);
+  const format = opts.format ?? (io.stdout.isTTY ? 'table' : 'ndjson');
+  const out: NdjsonSink | undefined = opts.out
+    ? ndjsonSink(opts.out)
+    : format === 'ndjson'
+      ? ndjsonSink(io.stdout)
+      : undefined;
+  const actions = opts.actions ? ndjsonSink(opts.actions) : undefined;
+  const rejectsPath = opts.rejects ?? (opts.out ? `${opts.out}.rejects.ndjson` : 'rejects.ndjson');
+  const rejects = lazyNdjsonSink(rejectsPath);
+  const top = new TopAlerts(opts.top);
+  const progress = opts.progress && io.stderr.isTTY ? progressLine(io.stderr) : undefined;
+  let stats: OfflineStats;
+  try {
+    stats = await runOffline(config, filesOf(opts), {
+      scored: (a) => {
+        top.offer(a);
+        progress?.tick();
+        return out?.write(a);
+      },
+      rejected: (r) => {
+        if (rejects.count < MAX_REJECT_LINES)
+          io.stderr.write(`${r.file}:${r.line}: ${r.error.code}: ${r.error.message}\n`);
+        return rejects.write(r);
+      },
+      action: (a) => actions?.write(a),
+    });
+  } finally {
+    progress?.done();
+    await Promise.all([out?.close(), actions?.close(), rejects.close()]);
+  }
+  if (format === 'table') io.stdout.write(`${renderTriageTable(stats, top.ranked)}\n`);
+  if (stats.rejected > 0) {
+    const more = stats.rejected > MAX_REJECT_LINES ? ` (first ${MAX_REJECT_LINES} shown above)` : '';
+    io.stderr.write(
+      `${fmtInt(stats.rejected)} record(s) rejected${more}; all of them are in ${rejectsPath}\n`,
+    );
+    return EXIT.rejected;
+  }
+  if (format !== 'table' && io.stderr.isTTY) {
+    io.stderr.write(
+      `${fmtInt(stats.scored)} alerts scored (${stats.configVersion})${opts.out ? ` → ${opts.out}` : ''}\n`,
+    );
+  }
+  return EXIT.ok;
+}
+
+async function explainCommand(
+  alertId: string,
+  opts: {
+    alerts?: string;
+    deploys?: string;
+    feedback?: string;
+    config?: string;
+    scored?: string;
+    json?: boolean;
+  },
+  io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream },
+) {
+  let found: ScoredAlert | undefined;
+  const actions: Action[] = [];
+  if (opts.scored) {
+    for await (const line of readNdjson(opts.scored)) {
+      if (!line.text.includes(alertId)) continue;
+      const a = JSON.parse(line.text) as ScoredAlert;
+      if (a.alert_id === alertId) found = a;
+    }
+  } else if (opts.alerts) {
+    const config = loadConfigFile(opts.config);
+    await runOffline(config, filesOf({ ...opts, alerts: opts.alerts }), {
+      scored: (a) => {
+        if (a.alert_id === alertId) found = a;
+        return undefined;
+      },
+      rejected: () => undefined,
+      action: (a) => {
+        if (a.alert_id === alertId) actions.push(a);
+        return undefined;
+      },
+    });
+  } else {
+    io.stderr.write(
+      'explain needs --scored <file>, or --alerts <file> (with --deploys/--feedback/--config)\n',
+    );
+    return EXIT.failure;
+  }
+  if (!found) {
+    io.stderr.write(`alert ${alertId} not found in ${opts.scored ?? opts.alerts}\n`);
+    return EXIT.failure;
+  }
+  io.stdout.write(
+    opts.json ? `${JSON.stringify(found, null, 2)}\n` : `${renderExplanation(found, actions)}\n`,
+  );
+  return EXIT.ok;
+}
+
+function filesOf(o: { alerts: string; deploys?: string; feedback?: string }): OfflineFiles {
+  const files: OfflineFiles = { alerts: o.alerts };
+  if (o.deploys) files.deploys = o.deploys;
+  if (o.feedback) files.feedback = o.feedback;
+  return files;
+}
+
+function progressLine(stderr: NodeJS.WriteStream) {
+  const started = Date.now();
+  let n = 0;
+  let last = started;
+  return {
+    tick() {
+      n++;
+      if ((n & 1023) !== 0) return;
+      const now = Date.now();
+      if (now - last < 500) return;
+      last = now;
+      const rate = Math.round((n * 1000) / Math.max(1, now - started));
+      stderr.write(`\r\x1b[2Kscored ${fmtInt(n)} alerts (${fmtInt(rate)}/s)`);
+    },
+    done() {
+      if (last !== started) stderr.write('\r\x1b[2K');
+    },
+  };
+}
+
+/** Entry point for bin/alert-triage.js; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const io = { stdout: process.stdout, stderr: process.stderr };
+  io.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(EXIT.ok); // the reader went away (e.g. `| head`): not an error
+    throw e;
+  });
+  const { program, exitCode } = buildProgram(io);
+  try {
+    await program.parseAsync(argv);
+    return exitCode();
+  } catch (e) {
+    const err = e as { code?: string; exitCode?: number; message?: string };
+    if (err.code?.startsWith('commander.')) {
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version'
+        ? EXIT.ok
+        : EXIT.failure;
+    }
+    if (e instanceof ConfigError || (err.code && err.message)) {
+      io.stderr.write(`alert-triage: ${err.message}\n`);
+      return EXIT.failure;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,74 @@
+// The ranked triage table printed on a terminal (and by `npm run demo`).
+import type { ScoredAlert } from '../core/processor.ts';
+import { money } from '../core/score.ts';
+import type { OfflineStats } from '../runtime/offline-pipeline.ts';
+
+const TIERS = ['P1', 'P2', 'P3', 'P4'] as const;
+
+export function renderTriageTable(stats: OfflineStats, top: readonly ScoredAlert[], width = 120): string {
+  const lines: string[] = [];
+  const paged = TIERS.reduce((n, t) => n + stats.paged[t], 0);
+  lines.push(
+    `alert-triage: ${fmtInt(stats.scored)} alerts scored with ${stats.configVersion}; ` +
+      `${fmtInt(paged)} routed to a tier, ${fmtInt(stats.suppressed)} suppressed as repeats, ${fmtInt(stats.rejected)} rejected`,
+  );
+  lines.push(
+    `routed by tier: ${TIERS.map((t) => `${t} ${fmtInt(stats.paged[t])}`).join('  ·  ')}   (actions: ${fmtInt(stats.actions)})`,
+  );
+  lines.push('');
+  if (top.length === 0) {
+    lines.push('no alerts routed');
+    return lines.join('\n');
+  }
+  const header = ['#', 'tier', 'prio', 'impact/h', 'when (UTC)', 'model', 'signal', 'det.sev', 'root cause'];
+  const rows = top.map((a, i) => [
+    String(i + 1),
+    a.tier,
+    a.priority.toFixed(1),
+    money(a.expected_impact_per_hour),
+    new Date(a.event_time).toISOString().slice(5, 16).replace('T', ' '),
+    a.model_id,
+    a.alert.signal,
+    a.alert.severity,
+    a.root_cause.label,
+  ]);
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
+  const right = new Set([0, 2, 3]);
+  const fmtRow = (r: string[]) =>
+    r
+      .map((cell, c) => (right.has(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
+      .join('  ')
+      .trimEnd();
+  lines.push(fmtRow(header));
+  lines.push(widths.map((w) => '─'.repeat(w)).join('  '));
+  top.forEach((a, i) => {
+    lines.push(fmtRow(rows[i]!));
+    lines.push(`      why: ${truncate(keyReason(a), width - 11)}`);
+  });
+  return lines.join('\n');
+}
+
+/** The one sentence that best says why this alert ranks where it does. */
+export function keyReason(a: ScoredAlert): string {
+  const parts: string[] = [];
+  const change = a.context.deploys[0];
+  if (change) {
+    const subject = change.via === 'model' ? a.model_id : `upstream ${change.service}`;
+    parts.push(
+      `${change.kind}${change.version ? ` ${change.version}` : ''} of ${subject} ${Math.round(change.minutes_before)} min before`,
+    );
+  }
+  parts.push(`${money(a.expected_impact_per_hour)}/h expected impact`);
+  parts.push(`likelihood ${a.components.likelihood.value.toFixed(2)}`);
+  const adjusted = a.reasons.find((r) => r.includes('not below') || r.includes('held at'));
+  if (adjusted) parts.push(adjusted);
+  return parts.join('; ');
+}
+
+function truncate(s: string, n: number): string {
+  return s.length <= n ? s : `${s.slice(0, Math.max(0, n - 1))}…`;
+}
+
+export function fmtInt(n: number): string {
+  return money(n);
+}

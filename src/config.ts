@@ -1,0 +1,418 @@
+// Configuration: one zod schema, validated once, every problem reported together with the key
+// that holds it. A file holding only a `models:` catalog is valid; everything else has defaults.
+// Pure (no file or environment access): the loaders in adapters/ hand the parsed document in.
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import {
+  DEPLOY_KINDS,
+  type DeployKind,
+  ROOT_CAUSES,
+  SIGNALS,
+  type Signal,
+  type Tier,
+} from './core/events.ts';
+
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** `90s`, `15m`, `4h`, `7d`, or a number of milliseconds. */
+const duration = z
+  .union([
+    z.number().int().nonnegative(),
+    z.string().regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, 'must be a duration like 90s, 15m, 4h, 7d'),
+  ])
+  .transform((v) => {
+    if (typeof v === 'number') return v;
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(v)!;
+    return Math.round(Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS]);
+  });
+
+const unit = z.number().min(0).max(1);
+const tier = z.enum(['P1', 'P2', 'P3', 'P4']);
+
+const modelFields = {
+  owner: z.string().min(1),
+  product_area: z.string().min(1),
+  revenue_per_hour: z.number().nonnegative(),
+  traffic_per_hour: z.number().positive(),
+  compliance: z.array(z.string().min(1)),
+  safety: z.boolean(),
+  rollback_allowed: z.boolean(),
+  upstream: z.array(z.string().min(1)),
+  playbook: z.string().min(1),
+  /** Overrides the tier's escalation path for this model. */
+  escalation: z.array(z.string().min(1)).min(1),
+};
+const modelSchema = z.strictObject(modelFields).partial();
+
+const DEFAULT_SIGNALS: Record<Signal, { likelihood: number; urgency: number }> = {
+  // likelihood: how often this signal type reflects real business harm; urgency: how fast harm accrues.
+  performance_degradation: { likelihood: 0.7, urgency: 0.8 },
+  error_rate: { likelihood: 0.7, urgency: 0.9 },
+  latency: { likelihood: 0.6, urgency: 0.8 },
+  data_quality: { likelihood: 0.6, urgency: 0.7 },
+  prediction_drift: { likelihood: 0.45, urgency: 0.5 },
+  feature_shift: { likelihood: 0.35, urgency: 0.4 },
+  data_drift: { likelihood: 0.3, urgency: 0.3 },
+  other: { likelihood: 0.4, urgency: 0.4 },
+};
+
+const DEFAULT_METRIC_SCALES: Record<string, number> = {
+  // Quality metrics live in 0..1 and matter at a few points: 10% below threshold is already severe.
+  auc: 0.1,
+  accuracy: 0.1,
+  precision: 0.15,
+  recall: 0.15,
+  f1: 0.15,
+  precision_at_k: 0.2,
+  ndcg: 0.15,
+  // Distribution distances and rates are noisy: several times the threshold before it is severe.
+  psi: 3,
+  ks_stat: 2,
+  js_divergence: 3,
+  null_rate: 5,
+  error_rate: 4,
+  p99_latency_ms: 2,
+};
+
+/** How much a change of each kind explains a signal: input-side signals follow data changes, serving-side signals follow releases. */
+const DEFAULT_CHANGE_RELEVANCE = {
+  serving: {
+    model_deploy: 1,
+    code_deploy: 1,
+    feature_flag: 1,
+    config_change: 1,
+    rollback: 0.5,
+    data_pipeline_change: 0.7,
+    schema_change: 0.8,
+  },
+  input: {
+    model_deploy: 0.2,
+    code_deploy: 0.3,
+    feature_flag: 0.3,
+    config_change: 0.3,
+    rollback: 0.1,
+    data_pipeline_change: 1,
+    schema_change: 1,
+  },
+} as const;
+
+const relevanceSchema = z.strictObject(
+  Object.fromEntries(DEPLOY_KINDS.map((k) => [k, unit.optional()])) as Record<
+    DeployKind,
+    z.ZodOptional<typeof unit>
+  >,
+);
+
+const signalSchema = z.strictObject({ likelihood: unit, urgency: unit });
+
+/** A floor applies only to a plausible, non-trivial alert: it must clear both minimums. */
+const floorSchema = (t: Tier) =>
+  z
+    .strictObject({
+      tier: tier.default(t),
+      min_likelihood: unit.default(0.6),
+      min_severity: unit.default(0.35),
+    })
+    .prefault({});
+
+const scoringSchema = z
+  .strictObject({
+    weights: z
+      .strictObject({
+        severity: z.number().nonnegative().default(0.1),
+        likelihood: z.number().nonnegative().default(0.4),
+        exposure: z.number().nonnegative().default(0.3),
+        urgency: z.number().nonnegative().default(0.1),
+        repair_confidence: z.number().nonnegative().default(0.1),
+      })
+      .prefault({})
+      .refine((w) => Object.values(w).some((v) => v > 0), 'at least one weight must be positive'),
+    /** Lowest priority (0..100) of each tier; below P3 is P4. */
+    tiers: z
+      .strictObject({
+        P1: z.number().min(0).max(100).default(70),
+        P2: z.number().min(0).max(100).default(50),
+        P3: z.number().min(0).max(100).default(30),
+      })
+      .prefault({})
+      .refine(
+        (t) => t.P1 - t.P2 >= 1 && t.P2 - t.P3 >= 1,
+        'thresholds must fall by at least 1 point: P1 > P2 > P3',
+      ),
+    floors: z
+      .strictObject({
+        compliance: floorSchema('P2'),
+        safety: floorSchema('P2'),
+      })
+      .prefault({}),
+    /** A tier needs at least this likelihood; below it the alert is held at the next tier down. */
+    gates: z
+      .strictObject({
+        P1: z.strictObject({ min_likelihood: unit }).default({ min_likelihood: 0.5 }),
+        P2: z.strictObject({ min_likelihood: unit }).default({ min_likelihood: 0.4 }),
+      })
+      .prefault({}),
+    /** Revenue per hour at which a model's value weight reaches 1 (log scale below it). */
+    revenue_scale: z.number().positive().default(100_000),
+    /**
+     * Relative distance past the threshold, |value - threshold| / |threshold|, at which the magnitude
+     * part of severity reaches 1: per metric (bounded metrics like AUC break at small distances), else `default`.
+     */
+    magnitude_scales: z
+      .strictObject({
+        default: z.number().positive().default(1),
+        metrics: z.record(z.string().min(1), z.number().positive()).default({}),
+      })
+      .prefault({}),
+    /** Share of traffic assumed affected when an alert does not say (population-wide signals use 1). */
+    default_affected_share: unit.default(0.25),
+    /** Detector confidence assumed when an alert does not carry one. */
+    default_confidence: unit.default(0.5),
+    signals: z.partialRecord(z.enum(SIGNALS), signalSchema).default({}),
+    /**
+     * 0..1: how much a change of each kind, just before an alert, is evidence for it; `serving` applies to
+     * performance_degradation, prediction_drift, error_rate, latency and other, `input` to data_drift, feature_shift, data_quality.
+     */
+    change_relevance: z
+      .strictObject({ serving: relevanceSchema.default({}), input: relevanceSchema.default({}) })
+      .prefault({}),
+    /** Coefficients of the likelihood model (a logistic over log-odds of its evidence). */
+    likelihood: z
+      .strictObject({
+        intercept: z.number().default(0),
+        signal: z.number().default(1),
+        confidence: z.number().default(1),
+        persistence: z.number().default(1),
+        deploy: z.number().default(2),
+        source_precision: z.number().default(1),
+        /**
+         * Added to the log-odds, times the classifier's confidence, per suspected root cause: population-wide
+         * drift with no change behind it is usually the traffic mix, not harm.
+         */
+        root_cause: z.partialRecord(z.enum(ROOT_CAUSES), z.number()).default({ seasonal_drift: -3 }),
+      })
+      .prefault({}),
+    /** Prior for a source's false-positive rate, shrunk towards with `strength` pseudo-observations. */
+    feedback_prior: z
+      .strictObject({ false_positive_rate: unit.default(0.3), strength: z.number().positive().default(20) })
+      .prefault({}),
+  })
+  .prefault({});
+
+/** Deadlines of one tier; `null` means none. Each field falls back to the tier's default on its own. */
+const slaSchema = (ack: number | null, resolve: number | null) =>
+  z
+    .strictObject({ ack: duration.nullable().default(ack), resolve: duration.nullable().default(resolve) })
+    .prefault({});
+
+const configSchema = z.strictObject({
+  models: z.record(z.string().min(1), modelSchema).default({}),
+  defaults: modelSchema.default({}),
+  scoring: scoringSchema,
+  windows: z
+    .strictObject({
+      /** How far before an alert a change still counts as its context. */
+      correlation: duration.default(2 * UNIT_MS.h),
+      /** How long deploy events stay in the window store, in alert stream time. */
+      deploy_retention: duration.default(24 * UNIT_MS.h),
+      max_deploys_per_key: z.number().int().positive().default(256),
+      /** Repeats of a fingerprint within this time of its last occurrence are suppressed. */
+      dedup: duration.default(UNIT_MS.h),
+      /** A suppressed fingerprint pages again after this long, even at the same tier. */
+      renotify_after: duration.default(24 * UNIT_MS.h),
+      /** How long an alert is remembered for feedback to find it. */
+      feedback_lookup: duration.default(7 * UNIT_MS.d),
+      max_tracked_alerts: z.number().int().positive().default(100_000),
+      /** Alerts further behind the alert stream time than this are marked late. */
+      allowed_lateness: duration.default(UNIT_MS.h),
+    })
+    .prefault({})
+    .refine(
+      // Only once every field parsed: a bad duration is reported on its own key, not here too.
+      (w) =>
+        typeof w.correlation !== 'number' ||
+        typeof w.allowed_lateness !== 'number' ||
+        typeof w.deploy_retention !== 'number' ||
+        w.correlation + w.allowed_lateness <= w.deploy_retention,
+      'deploy_retention must be at least correlation + allowed_lateness',
+    ),
+  sla: z
+    .strictObject({
+      P1: slaSchema(15 * UNIT_MS.m, 4 * UNIT_MS.h),
+      P2: slaSchema(UNIT_MS.h, 24 * UNIT_MS.h),
+      P3: slaSchema(UNIT_MS.d, 7 * UNIT_MS.d),
+      P4: slaSchema(null, null),
+    })
+    .prefault({}),
+  /** Escalation path per tier; `{owner}` is replaced by the model's owner. */
+  escalation: z
+    .strictObject({
+      P1: z
+        .array(z.string().min(1))
+        .default(['{owner}-oncall', '{owner}-lead', 'ml-platform-incident-commander']),
+      P2: z.array(z.string().min(1)).default(['{owner}-oncall', '{owner}-lead']),
+      P3: z.array(z.string().min(1)).default(['{owner}']),
+      P4: z.array(z.string().min(1)).default([]),
+    })
+    .prefault({}),
+  topics: z
+    .strictObject({
+      alerts: z.string().min(1).default('ml.anomalies'),
+      deployments: z.string().min(1).default('ml.deployments'),
+      feedback: z.string().min(1).default('ml.alert-feedback'),
+      scored: z.string().min(1).default('ml.alerts.scored'),
+      P1: z.string().min(1).default('ml.alerts.p1'),
+      P2: z.string().min(1).default('ml.alerts.p2'),
+      P3: z.string().min(1).default('ml.alerts.p3'),
+      P4: z.string().min(1).default('ml.alerts.p4'),
+      actions: z.string().min(1).default('ml.alerts.actions'),
+      dlq: z.string().min(1).default('ml.anomalies.dlq'),
+    })
+    .prefault({}),
+});
+
+export type ModelProfile = {
+  owner: string;
+  product_area?: string;
+  revenue_per_hour: number;
+  traffic_per_hour: number;
+  compliance: string[];
+  safety: boolean;
+  rollback_allowed: boolean;
+  upstream: string[];
+  playbook?: string;
+  escalation?: string[];
+};
+
+type Parsed = z.output<typeof configSchema>;
+export type SignalProfile = { likelihood: number; urgency: number };
+
+export interface Config {
+  readonly models: Readonly<Record<string, ModelProfile>>;
+  readonly defaults: ModelProfile;
+  readonly scoring: Omit<Parsed['scoring'], 'signals' | 'change_relevance'> & {
+    signals: Record<Signal, SignalProfile>;
+    change_relevance: Record<'serving' | 'input', Record<DeployKind, number>>;
+  };
+  readonly windows: Parsed['windows'];
+  readonly sla: Record<Tier, { ack: number | null; resolve: number | null }>;
+  readonly escalation: Record<Tier, string[]>;
+  readonly topics: Parsed['topics'];
+  /** service → models whose catalog `upstream` lists it. */
+  readonly downstream: Readonly<Record<string, readonly string[]>>;
+  /** Stable hash of everything that changes a score. */
+  readonly version: string;
+}
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  readonly canRetry = false;
+  readonly problems: string[];
+  constructor(problems: string[], source = 'configuration') {
+    super(`${source} is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+const BUILTIN_DEFAULTS: ModelProfile = {
+  owner: 'ml-platform',
+  revenue_per_hour: 0,
+  traffic_per_hour: 1,
+  compliance: [],
+  safety: false,
+  rollback_allowed: true,
+  upstream: [],
+};
+
+/** Validates a parsed YAML/JSON document. Throws ConfigError listing every problem by key. */
+export function parseConfig(doc: unknown, source?: string): Config {
+  const result = configSchema.safeParse(doc ?? {});
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((i) => {
+        const path = i.path.map(String).join('.');
+        if (i.code === 'unrecognized_keys') {
+          const keys = i.keys.map((k) => (path ? `${path}.${k}` : k));
+          return `${keys.join(', ')}: unknown key${keys.length > 1 ? 's' : ''}`;
+        }
+        return `${path || '(root)'}: ${i.message}`;
+      }),
+      source,
+    );
+  }
+  const p = result.data;
+  const defaults: ModelProfile = { ...BUILTIN_DEFAULTS, ...stripUndefined(p.defaults) };
+  // Null-prototype maps: they are looked up by ids that come from alerts ("constructor", "__proto__").
+  const models: Record<string, ModelProfile> = Object.create(null);
+  const downstream: Record<string, string[]> = Object.create(null);
+  for (const [id, m] of Object.entries(p.models)) {
+    const profile: ModelProfile = { ...defaults, ...stripUndefined(m) };
+    models[id] = profile;
+    for (const service of profile.upstream) {
+      const list = downstream[service] ?? [];
+      list.push(id);
+      downstream[service] = list;
+    }
+  }
+  const signals = Object.fromEntries(
+    SIGNALS.map((s) => [s, { ...DEFAULT_SIGNALS[s], ...p.scoring.signals[s] }]),
+  ) as Record<Signal, SignalProfile>;
+  const magnitude_scales = {
+    default: p.scoring.magnitude_scales.default,
+    metrics: Object.assign(
+      Object.create(null),
+      DEFAULT_METRIC_SCALES,
+      p.scoring.magnitude_scales.metrics,
+    ) as Record<string, number>,
+  };
+  const change_relevance = {
+    serving: { ...DEFAULT_CHANGE_RELEVANCE.serving, ...stripUndefined(p.scoring.change_relevance.serving) },
+    input: { ...DEFAULT_CHANGE_RELEVANCE.input, ...stripUndefined(p.scoring.change_relevance.input) },
+  } as Record<'serving' | 'input', Record<DeployKind, number>>;
+  const scoring = { ...p.scoring, signals, magnitude_scales, change_relevance };
+  const effective = { models, defaults, scoring, windows: p.windows, sla: p.sla, escalation: p.escalation };
+  return deepFreeze({
+    ...effective,
+    topics: p.topics,
+    downstream,
+    version: `cfg-${createHash('sha256').update(canonicalJson(effective)).digest('hex').slice(0, 12)}`,
+  });
+}
+
+/** The document form of a config (for `calibrate` to write back): durations in ms. */
+export function configDocument(c: Config): Record<string, unknown> {
+  return {
+    models: c.models,
+    defaults: c.defaults,
+    scoring: c.scoring,
+    windows: c.windows,
+    sla: c.sla,
+    escalation: c.escalation,
+    topics: c.topics,
+  };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** JSON with object keys sorted at every level, so equal configs hash equally. */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const entries = Object.entries(v)
+      .filter(([, x]) => x !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}

@@ -1,0 +1,114 @@
+// Noise control: repeats of one fingerprint (model, signal, feature, metric) inside the dedup
+// window are scored but not paged again, unless their tier rises or `renotify_after` has passed.
+import type { AnomalyAlert, Tier } from './events.ts';
+import { tierRank } from './tier.ts';
+
+export interface DedupEntry {
+  first_seen: number;
+  last_seen: number;
+  /** Occurrences in the current episode (a gap longer than the window starts a new one). */
+  occurrences: number;
+  /** Highest tier paged in this episode, and when. */
+  routed_tier?: Tier;
+  routed_at?: number;
+}
+
+export interface DedupWindows {
+  windowMs: number;
+  renotifyMs: number;
+}
+
+export function fingerprintOf(alert: AnomalyAlert): string {
+  return `fp-${hash64(`${alert.model_id}\u0000${alert.signal}\u0000${alert.feature ?? ''}\u0000${alert.metric ?? ''}`)}`;
+}
+
+/** The entry after one more occurrence at time t. Occurrences inside the window extend the episode. */
+export function noteOccurrence(entry: DedupEntry | undefined, t: number, w: DedupWindows): DedupEntry {
+  if (!entry || Math.abs(t - entry.last_seen) > w.windowMs) {
+    return { first_seen: t, last_seen: t, occurrences: 1 };
+  }
+  return {
+    ...entry,
+    first_seen: Math.min(entry.first_seen, t),
+    last_seen: Math.max(entry.last_seen, t),
+    occurrences: entry.occurrences + 1,
+  };
+}
+
+export interface RoutingDecision {
+  suppressed: boolean;
+  entry: DedupEntry;
+  /** Why it pages or stays quiet, for the reasons list. */
+  reason?: string;
+}
+
+/** Whether an alert of `tier` pages, given what its episode already paged. P4 never pages. */
+export function routingDecision(entry: DedupEntry, tier: Tier, t: number, w: DedupWindows): RoutingDecision {
+  const routed = entry.routed_tier;
+  if (routed !== undefined && entry.routed_at !== undefined) {
+    const rises = tierRank(tier) < tierRank(routed);
+    const stale = t - entry.routed_at >= w.renotifyMs;
+    if (!rises && !stale) {
+      return {
+        suppressed: true,
+        entry,
+        reason: `repeat #${entry.occurrences} of this fingerprint, already routed at ${routed}: suppressed`,
+      };
+    }
+    const reason = rises
+      ? `tier rose from ${routed} to ${tier}: routed again`
+      : `still firing after ${Math.round((t - entry.routed_at) / 3_600_000)} h: routed again`;
+    return { suppressed: false, entry: { ...entry, routed_tier: tier, routed_at: t }, reason };
+  }
+  return { suppressed: false, entry: { ...entry, routed_tier: tier, routed_at: t } };
+}
+
+export class DedupStore {
+  private readonly entries = new Map<string, DedupEntry>();
+  readonly windows: DedupWindows;
+  private sweptAt = Number.NEGATIVE_INFINITY;
+
+  constructor(windows: DedupWindows) {
+    this.windows = windows;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(fingerprint: string): DedupEntry | undefined {
+    return this.entries.get(fingerprint);
+  }
+
+  set(fingerprint: string, entry: DedupEntry): void {
+    this.entries.set(fingerprint, entry);
+  }
+
+  /** Forgets episodes that ended more than a window (and the renotify period) before stream time. */
+  expire(streamTime: number): number {
+    if (streamTime - this.sweptAt < this.windows.windowMs / 4) return 0;
+    this.sweptAt = streamTime;
+    const horizon = streamTime - this.windows.windowMs;
+    let removed = 0;
+    for (const [fp, e] of this.entries) {
+      if (e.last_seen < horizon) {
+        this.entries.delete(fp);
+        removed++;
+      }
+    }
+    return removed;
+  }
+}
+
+/** A 64-bit string hash (two 32-bit FNV-1a lanes) as 16 hex digits: short, stable dedup keys. */
+export function hash64(text: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ 0x5bd1e995;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
+}

@@ -1,0 +1,296 @@
+// The step function at the heart of alert-triage, shared by the Kafka service and the offline CLI:
+//   step(state, input) → { state, outputs, events }
+// Inputs are alerts, deploys, feedback and ticks with their event time; outputs are records to
+// publish; events are what the shell should log or count. The state is mutated in place for
+// speed, but it is only ever touched here, so the same inputs always give the same outputs.
+import type { Config, ModelProfile } from '../config.ts';
+import { type Action, actionsFor } from './actions.ts';
+import { type DedupEntry, DedupStore, fingerprintOf, noteOccurrence, routingDecision } from './dedup.ts';
+import type { AlertFeedback, AnomalyAlert, CoreInput, DeployEvent, Tier } from './events.ts';
+import { type DeployContext, joinDeployContext } from './join.ts';
+import { type OpsgenieFields, type PagerDutyFields, pagingFields } from './paging.ts';
+import { classifyByRules, type RootCause, type RootCauseClassifier } from './root-cause.ts';
+import { type Component, type Dimension, type Evidence, scoreAlert } from './score.ts';
+import { AlertMemory, PendingFeedback, SourceReliability } from './source-reliability.ts';
+import { assignTier, escalationPath, slaDeadlines } from './tier.ts';
+import { DeployWindow } from './window-store.ts';
+
+export interface ScoredAlert {
+  alert_id: string;
+  model_id: string;
+  event_time: number;
+  scored_at: number;
+  priority: number;
+  tier: Tier;
+  expected_impact_per_hour: number;
+  components: Record<Dimension, Component>;
+  reasons: string[];
+  context: DeployContext;
+  owner: string;
+  escalation: string[];
+  playbook: string | null;
+  sla: { ack_by: number | null; resolve_by: number | null };
+  root_cause: { label: RootCause['label']; confidence: number; by: string };
+  dedup: { fingerprint: string; occurrences: number; suppressed: boolean };
+  config_version: string;
+  product_area: string | null;
+  region: string | null;
+  customer_segment: string | null;
+  compliance: string[];
+  safety: boolean;
+  evidence: Evidence;
+  /** What moved the tier away from the thresholds (a floor or a gate), if anything. */
+  tier_adjustment: string | null;
+  late: boolean;
+  paging: { pagerduty: PagerDutyFields; opsgenie: OpsgenieFields };
+  alert: AnomalyAlert;
+}
+
+export type Output =
+  | { kind: 'scored'; key: string; alert: ScoredAlert }
+  | { kind: 'tier'; tier: Tier; key: string; alert: ScoredAlert }
+  | { kind: 'action'; key: string; action: Action }
+  /** The dedup entry after this alert: a changelog of what was routed, so a restart never re-pages. */
+  | { kind: 'dedup'; fingerprint: string; entry: DedupEntry };
+
+export type CoreEvent =
+  | {
+      type: 'alert_scored';
+      alert_id: string;
+      tier: Tier;
+      priority: number;
+      suppressed: boolean;
+      late: boolean;
+      event_time: number;
+    }
+  | { type: 'deploy_stored' | 'deploy_duplicate' | 'deploy_expired'; event_id: string; event_time: number }
+  | {
+      type: 'feedback_applied' | 'feedback_unmatched' | 'feedback_dropped';
+      alert_id: string;
+      outcome: AlertFeedback['outcome'];
+    }
+  | { type: 'window_expired'; deploys: number; fingerprints: number };
+
+export interface TriageState {
+  /** Highest alert event time seen: drives every expiry, so deploy input running ahead changes nothing. */
+  streamTime: number;
+  deploys: DeployWindow;
+  dedup: DedupStore;
+  sources: SourceReliability;
+  recentAlerts: AlertMemory;
+  pendingFeedback: PendingFeedback;
+}
+
+export interface StepResult {
+  state: TriageState;
+  outputs: Output[];
+  events: CoreEvent[];
+}
+
+export interface ProcessorOptions {
+  classifyRootCause?: RootCauseClassifier;
+  maxContextChanges?: number;
+}
+
+export type Step = (state: TriageState, input: CoreInput) => StepResult;
+
+export function createState(config: Config): TriageState {
+  const w = config.windows;
+  return {
+    streamTime: Number.NEGATIVE_INFINITY,
+    deploys: new DeployWindow({ retentionMs: w.deploy_retention, maxPerKey: w.max_deploys_per_key }),
+    dedup: new DedupStore({ windowMs: w.dedup, renotifyMs: w.renotify_after }),
+    sources: new SourceReliability(),
+    recentAlerts: new AlertMemory(w.max_tracked_alerts, w.feedback_lookup),
+    pendingFeedback: new PendingFeedback(w.max_tracked_alerts),
+  };
+}
+
+export function createStep(config: Config, options: ProcessorOptions = {}): Step {
+  const classify = options.classifyRootCause ?? classifyByRules;
+  const joinWindows = {
+    correlationMs: config.windows.correlation,
+    versionHorizonMs: config.windows.deploy_retention - config.windows.allowed_lateness,
+    maxContextChanges: options.maxContextChanges ?? 10,
+  };
+  const dedupWindows = { windowMs: config.windows.dedup, renotifyMs: config.windows.renotify_after };
+  const tierRules = {
+    thresholds: config.scoring.tiers,
+    floors: config.scoring.floors,
+    gates: config.scoring.gates,
+  };
+
+  const profileOf = (modelId: string): { profile: ModelProfile; inCatalog: boolean } => {
+    return Object.hasOwn(config.models, modelId)
+      ? { profile: config.models[modelId]!, inCatalog: true }
+      : { profile: config.defaults, inCatalog: false };
+  };
+
+  const advance = (state: TriageState, t: number, events: CoreEvent[]) => {
+    if (t <= state.streamTime) return;
+    state.streamTime = t;
+    for (const feedback of state.pendingFeedback.due(t)) applyFeedback(state, feedback, events);
+    const deploys = state.deploys.expire(t);
+    const fingerprints = state.dedup.expire(t);
+    if (deploys + fingerprints > 0) events.push({ type: 'window_expired', deploys, fingerprints });
+  };
+
+  const applyFeedback = (state: TriageState, feedback: AlertFeedback, events: CoreEvent[]) => {
+    const alert = state.recentAlerts.find(feedback.alert_id, state.streamTime);
+    const type = alert ? 'feedback_applied' : 'feedback_unmatched';
+    if (alert) state.sources.record(alert.source, alert.signal, feedback.outcome);
+    events.push({ type, alert_id: feedback.alert_id, outcome: feedback.outcome });
+  };
+
+  const onAlert = (state: TriageState, alert: AnomalyAlert, at: number, out: StepResult) => {
+    const late = alert.event_time < state.streamTime - config.windows.allowed_lateness;
+    advance(state, alert.event_time, out.events);
+    const modelId = alert.model_id;
+    const { profile, inCatalog } = profileOf(modelId);
+
+    const fingerprint = fingerprintOf(alert);
+    const seen = noteOccurrence(state.dedup.get(fingerprint), alert.event_time, dedupWindows);
+    const context = joinDeployContext(alert, profile.upstream, state.deploys, joinWindows);
+    const affectedShare =
+      alert.affected_entities === undefined
+        ? config.scoring.default_affected_share
+        : Math.min(1, alert.affected_entities / profile.traffic_per_hour);
+    const rootCause = classify({
+      alert,
+      context,
+      affectedShare,
+      occurrences: seen.occurrences,
+      windowMinutes: config.windows.correlation / 60_000,
+    });
+    const source = state.sources.rate(alert.source, alert.signal, config.scoring.feedback_prior);
+    const score = scoreAlert(
+      { alert, modelId, profile, inCatalog, context, occurrences: seen.occurrences, source, rootCause },
+      config,
+    );
+    const assigned = assignTier(
+      {
+        priority: score.priority,
+        likelihood: score.components.likelihood.value,
+        severity: score.components.severity.value,
+        compliance: profile.compliance,
+        safety: profile.safety,
+      },
+      tierRules,
+    );
+    const tier = assigned.tier;
+    const routing = routingDecision(seen, tier, alert.event_time, dedupWindows);
+    state.dedup.set(fingerprint, routing.entry);
+    state.recentAlerts.remember(alert);
+
+    const reasons = [...score.reasons, ...assigned.reasons];
+    if (routing.reason) reasons.push(routing.reason);
+    if (late) reasons.push('arrived late: deploy context may be incomplete');
+    const owner = profile.owner;
+    const scored: ScoredAlert = {
+      alert_id: alert.alert_id,
+      model_id: modelId,
+      event_time: alert.event_time,
+      scored_at: at,
+      priority: Math.round(assigned.priority * 100) / 100,
+      tier,
+      expected_impact_per_hour: score.expected_impact_per_hour,
+      components: score.components,
+      reasons,
+      context,
+      owner,
+      escalation: escalationPath(profile.escalation ?? config.escalation[tier], owner),
+      playbook: profile.playbook ?? null,
+      sla: slaDeadlines(alert.event_time, config.sla[tier]),
+      root_cause: { label: rootCause.label, confidence: rootCause.confidence, by: rootCause.by },
+      dedup: { fingerprint, occurrences: seen.occurrences, suppressed: routing.suppressed },
+      config_version: config.version,
+      product_area: alert.product_area ?? profile.product_area ?? null,
+      region: alert.region ?? null,
+      customer_segment: alert.customer_segment ?? null,
+      compliance: profile.compliance,
+      safety: profile.safety,
+      evidence: score.evidence,
+      tier_adjustment: assigned.adjustment ?? null,
+      late,
+      paging: pagingFields({
+        fingerprint,
+        tier,
+        priority: assigned.priority,
+        modelId,
+        signal: alert.signal,
+        owner,
+        impactPerHour: score.expected_impact_per_hour,
+        rootCause: rootCause.label,
+        topReason: reasons[0] ?? '',
+        ...optional({
+          source: alert.source,
+          feature: alert.feature,
+          metric: alert.metric,
+          productArea: alert.product_area ?? profile.product_area,
+          playbook: profile.playbook,
+        }),
+      }),
+      alert,
+    };
+
+    out.outputs.push({ kind: 'scored', key: modelId, alert: scored });
+    if (!routing.suppressed) {
+      out.outputs.push({ kind: 'tier', tier, key: modelId, alert: scored });
+      for (const action of actionsFor(alert, modelId, tier, profile, context, rootCause)) {
+        out.outputs.push({ kind: 'action', key: modelId, action });
+      }
+    }
+    out.outputs.push({ kind: 'dedup', fingerprint, entry: routing.entry });
+    out.events.push({
+      type: 'alert_scored',
+      alert_id: alert.alert_id,
+      tier,
+      priority: scored.priority,
+      suppressed: routing.suppressed,
+      late,
+      event_time: alert.event_time,
+    });
+  };
+
+  const onDeploy = (state: TriageState, deploy: DeployEvent, out: StepResult) => {
+    const result = state.deploys.insert(deploy, state.streamTime);
+    const type =
+      result === 'inserted'
+        ? 'deploy_stored'
+        : result === 'duplicate'
+          ? 'deploy_duplicate'
+          : 'deploy_expired';
+    out.events.push({ type, event_id: deploy.event_id, event_time: deploy.event_time });
+  };
+
+  const onFeedback = (state: TriageState, feedback: AlertFeedback, out: StepResult) => {
+    if (feedback.event_time <= state.streamTime) applyFeedback(state, feedback, out.events);
+    else if (!state.pendingFeedback.add(feedback)) {
+      out.events.push({ type: 'feedback_dropped', alert_id: feedback.alert_id, outcome: feedback.outcome });
+    }
+  };
+
+  return (state, input) => {
+    const out: StepResult = { state, outputs: [], events: [] };
+    switch (input.kind) {
+      case 'alert':
+        onAlert(state, input.alert, input.at, out);
+        break;
+      case 'deploy':
+        onDeploy(state, input.deploy, out);
+        break;
+      case 'feedback':
+        onFeedback(state, input.feedback, out);
+        break;
+      case 'tick':
+        advance(state, input.streamTime, out.events);
+        break;
+    }
+    return out;
+  };
+}
+
+/** Drops undefined values, for optional properties under exactOptionalPropertyTypes-style outputs. */
+function optional<T extends Record<string, unknown>>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as never;
+}

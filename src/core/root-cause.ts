@@ -1,0 +1,102 @@
+// Suspected root cause. Transparent rules for now, behind a function type that a learned
+// classifier can implement later without the processor changing.
+import type { AnomalyAlert, DeployKind, RootCauseLabel, Signal } from './events.ts';
+import type { DeployContext } from './join.ts';
+
+export interface RootCauseInput {
+  alert: AnomalyAlert;
+  context: DeployContext;
+  /** Share of the model's traffic the alert covers, 0..1. */
+  affectedShare: number;
+  occurrences: number;
+  /** The correlation window, in minutes: a change at its edge is weak evidence. */
+  windowMinutes: number;
+}
+
+export interface RootCause {
+  label: RootCauseLabel;
+  confidence: number;
+  /** One sentence a human can check. */
+  reason: string;
+  /** Which classifier produced it (`rules`, or a learned model's name). */
+  by: string;
+}
+
+export type RootCauseClassifier = (input: RootCauseInput) => RootCause;
+
+const MODEL_CHANGES: ReadonlySet<DeployKind> = new Set([
+  'model_deploy',
+  'code_deploy',
+  'feature_flag',
+  'config_change',
+]);
+const SERVING_SIGNALS: ReadonlySet<Signal> = new Set([
+  'performance_degradation',
+  'prediction_drift',
+  'error_rate',
+  'latency',
+]);
+const DATA_SIGNALS: ReadonlySet<Signal> = new Set(['data_quality', 'feature_shift', 'data_drift']);
+const DRIFT_SIGNALS: ReadonlySet<Signal> = new Set(['data_drift', 'feature_shift', 'prediction_drift']);
+
+export const classifyByRules: RootCauseClassifier = ({ alert, context, affectedShare, windowMinutes }) => {
+  const found = (pred: (kind: DeployKind, via: 'model' | 'upstream') => boolean) =>
+    context.deploys.find((c) => pred(c.kind, c.via));
+  const closeness = (minutesBefore: number) => Math.max(0, Math.min(1, 1 - minutesBefore / windowMinutes));
+  const rc = (label: RootCauseLabel, confidence: number, reason: string): RootCause => ({
+    label,
+    confidence: Math.round(confidence * 100) / 100,
+    reason,
+    by: 'rules',
+  });
+
+  const schema = found((k) => k === 'schema_change');
+  if (schema && (DATA_SIGNALS.has(alert.signal) || alert.signal === 'error_rate')) {
+    return rc(
+      'upstream_schema_change',
+      0.6 + 0.3 * closeness(schema.minutes_before),
+      `schema_change of ${schema.service ?? schema.model_id} ${schema.minutes_before} min before a ${alert.signal} alert`,
+    );
+  }
+  const pipeline = found((k) => k === 'data_pipeline_change');
+  if (pipeline && DATA_SIGNALS.has(alert.signal)) {
+    return rc(
+      'data_pipeline',
+      0.55 + 0.3 * closeness(pipeline.minutes_before),
+      `data_pipeline_change of ${pipeline.service ?? pipeline.model_id} ${pipeline.minutes_before} min before`,
+    );
+  }
+  const change = found((k, via) => via === 'model' && MODEL_CHANGES.has(k));
+  if (change && (SERVING_SIGNALS.has(alert.signal) || alert.signal === 'data_quality')) {
+    return rc(
+      'deployment_regression',
+      0.5 + 0.4 * closeness(change.minutes_before),
+      `${change.kind}${change.version ? ` ${change.version}` : ''} ${change.minutes_before} min before a ${alert.signal} alert`,
+    );
+  }
+  if ((alert.signal === 'latency' || alert.signal === 'error_rate') && !context.deploy_correlated) {
+    return rc(
+      'infrastructure',
+      0.5,
+      `${alert.signal} with no change to the model or its inputs in the window`,
+    );
+  }
+  if (alert.signal === 'data_quality' && !context.deploy_correlated) {
+    return rc(
+      'data_pipeline',
+      0.4,
+      'data_quality break with no recorded change: likely an upstream data fault',
+    );
+  }
+  if (DRIFT_SIGNALS.has(alert.signal) && !context.deploy_correlated && affectedShare >= 0.8) {
+    return rc(
+      'seasonal_drift',
+      0.55,
+      `population-wide ${alert.signal} (${Math.round(affectedShare * 100)}% of traffic) with no change in the window`,
+    );
+  }
+  if (change) {
+    return rc('deployment_regression', 0.35, `${change.kind} ${change.minutes_before} min before`);
+  }
+  return rc('unknown', 0.2, 'no rule matched');
+};

@@ -1,0 +1,118 @@
+// What feedback teaches: per (source, signal), how often alerts turned out to be false positives.
+// Rates are shrunk towards a prior, so a new source is neither punished nor trusted blindly.
+import type { AlertFeedback, AnomalyAlert, Signal } from './events.ts';
+
+export interface SourceRate {
+  /** Shrunk false-positive rate, 0..1. */
+  rate: number;
+  /** Feedback records behind it (actionable plus false positives). */
+  observations: number;
+}
+
+export interface FeedbackPrior {
+  false_positive_rate: number;
+  strength: number;
+}
+
+interface Counts {
+  actionable: number;
+  falsePositive: number;
+}
+
+export const sourceKey = (source: string | undefined, signal: Signal): string =>
+  `${source ?? '(none)'}|${signal}`;
+
+export class SourceReliability {
+  private readonly counts = new Map<string, Counts>();
+
+  record(source: string | undefined, signal: Signal, outcome: AlertFeedback['outcome']): void {
+    if (outcome === 'duplicate') return; // a duplicate of a real alert says nothing about the source
+    const key = sourceKey(source, signal);
+    const c = this.counts.get(key) ?? { actionable: 0, falsePositive: 0 };
+    if (outcome === 'actionable') c.actionable++;
+    else c.falsePositive++;
+    this.counts.set(key, c);
+  }
+
+  rate(source: string | undefined, signal: Signal, prior: FeedbackPrior): SourceRate {
+    const c = this.counts.get(sourceKey(source, signal));
+    const n = c ? c.actionable + c.falsePositive : 0;
+    const fp = c ? c.falsePositive : 0;
+    return {
+      rate: (fp + prior.false_positive_rate * prior.strength) / (n + prior.strength),
+      observations: n,
+    };
+  }
+
+  get sources(): number {
+    return this.counts.size;
+  }
+}
+
+export interface RememberedAlert {
+  source?: string;
+  signal: Signal;
+  event_time: number;
+}
+
+/** alert_id → what feedback needs to know about it; bounded by count and by event-time age. */
+export class AlertMemory {
+  private readonly byId = new Map<string, RememberedAlert>();
+  readonly maxAlerts: number;
+  readonly ttlMs: number;
+
+  constructor(maxAlerts: number, ttlMs: number) {
+    this.maxAlerts = maxAlerts;
+    this.ttlMs = ttlMs;
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  remember(alert: AnomalyAlert): void {
+    const r: RememberedAlert = { signal: alert.signal, event_time: alert.event_time };
+    if (alert.source !== undefined) r.source = alert.source;
+    this.byId.delete(alert.alert_id);
+    this.byId.set(alert.alert_id, r);
+    if (this.byId.size > this.maxAlerts) this.byId.delete(this.byId.keys().next().value!);
+  }
+
+  find(alertId: string, streamTime: number): RememberedAlert | undefined {
+    const r = this.byId.get(alertId);
+    return r && r.event_time >= streamTime - this.ttlMs ? r : undefined;
+  }
+}
+
+/**
+ * Feedback waits here until the alert stream time passes its event time, so what the scores learn
+ * from it never depends on how far the feedback input has run ahead of the alerts.
+ */
+export class PendingFeedback {
+  private readonly queue: AlertFeedback[] = [];
+  readonly max: number;
+
+  constructor(max: number) {
+    this.max = max;
+  }
+
+  get size(): number {
+    return this.queue.length;
+  }
+
+  /** False when the queue is full and the record is dropped. */
+  add(f: AlertFeedback): boolean {
+    if (this.queue.length >= this.max) return false;
+    let at = this.queue.length;
+    while (at > 0 && this.queue[at - 1]!.event_time > f.event_time) at--;
+    this.queue.splice(at, 0, f);
+    return true;
+  }
+
+  /** Removes and returns the feedback with event_time <= t, oldest first. */
+  due(t: number): AlertFeedback[] {
+    let n = 0;
+    while (n < this.queue.length && this.queue[n]!.event_time <= t) n++;
+    return n === 0 ? [] : this.queue.splice(0, n);
+  }
+}

@@ -1,0 +1,282 @@
+// Configuration: defaults, every problem reported by key, a stable version hash, catalog inheritance.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, canonicalJson, parseConfig } from '../src/config.ts';
+import { CATALOG, HOUR, MIN } from './fixtures/builders.ts';
+
+const DAY = 24 * HOUR;
+
+function problemsOf(doc: unknown): string[] {
+  try {
+    parseConfig(doc);
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, `expected ConfigError, got ${e}`);
+    assert.equal(e.code, 'CONFIG_INVALID');
+    assert.equal(e.canRetry, false);
+    for (const p of e.problems) assert.ok(e.message.includes(p), `message lists ${p}`);
+    return e.problems;
+  }
+  return assert.fail('expected a ConfigError');
+}
+
+describe('parseConfig: defaults', () => {
+  it('accepts a document holding only models, with the documented defaults', () => {
+    const c = parseConfig({ models: CATALOG.models });
+    assert.deepEqual(c.scoring.weights, {
+      severity: 0.1,
+      likelihood: 0.4,
+      exposure: 0.3,
+      urgency: 0.1,
+      repair_confidence: 0.1,
+    });
+    assert.deepEqual(c.scoring.tiers, { P1: 70, P2: 50, P3: 30 });
+    assert.equal(c.windows.correlation, 2 * HOUR);
+    assert.equal(c.windows.deploy_retention, DAY);
+    assert.equal(c.windows.dedup, HOUR);
+    assert.equal(c.windows.renotify_after, DAY);
+    assert.equal(c.windows.allowed_lateness, HOUR);
+    assert.deepEqual(c.sla, {
+      P1: { ack: 15 * MIN, resolve: 4 * HOUR },
+      P2: { ack: HOUR, resolve: DAY },
+      P3: { ack: DAY, resolve: 7 * DAY },
+      P4: { ack: null, resolve: null },
+    });
+    assert.equal(c.sla.P1.ack, 900_000);
+    assert.equal(c.topics.alerts, 'ml.anomalies');
+    assert.equal(c.topics.dlq, 'ml.anomalies.dlq');
+    assert.deepEqual(Object.keys(c.models).sort(), Object.keys(CATALOG.models).sort());
+  });
+
+  it('accepts an empty or missing document', () => {
+    assert.deepEqual(Object.keys(parseConfig({}).models), []);
+    assert.deepEqual(parseConfig(undefined).scoring.tiers, { P1: 70, P2: 50, P3: 30 });
+  });
+
+  it('parses duration strings and plain milliseconds', () => {
+    const c = parseConfig({ windows: { correlation: '90s', dedup: 1500, allowed_lateness: '1.5h' } });
+    assert.equal(c.windows.correlation, 90_000);
+    assert.equal(c.windows.dedup, 1500);
+    assert.equal(c.windows.allowed_lateness, 1.5 * HOUR);
+  });
+
+  it('keeps default signal profiles for signals not overridden', () => {
+    const c = parseConfig({ scoring: { signals: { latency: { likelihood: 0.9, urgency: 0.1 } } } });
+    assert.deepEqual(c.scoring.signals.latency, { likelihood: 0.9, urgency: 0.1 });
+    assert.deepEqual(c.scoring.signals.data_drift, parseConfig({}).scoring.signals.data_drift);
+  });
+
+  it('merges metric scales over the built-in ones', () => {
+    const c = parseConfig({ scoring: { magnitude_scales: { metrics: { auc: 0.2, mape: 0.5 } } } });
+    assert.equal(c.scoring.magnitude_scales.metrics.auc, 0.2);
+    assert.equal(c.scoring.magnitude_scales.metrics.mape, 0.5);
+    assert.equal(
+      c.scoring.magnitude_scales.metrics.psi,
+      parseConfig({}).scoring.magnitude_scales.metrics.psi,
+    );
+  });
+
+  it('returns a frozen config', () => {
+    const c = parseConfig({ models: CATALOG.models });
+    assert.equal(Object.isFrozen(c), true);
+    assert.equal(Object.isFrozen(c.scoring.weights), true);
+    assert.equal(Object.isFrozen(c.models['fraud-scorer']), true);
+  });
+
+  it('a partial SLA override keeps the other default deadline', () => {
+    const c = parseConfig({ sla: { P1: { ack: '5m' } } });
+    assert.deepEqual(c.sla.P1, { ack: 5 * MIN, resolve: 4 * HOUR });
+  });
+
+  it('null removes a deadline', () => {
+    assert.deepEqual(parseConfig({ sla: { P3: { resolve: null } } }).sla.P3, {
+      ack: 24 * HOUR,
+      resolve: null,
+    });
+  });
+});
+
+describe('parseConfig: errors', () => {
+  it('reports every unknown key, at every depth, in one error naming each dotted key', () => {
+    const problems = problemsOf({
+      extra: 1,
+      models: { 'fraud-scorer': { owner: 'risk-ml', revenu_per_hour: 5 } },
+      defaults: { ownr: 'x' },
+      scoring: { weights: { severty: 0.2 }, tiers: { P0: 90 } },
+      windows: { corelation: '2h' },
+      sla: { P1: { acknowledge: '5m' } },
+    });
+    const text = problems.join('\n');
+    for (const key of [
+      'extra',
+      'models.fraud-scorer.revenu_per_hour',
+      'defaults.ownr',
+      'scoring.weights.severty',
+      'scoring.tiers.P0',
+      'windows.corelation',
+      'sla.P1.acknowledge',
+    ]) {
+      assert.match(text, new RegExp(`(^|\\n)${key.replaceAll('.', '\\.')}: unknown key`), key);
+    }
+    assert.equal(problems.length, 7);
+  });
+
+  it('names a bad duration by its key', () => {
+    const problems = problemsOf({ windows: { correlation: '2 hours' } });
+    assert.ok(
+      problems.some((p) => p.startsWith('windows.correlation: ') && /duration/.test(p)),
+      problems.join('\n'),
+    );
+  });
+
+  it('reports a bad duration once, without a spurious cross-field problem', () => {
+    assert.equal(problemsOf({ windows: { correlation: '2 hours' } }).length, 1);
+  });
+
+  it('rejects tier thresholds that do not fall strictly', () => {
+    for (const tiers of [{ P1: 40 }, { P1: 70, P2: 70 }, { P3: 60 }]) {
+      const problems = problemsOf({ scoring: { tiers } });
+      assert.deepEqual(problems, ['scoring.tiers: thresholds must fall by at least 1 point: P1 > P2 > P3']);
+    }
+  });
+
+  it('rejects all-zero weights, a negative weight and an out-of-range gate', () => {
+    const zero = { severity: 0, likelihood: 0, exposure: 0, urgency: 0, repair_confidence: 0 };
+    assert.match(problemsOf({ scoring: { weights: zero } }).join('\n'), /^scoring\.weights: /);
+    assert.match(
+      problemsOf({ scoring: { weights: { urgency: -1 } } }).join('\n'),
+      /^scoring\.weights\.urgency: /,
+    );
+    assert.match(
+      problemsOf({ scoring: { gates: { P1: { min_likelihood: 2 } } } }).join('\n'),
+      /^scoring\.gates\.P1\.min_likelihood: /,
+    );
+  });
+
+  it('rejects a retention shorter than correlation plus lateness', () => {
+    const problems = problemsOf({ windows: { deploy_retention: '2h' } });
+    assert.match(
+      problems.join('\n'),
+      /^windows: deploy_retention must be at least correlation \+ allowed_lateness/,
+    );
+  });
+
+  it('rejects bad model fields by key', () => {
+    const problems = problemsOf({ models: { m: { traffic_per_hour: 0, compliance: 'pci' } } });
+    assert.equal(problems.length, 2);
+    assert.ok(problems.some((p) => p.startsWith('models.m.traffic_per_hour: ')));
+    assert.ok(problems.some((p) => p.startsWith('models.m.compliance: ')));
+  });
+
+  it('names the source in the message', () => {
+    assert.throws(() => parseConfig({ bogus: 1 }, 'catalog.yaml'), /^ConfigError: catalog\.yaml is invalid:/);
+  });
+});
+
+describe('parseConfig: version', () => {
+  it('is stable for equal content regardless of key order', () => {
+    const a = parseConfig({
+      models: { x: { owner: 'o', revenue_per_hour: 10 }, y: { owner: 'p' } },
+      scoring: { weights: { severity: 0.3, likelihood: 0.3 }, tiers: { P1: 80 } },
+    });
+    const b = parseConfig({
+      scoring: { tiers: { P1: 80 }, weights: { likelihood: 0.3, severity: 0.3 } },
+      models: { y: { owner: 'p' }, x: { revenue_per_hour: 10, owner: 'o' } },
+    });
+    assert.match(a.version, /^cfg-[0-9a-f]{12}$/);
+    assert.equal(a.version, b.version);
+  });
+
+  it('is the same for an explicit default and an omitted one', () => {
+    assert.equal(parseConfig({ scoring: { weights: { severity: 0.1 } } }).version, parseConfig({}).version);
+  });
+
+  it('changes when a weight, a model or a window changes', () => {
+    const base = parseConfig({ models: CATALOG.models }).version;
+    const versions = [
+      parseConfig({ models: CATALOG.models, scoring: { weights: { severity: 0.21 } } }).version,
+      parseConfig({ models: { ...CATALOG.models, extra: { owner: 'x' } } }).version,
+      parseConfig({ models: CATALOG.models, windows: { correlation: '1h' } }).version,
+    ];
+    for (const v of versions) assert.notEqual(v, base);
+    assert.equal(new Set(versions).size, versions.length);
+  });
+
+  it('canonicalJson sorts keys at every level', () => {
+    assert.equal(
+      canonicalJson({ b: 1, a: { d: [2, { z: 1, y: 2 }], c: undefined } }),
+      '{"a":{"d":[2,{"y":2,"z":1}]},"b":1}',
+    );
+  });
+});
+
+describe('parseConfig: catalog', () => {
+  it('models inherit defaults, and their own fields win', () => {
+    const c = parseConfig({
+      defaults: {
+        owner: 'team-x',
+        rollback_allowed: false,
+        revenue_per_hour: 7,
+        playbook: 'https://rb/default',
+      },
+      models: { a: { product_area: 'ads' }, b: { owner: 'team-b', rollback_allowed: true } },
+    });
+    const a = c.models.a!;
+    assert.equal(a.owner, 'team-x');
+    assert.equal(a.rollback_allowed, false);
+    assert.equal(a.revenue_per_hour, 7);
+    assert.equal(a.playbook, 'https://rb/default');
+    assert.equal(a.product_area, 'ads');
+    const b = c.models.b!;
+    assert.equal(b.owner, 'team-b');
+    assert.equal(b.rollback_allowed, true);
+    assert.equal(b.revenue_per_hour, 7);
+  });
+
+  it('fills built-in defaults for a bare model and for the defaults profile', () => {
+    const c = parseConfig({ models: { bare: {} } });
+    assert.deepEqual(c.models.bare, {
+      owner: 'ml-platform',
+      revenue_per_hour: 0,
+      traffic_per_hour: 1,
+      compliance: [],
+      safety: false,
+      rollback_allowed: true,
+      upstream: [],
+    });
+    assert.deepEqual(c.defaults, c.models.bare);
+  });
+
+  it('downstream maps a service to the models that list it as upstream', () => {
+    const c = parseConfig(CATALOG);
+    assert.deepEqual([...c.downstream['feature-pipeline-payments']!].sort(), [
+      'churn-predictor',
+      'fraud-scorer',
+    ]);
+    assert.equal(c.downstream['no-such-service'], undefined);
+    const upstreams = Object.values(CATALOG.models).flatMap((m) => ('upstream' in m ? m.upstream : []));
+    assert.deepEqual(Object.keys(c.downstream).sort(), [...new Set(upstreams)].sort());
+  });
+
+  it('downstream follows upstream inherited from defaults', () => {
+    const c = parseConfig({
+      defaults: { upstream: ['shared-feature-store'] },
+      models: { a: {}, b: { upstream: [] } },
+    });
+    assert.deepEqual({ ...c.downstream }, { 'shared-feature-store': ['a'] });
+  });
+
+  it('looks up ids like "constructor" or "__proto__" as absent, not as Object.prototype members', () => {
+    const c = parseConfig(CATALOG);
+    for (const id of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      assert.equal(c.models[id], undefined, `models.${id}`);
+      assert.equal(c.downstream[id], undefined, `downstream.${id}`);
+      assert.equal(c.scoring.magnitude_scales.metrics[id], undefined, `metrics.${id}`);
+    }
+  });
+
+  it('accepts a model literally named "constructor"', () => {
+    const c = parseConfig({ models: { constructor: { owner: 'odd-team' } } });
+    const id: string = 'constructor';
+    assert.equal(c.models[id]?.owner, 'odd-team');
+  });
+});

@@ -1,0 +1,337 @@
+// The step function, driven the way both shells drive it: inputs with event times, outputs checked.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { CoreInput } from '../../src/core/events.ts';
+import { createState, createStep, type Output, type ScoredAlert } from '../../src/core/processor.ts';
+import {
+  aConfig,
+  aDeploy,
+  aFeedback,
+  alertInput,
+  anAlert,
+  deployInput,
+  feedbackInput,
+  HOUR,
+  MIN,
+  T0,
+} from '../fixtures/builders.ts';
+
+function run(inputs: CoreInput[], config = aConfig()) {
+  const step = createStep(config);
+  const state = createState(config);
+  const outputs: Output[] = [];
+  const events = [];
+  for (const input of inputs) {
+    const r = step(state, input);
+    outputs.push(...r.outputs);
+    events.push(...r.events);
+  }
+  const scored = outputs.flatMap((o) => (o.kind === 'scored' ? [o.alert] : []));
+  const byId = new Map(scored.map((s) => [s.alert_id, s]));
+  return { state, outputs, events, scored, byId };
+}
+
+const summary = (a: ScoredAlert) => ({
+  id: a.alert_id,
+  priority: a.priority,
+  tier: a.tier,
+  reasons: a.reasons,
+});
+
+describe('step: one alert', () => {
+  it('emits a scored record, a tier record and the dedup entry, all keyed by model', () => {
+    const alert = anAlert({ alert_id: 'a1' });
+    const { outputs } = run([alertInput(alert, 123)]);
+    const kinds = outputs.map((o) => o.kind);
+    assert.deepStrictEqual(
+      kinds.filter((k) => k !== 'action'),
+      ['scored', 'tier', 'dedup'],
+    );
+    const scored = outputs[0]!;
+    assert.equal(scored.kind, 'scored');
+    if (scored.kind !== 'scored') return;
+    assert.equal(scored.key, 'fraud-scorer');
+    assert.equal(scored.alert.scored_at, 123);
+    assert.equal(scored.alert.event_time, alert.event_time);
+    assert.deepStrictEqual(scored.alert.alert, alert);
+    assert.match(scored.alert.config_version, /^cfg-[0-9a-f]{12}$/);
+  });
+
+  it('fills owner, playbook, escalation, SLA from the catalog and the tier', () => {
+    const { scored } = run([deployInput(aDeploy()), alertInput(anAlert())]);
+    const a = scored[0]!;
+    assert.equal(a.tier, 'P1');
+    assert.equal(a.owner, 'risk-ml');
+    assert.equal(a.playbook, 'https://runbooks.example/fraud-scorer');
+    assert.deepStrictEqual(a.escalation, [
+      'risk-ml-oncall',
+      'risk-ml-lead',
+      'ml-platform-incident-commander',
+    ]);
+    assert.deepStrictEqual(a.sla, { ack_by: T0 + 15 * MIN, resolve_by: T0 + 4 * HOUR });
+    assert.equal(a.product_area, 'payments');
+    assert.equal(a.paging.pagerduty.severity, 'critical');
+    assert.equal(a.paging.pagerduty.dedup_key, a.dedup.fingerprint);
+    assert.equal(a.paging.opsgenie.priority, 'P1');
+  });
+});
+
+describe('step: deploy context', () => {
+  it('joins the model deploy before the alert and recommends a rollback at P1', () => {
+    const { scored, outputs } = run([
+      deployInput(aDeploy({ event_id: 'd1' })),
+      alertInput(anAlert({ alert_id: 'a1' })),
+    ]);
+    const a = scored[0]!;
+    assert.equal(a.context.deploy_correlated, true);
+    assert.deepStrictEqual(
+      a.context.deploys.map((d) => d.event_id),
+      ['d1'],
+    );
+    assert.equal(a.context.current_version, 'v43');
+    assert.equal(a.context.previous_version, 'v42');
+    assert.equal(a.root_cause.label, 'deployment_regression');
+    assert.ok(
+      a.reasons.some((r) => r.startsWith('model_deploy v43 of fraud-scorer 30 min before')),
+      a.reasons.join('\n'),
+    );
+    const actions = outputs.flatMap((o) => (o.kind === 'action' ? [o.action] : []));
+    assert.deepStrictEqual(
+      actions.map((x) => [x.type, x.operation, x.params.to_version]),
+      [
+        ['rollback', 'rollback_model', 'v42'],
+        ['diagnostic', 'version_comparison', undefined],
+      ],
+    );
+  });
+
+  it('a deploy correlated alert outranks the same alert without the deploy', () => {
+    const withDeploy = run([deployInput(aDeploy()), alertInput(anAlert({ alert_id: 'a' }))]).scored[0]!;
+    const without = run([alertInput(anAlert({ alert_id: 'a' }))]).scored[0]!;
+    assert.ok(withDeploy.priority > without.priority, `${withDeploy.priority} vs ${without.priority}`);
+    assert.ok(withDeploy.components.likelihood.value > without.components.likelihood.value);
+  });
+
+  it('an upstream pipeline change reaches every model that lists it', () => {
+    const change = aDeploy({
+      event_id: 'p1',
+      kind: 'data_pipeline_change',
+      model_id: undefined,
+      service: 'feature-pipeline-payments',
+      version: undefined,
+      previous_version: undefined,
+    });
+    const { byId } = run([
+      deployInput(change),
+      alertInput(
+        anAlert({ alert_id: 'f', signal: 'data_quality', metric: 'null_rate', value: 0.3, threshold: 0.05 }),
+      ),
+      alertInput(
+        anAlert({ alert_id: 'c', model_id: 'churn-predictor', signal: 'feature_shift', metric: 'psi' }),
+      ),
+      alertInput(
+        anAlert({ alert_id: 's', model_id: 'search-ranker', signal: 'feature_shift', metric: 'psi' }),
+      ),
+    ]);
+    for (const id of ['f', 'c']) {
+      const a = byId.get(id)!;
+      assert.equal(a.context.deploys[0]?.via, 'upstream', id);
+      assert.equal(a.root_cause.label, 'data_pipeline', id);
+    }
+    assert.equal(byId.get('s')!.context.deploy_correlated, false);
+  });
+
+  it('gives the same priority, tier and reasons however far the deploy input runs ahead', () => {
+    // Deploys interleaved in event time versus all deploys delivered first (a consumer running ahead).
+    const deploys = [0, 3, 6, 9].map((h) =>
+      aDeploy({
+        event_id: `d${h}`,
+        event_time: T0 + h * HOUR,
+        version: `v${50 + h}`,
+        previous_version: `v${49 + h}`,
+      }),
+    );
+    const alerts = [1, 2, 4, 5, 7, 8, 10].map((h) =>
+      anAlert({ alert_id: `a${h}`, event_time: T0 + h * HOUR - 20 * MIN, model_version: undefined }),
+    );
+    const interleaved = [...deploys.map((d) => deployInput(d)), ...alerts.map((a) => alertInput(a))].sort(
+      (x, y) => timeOf(x) - timeOf(y),
+    );
+    const ahead = [...deploys.map((d) => deployInput(d)), ...alerts.map((a) => alertInput(a))];
+    const a = run(interleaved).scored.map(summary);
+    const b = run(ahead).scored.map(summary);
+    assert.equal(a.length, alerts.length);
+    assert.deepStrictEqual(b, a);
+    // and the join really used event time: the alert at 02:40 sees v53 (deployed 03:00) nowhere.
+    assert.ok(
+      run(ahead)
+        .byId.get('a4')!
+        .reasons.every((r) => !r.includes('v56')),
+    );
+  });
+});
+
+describe('step: noise control', () => {
+  it('suppresses repeats of a fingerprint at the same tier and routes again when the tier rises', () => {
+    const base = {
+      model_id: 'search-ranker',
+      signal: 'data_drift' as const,
+      feature: 'query_len',
+      metric: 'psi',
+      value: 0.3,
+      threshold: 0.2,
+      affected_entities: 4_000,
+    };
+    const { scored, outputs } = run([
+      alertInput(anAlert({ ...base, alert_id: 'r1', severity: 'low', confidence: 0.5 })),
+      alertInput(
+        anAlert({ ...base, alert_id: 'r2', event_time: T0 + 10 * MIN, severity: 'low', confidence: 0.5 }),
+      ),
+      alertInput(
+        anAlert({ ...base, alert_id: 'r3', event_time: T0 + 20 * MIN, severity: 'low', confidence: 0.5 }),
+      ),
+      deployInput(aDeploy({ event_id: 'late-deploy', model_id: 'search-ranker', event_time: T0 + 25 * MIN })),
+      alertInput(
+        anAlert({
+          ...base,
+          alert_id: 'r4',
+          event_time: T0 + 30 * MIN,
+          severity: 'critical',
+          confidence: 0.95,
+          value: 2,
+          affected_entities: 400_000,
+        }),
+      ),
+    ]);
+    assert.deepStrictEqual(
+      scored.map((a) => [a.alert_id, a.dedup.occurrences, a.dedup.suppressed]),
+      [
+        ['r1', 1, false],
+        ['r2', 2, true],
+        ['r3', 3, true],
+        ['r4', 4, false],
+      ],
+    );
+    assert.ok(scored[3]!.tier < scored[0]!.tier, `tier should rise: ${scored[0]!.tier} → ${scored[3]!.tier}`);
+    assert.ok(scored[3]!.reasons.some((r) => r.startsWith('tier rose from')));
+    const paged = outputs.flatMap((o) => (o.kind === 'tier' ? [o.alert.alert_id] : []));
+    assert.deepStrictEqual(paged, ['r1', 'r4']);
+    // All four are still on the scored stream.
+    assert.equal(scored.length, 4);
+  });
+
+  it('a gap longer than the dedup window starts a new episode', () => {
+    const { scored } = run([
+      alertInput(anAlert({ alert_id: 'e1' })),
+      alertInput(anAlert({ alert_id: 'e2', event_time: T0 + 2 * HOUR })),
+    ]);
+    assert.deepStrictEqual(
+      scored.map((a) => [a.dedup.occurrences, a.dedup.suppressed]),
+      [
+        [1, false],
+        [1, false],
+      ],
+    );
+  });
+});
+
+describe('step: feedback', () => {
+  it('a source with many false positives loses likelihood, once stream time passes the feedback', () => {
+    const noisy = (id: string, t: number) =>
+      anAlert({
+        alert_id: id,
+        event_time: t,
+        source: 'legacy',
+        signal: 'data_drift',
+        feature: id,
+        metric: 'psi',
+      });
+    const inputs: CoreInput[] = [];
+    for (let i = 0; i < 30; i++) {
+      inputs.push(alertInput(noisy(`n${i}`, T0 + i * MIN)));
+      inputs.push(
+        feedbackInput(
+          aFeedback({ alert_id: `n${i}`, event_time: T0 + i * MIN + 30_000, outcome: 'false_positive' }),
+        ),
+      );
+    }
+    inputs.push(alertInput(noisy('probe', T0 + 2 * HOUR)));
+    const trained = run(inputs).byId.get('probe')!;
+    const fresh = run([alertInput(noisy('probe', T0 + 2 * HOUR))]).byId.get('probe')!;
+    assert.ok(trained.components.likelihood.value < fresh.components.likelihood.value);
+    assert.equal(trained.evidence.source_observations, 30);
+    assert.ok(trained.reasons.some((r) => r.includes('false positives')));
+  });
+
+  it('feedback delivered ahead of the alerts changes nothing until stream time reaches it', () => {
+    const alert = anAlert({ alert_id: 'x1', source: 'legacy' });
+    const probe = anAlert({ alert_id: 'x2', source: 'legacy', event_time: T0 + 5 * MIN, feature: 'other' });
+    const fb = aFeedback({ alert_id: 'x1', event_time: T0 + 10 * MIN, outcome: 'false_positive' });
+    const early = run([feedbackInput(fb), alertInput(alert), alertInput(probe)]).byId.get('x2')!;
+    const inOrder = run([alertInput(alert), alertInput(probe), feedbackInput(fb)]).byId.get('x2')!;
+    assert.deepStrictEqual(summary(early), summary(inOrder));
+    assert.equal(early.evidence.source_observations, 0);
+  });
+
+  it('reports feedback for an unknown alert', () => {
+    const { events } = run([
+      alertInput(anAlert()),
+      feedbackInput(aFeedback({ alert_id: 'nope', event_time: T0 })),
+    ]);
+    assert.ok(events.some((e) => e.type === 'feedback_unmatched'));
+  });
+});
+
+describe('step: floors and late alerts', () => {
+  it('a plausible alert on a compliance model is never below P2, and says so', () => {
+    const a = run([
+      alertInput(
+        anAlert({
+          severity: 'high',
+          affected_entities: 10,
+          value: 0.89,
+          confidence: 0.5,
+          signal: 'error_rate',
+          metric: 'error_rate',
+          threshold: 0.88,
+        }),
+      ),
+    ]).scored[0]!;
+    assert.equal(a.tier, 'P2');
+    assert.equal(a.tier_adjustment, 'floor:compliance');
+    assert.ok(a.reasons.includes('pci-regulated model: not below P2'));
+  });
+
+  it('marks alerts further behind stream time than the allowed lateness', () => {
+    const { byId } = run([
+      alertInput(anAlert({ alert_id: 'now', event_time: T0 + 3 * HOUR })),
+      alertInput(anAlert({ alert_id: 'old', event_time: T0, feature: 'f' })),
+    ]);
+    assert.equal(byId.get('now')!.late, false);
+    assert.equal(byId.get('old')!.late, true);
+  });
+
+  it('expires deploys by alert stream time, not by deploy time', () => {
+    const config = aConfig();
+    const step = createStep(config);
+    const state = createState(config);
+    step(state, deployInput(aDeploy({ event_time: T0 })));
+    step(state, deployInput(aDeploy({ event_time: T0 + 48 * HOUR })));
+    assert.equal(state.deploys.size, 2, 'deploys running ahead must not expire older ones');
+    step(state, alertInput(anAlert({ event_time: T0 + 30 * HOUR })));
+    assert.equal(state.deploys.size, 1);
+  });
+});
+
+function timeOf(i: CoreInput): number {
+  switch (i.kind) {
+    case 'alert':
+      return i.alert.event_time;
+    case 'deploy':
+      return i.deploy.event_time;
+    case 'feedback':
+      return i.feedback.event_time;
+    case 'tick':
+      return i.streamTime;
+  }
+}
