@@ -66,14 +66,16 @@ export function actionsFor(
   const actions: Action[] = [];
   if (tier === 'P1') {
     const modelChange = context.deploys.find((c) => c.via === 'model');
-    if (profile.rollback_allowed && context.previous_version !== undefined && context.deploy_correlated) {
+    // Rolling the model back only helps when a change to the model is the suspect, not its data.
+    const releaseSuspected = rootCause.label === 'deployment_regression' && modelChange !== undefined;
+    if (releaseSuspected && profile.rollback_allowed && context.previous_version !== undefined) {
       actions.push({
         ...base,
         action_id: `${alert.alert_id}:rollback`,
         type: 'rollback',
         operation: 'rollback_model',
         params: { to_version: context.previous_version, from_version: context.current_version ?? 'unknown' },
-        reason: `P1 after a change (${rootCause.label}); rollback allowed and ${context.previous_version} is known`,
+        reason: `P1 ${modelChange.minutes_before} min after ${modelChange.kind}${modelChange.version ? ` ${modelChange.version}` : ''}; rollback allowed and ${context.previous_version} is known`,
       });
     } else if (modelChange?.kind === 'feature_flag') {
       actions.push({
@@ -91,9 +93,11 @@ export function actionsFor(
         type: 'containment',
         operation: 'route_to_fallback',
         params: {},
-        reason: profile.rollback_allowed
-          ? 'P1 with no known rollback target: contain by serving the fallback'
-          : 'P1 on a model whose rollback is not allowed: contain by serving the fallback',
+        reason: !releaseSuspected
+          ? `P1 with suspected ${rootCause.label}: a model rollback would not help, contain by serving the fallback`
+          : profile.rollback_allowed
+            ? 'P1 with no known rollback target: contain by serving the fallback'
+            : 'P1 on a model whose rollback is not allowed: contain by serving the fallback',
       });
     }
   }

@@ -45,42 +45,50 @@ export function joinDeployContext(
 ): DeployContext {
   const t = alert.event_time;
   const from = t - w.correlationMs;
-  const changes: ContextChange[] = [];
-  const seen = new Set<string>();
+  const limit = w.maxContextChanges;
+  // Only the most recent changes are listed; each key is scanned backwards and stops at the limit.
+  const found: { d: DeployEvent; via: ContextChange['via'] }[] = [];
   const collect = (key: string, via: ContextChange['via']) => {
-    for (const d of window.range(key, from, t)) {
-      if (seen.has(d.event_id)) continue;
-      seen.add(d.event_id);
-      changes.push(toChange(d, via, t));
-    }
+    for (const d of window.latest(key, from, t, limit)) found.push({ d, via });
   };
   collect(modelKey(alert.model_id), 'model');
   // A service named like the model is its serving code.
   collect(serviceKey(alert.model_id), 'model');
   for (const service of upstream) collect(serviceKey(service), 'upstream');
-  changes.sort((a, b) => b.event_time - a.event_time || (a.event_id < b.event_id ? -1 : 1));
+  if (found.length > 1) {
+    found.sort((a, b) => b.d.event_time - a.d.event_time || (a.d.event_id < b.d.event_id ? -1 : 1));
+  }
+  const changes: ContextChange[] = [];
+  const seen = new Set<string>();
+  for (const { d, via } of found) {
+    if (changes.length === limit) break;
+    if (seen.has(d.event_id)) continue;
+    seen.add(d.event_id);
+    changes.push(toChange(d, via, t));
+  }
+  const nearest = changes[0];
+  const strength = nearest ? Math.max(0, 1 - (t - nearest.event_time) / Math.max(1, w.correlationMs)) : 0;
 
-  const strength = changes.reduce(
-    (best, c) => Math.max(best, 1 - (t - c.event_time) / Math.max(1, w.correlationMs)),
-    0,
-  );
-
-  const versions = window
-    .range(modelKey(alert.model_id), t - w.versionHorizonMs, t)
-    .filter((d) => VERSION_KINDS.has(d.kind) && d.version !== undefined);
-  const current = alert.model_version ?? versions.at(-1)?.version;
   // The deploy that brought the serving version in tells what it replaced.
-  const at = versions.findLastIndex((d) => d.version === current);
+  const modelVersions = window.latest(
+    modelKey(alert.model_id),
+    t - w.versionHorizonMs,
+    t,
+    VERSION_LOOKBACK,
+    (d) => VERSION_KINDS.has(d.kind) && d.version !== undefined,
+  );
+  const current = alert.model_version ?? modelVersions[0]?.version;
+  const at = modelVersions.findIndex((d) => d.version === current);
+  const brought = modelVersions[at];
   // After a rollback, the version rolled away from is no target: recommend no further rollback.
-  const brought = versions[at];
   let previous =
     brought === undefined || brought.kind === 'rollback'
       ? undefined
-      : (brought.previous_version ?? versions[at - 1]?.version);
+      : (brought.previous_version ?? modelVersions[at + 1]?.version);
   if (previous === current) previous = undefined;
 
   const context: DeployContext = {
-    deploys: changes.slice(0, w.maxContextChanges),
+    deploys: changes,
     deploy_correlated: changes.length > 0,
     correlation_strength: round(strength, 3),
   };
@@ -88,6 +96,9 @@ export function joinDeployContext(
   if (previous !== undefined) context.previous_version = previous;
   return context;
 }
+
+/** How many model versions back the join looks for the one serving. */
+const VERSION_LOOKBACK = 8;
 
 function toChange(d: DeployEvent, via: ContextChange['via'], t: number): ContextChange {
   const c: ContextChange = {

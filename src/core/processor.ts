@@ -111,7 +111,7 @@ export function createStep(config: Config, options: ProcessorOptions = {}): Step
   const joinWindows = {
     correlationMs: config.windows.correlation,
     versionHorizonMs: config.windows.deploy_retention - config.windows.allowed_lateness,
-    maxContextChanges: options.maxContextChanges ?? 10,
+    maxContextChanges: options.maxContextChanges ?? 5,
   };
   const dedupWindows = { windowMs: config.windows.dedup, renotifyMs: config.windows.renotify_after };
   const tierRules = {

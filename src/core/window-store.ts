@@ -57,6 +57,28 @@ export class DeployWindow {
   }
 
   /**
+   * Up to `limit` events of `key` with from <= event_time <= to that satisfy `accept`, newest first.
+   * Scans backwards from `to`, so the cost follows what is returned, not what the key holds.
+   */
+  latest(
+    key: string,
+    from: number,
+    to: number,
+    limit: number,
+    accept?: (d: DeployEvent) => boolean,
+  ): DeployEvent[] {
+    const list = this.byKey.get(key);
+    const out: DeployEvent[] = [];
+    if (!list) return out;
+    for (let i = upperBound(list, to) - 1; i >= 0 && out.length < limit; i--) {
+      const d = list[i]!;
+      if (d.event_time < from) break;
+      if (!accept || accept(d)) out.push(d);
+    }
+    return out;
+  }
+
+  /**
    * Drops events older than streamTime - retention. Sweeps at most once per tenth of the retention,
    * since lookups filter by event time anyway; returns how many entries went.
    */

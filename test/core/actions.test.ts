@@ -44,6 +44,21 @@ function actions(
 }
 
 describe('actionsFor: P1', () => {
+  it('contains instead of rolling back when the data, not the release, is the suspect', () => {
+    for (const label of ['data_pipeline', 'upstream_schema_change'] as const) {
+      const out = actions('P1', correlated, FRAUD, label);
+      assert.deepEqual(
+        out.map((a) => [a.type, a.operation]),
+        [
+          ['containment', 'route_to_fallback'],
+          ['diagnostic', label === 'data_pipeline' ? 'data_snapshot' : 'schema_diff'],
+        ],
+        label,
+      );
+      assert.match(out[0]!.reason, /a model rollback would not help/);
+    }
+  });
+
   it('recommends a rollback to the previous version after a correlated deploy when allowed', () => {
     const out = actions('P1', correlated);
     assert.deepEqual(
