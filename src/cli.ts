@@ -54,8 +54,8 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
   let exitCode: number = EXIT.ok;
   const program = new Command('alert-triage')
     .description(
-      'Scores ML anomaly alerts by expected business impact, joins them with recent deploys, assigns\n' +
-        'a tier (P1..P4) with owner, escalation, playbook and SLA deadlines, and routes them.',
+      'Scores ML anomaly alerts by expected business impact, joins them with recent deploys, and assigns ' +
+        'a tier (P1..P4) with owner, escalation path, playbook and SLA deadlines.',
     )
     .version(process.env.npm_package_version ?? '0.1.0')
     .showHelpAfterError()
@@ -67,10 +67,14 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
       .command('score')
       .summary('score alert files offline (no Kafka) and write ScoredAlert NDJSON or a ranked table')
       .description(
-        'Merges the input files in event-time order through the same step function as the Kafka\n' +
-          'service and writes one ScoredAlert per valid alert. Bad lines are reported on stderr with\n' +
-          'file and line, written to the rejects file, and the run goes on.\n\n' +
-          'Exit codes: 0 all records valid, 1 usage/config/file error, 2 some records rejected.',
+        'Merges the input files in event-time order through the same step function as the Kafka service ' +
+          'and writes one ScoredAlert per valid alert. Bad lines are reported on stderr with file and line, ' +
+          'written to the rejects file, and the run goes on.',
+      )
+      .addHelpText(
+        'after',
+        '\nExit codes: 0 all records valid, 1 usage/config/file error, 2 some records rejected.\n\n' +
+          'Example:\n  alert-triage score --alerts alerts.ndjson --deploys deploys.ndjson --config catalog.yaml --out scored.ndjson',
       ),
     true,
   )
@@ -95,8 +99,8 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
       .summary("one alert's score taken apart: dimensions, weights, reasons, context, actions")
       .argument('<alert_id>', 'the alert to explain')
       .description(
-        'Explains one alert, either from a scored NDJSON file (--scored) or by scoring the input\n' +
-          'files (--alerts, --deploys, --feedback, --config) exactly as `score` would.',
+        'Explains one alert, either from a scored NDJSON file (--scored) or by scoring the input files ' +
+          '(--alerts, --deploys, --feedback, --config) exactly as `score` would.',
       ),
     false,
   )

@@ -55,15 +55,22 @@ export interface RememberedAlert {
   event_time: number;
 }
 
-/** alert_id → what feedback needs to know about it; bounded by count and by event-time age. */
+/**
+ * alert_id → what feedback needs to know about it; bounded by count (oldest out first) and by
+ * event-time age. A ring of ids decides eviction: evicting a Map's first key over and over makes
+ * V8 skip an ever longer run of deleted slots.
+ */
 export class AlertMemory {
   private readonly byId = new Map<string, RememberedAlert>();
+  private readonly ring: (string | undefined)[];
+  private next = 0;
   readonly maxAlerts: number;
   readonly ttlMs: number;
 
   constructor(maxAlerts: number, ttlMs: number) {
     this.maxAlerts = maxAlerts;
     this.ttlMs = ttlMs;
+    this.ring = new Array<string | undefined>(maxAlerts);
   }
 
   get size(): number {
@@ -73,9 +80,13 @@ export class AlertMemory {
   remember(alert: AnomalyAlert): void {
     const r: RememberedAlert = { signal: alert.signal, event_time: alert.event_time };
     if (alert.source !== undefined) r.source = alert.source;
-    this.byId.delete(alert.alert_id);
+    const known = this.byId.has(alert.alert_id);
     this.byId.set(alert.alert_id, r);
-    if (this.byId.size > this.maxAlerts) this.byId.delete(this.byId.keys().next().value!);
+    if (known) return; // a redelivered alert keeps its place in the ring
+    const evicted = this.ring[this.next];
+    if (evicted !== undefined) this.byId.delete(evicted);
+    this.ring[this.next] = alert.alert_id;
+    this.next = (this.next + 1) % this.maxAlerts;
   }
 
   find(alertId: string, streamTime: number): RememberedAlert | undefined {
