@@ -115,7 +115,64 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
       },
     );
 
+  program
+    .command('run')
+    .summary('the Kafka stream processor: consume alerts and deploys, publish scored and tiered alerts')
+    .description(
+      'Runs the stream processor. Configuration comes from the file, overridden by the environment ' +
+        '(KAFKA_BROKERS, SCHEMA_REGISTRY_URL, HTTP_PORT, KAFKA_GROUP_ID, KAFKA_SASL_*, … — see the README). ' +
+        'Serves /metrics, /healthz and /readyz; SIGTERM finishes the batch in hand, commits and leaves the group.',
+    )
+    .option('--config <file>', 'config file (YAML or JSON)')
+    .action(async (opts: { config?: string }) => {
+      const { runService } = await import('./main.ts');
+      exitCode = await runService({ ...(opts.config ? { config: opts.config } : {}), env: process.env });
+    });
+
+  program
+    .command('topics')
+    .summary('create every topic the service uses, with partitions, retention and compaction')
+    .description(
+      'Creates the input, output, DLQ and dedup-changelog topics that do not exist yet (existing ones are ' +
+        'left as they are). --dry-run prints the plan without a broker.',
+    )
+    .option('--config <file>', 'config file (YAML or JSON); the environment overrides it as for `run`')
+    .option('--dry-run', 'print the topics and their settings, create nothing')
+    .action(async (opts: { config?: string; dryRun?: boolean }) => {
+      exitCode = await topicsCommand(opts, io);
+    });
+
   return { program, exitCode: () => exitCode };
+}
+
+async function topicsCommand(
+  opts: { config?: string; dryRun?: boolean },
+  io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream },
+) {
+  // Loaded here, not at the top: the offline commands never pay for kafkajs.
+  const { ensureTopics, topicSpecs } = await import('./adapters/kafka/admin.ts');
+  const config = loadConfigFile(opts.config, process.env);
+  const specs = topicSpecs(config);
+  for (const s of specs) {
+    const settings = Object.entries(s.configs)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    io.stdout.write(`${s.topic.padEnd(32)} partitions=${s.partitions} ${settings}\n`);
+  }
+  if (opts.dryRun) return EXIT.ok;
+  const { createKafka } = await import('./adapters/kafka/client.ts');
+  const { createLogger } = await import('./telemetry.ts');
+  const admin = createKafka(config, createLogger({ level: 'warn' })).admin();
+  await admin.connect();
+  try {
+    const r = await ensureTopics(admin, config);
+    io.stdout.write(
+      `created ${r.created.length} topic(s)${r.created.length ? `: ${r.created.join(', ')}` : ''}; ${r.existing.length} already existed\n`,
+    );
+  } finally {
+    await admin.disconnect();
+  }
+  return EXIT.ok;
 }
 
 async function scoreCommand(

@@ -267,9 +267,105 @@ const configSchema = z.strictObject({
       P4: z.string().min(1).default('ml.alerts.p4'),
       actions: z.string().min(1).default('ml.alerts.actions'),
       dlq: z.string().min(1).default('ml.anomalies.dlq'),
+      /** Compacted: what each fingerprint last routed, so a restart or rebalance never re-pages. */
+      dedup_changelog: z.string().min(1).default('ml.alerts.dedup-changelog'),
     })
     .prefault({}),
+  kafka: z
+    .strictObject({
+      brokers: z.array(z.string().min(1)).min(1).default(['127.0.0.1:9092']),
+      client_id: z.string().min(1).default('alert-triage'),
+      group_id: z.string().min(1).default('alert-triage'),
+      /** Names this instance's private consumers (deploys, feedback, changelog); default host-pid. */
+      instance_id: z.string().min(1).optional(),
+      transactional_id_prefix: z.string().min(1).default('alert-triage'),
+      ssl: z.boolean().default(false),
+      ssl_ca_file: z.string().min(1).optional(),
+      sasl: z
+        .strictObject({
+          mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+          username: z.string().min(1),
+          password: z.string().min(1),
+        })
+        .optional(),
+      partitions: z
+        .strictObject({
+          alerts: z.number().int().positive().default(6),
+          deployments: z.number().int().positive().default(3),
+          feedback: z.number().int().positive().default(3),
+          outputs: z.number().int().positive().default(6),
+          dlq: z.number().int().positive().default(3),
+          dedup_changelog: z.number().int().positive().default(6),
+        })
+        .prefault({}),
+      replication_factor: z.number().int().positive().default(1),
+      /** Longest an alert waits for the deploy/feedback inputs to reach its event time before it is scored anyway. */
+      max_watermark_wait: duration.default(30_000),
+      session_timeout: duration.default(30_000),
+    })
+    .prefault({}),
+  registry: z
+    .strictObject({
+      url: z.string().url().default('http://127.0.0.1:8081/apis/ccompat/v7'),
+      username: z.string().min(1).optional(),
+      password: z.string().min(1).optional(),
+    })
+    .prefault({}),
+  /** Wire format of the outputs; inputs are detected per record (Confluent magic byte → Avro, else JSON). */
+  output: z.strictObject({ format: z.enum(['json', 'avro']).default('json') }).prefault({}),
+  http: z.strictObject({ port: z.number().int().min(0).max(65535).default(9464) }).prefault({}),
+  log: z
+    .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') })
+    .prefault({}),
 });
+
+/** Environment variables and the config keys they override. Empty strings count as unset. */
+export const ENVIRONMENT: Record<string, { key: string[]; type: 'string' | 'list' | 'int' | 'bool' }> = {
+  KAFKA_BROKERS: { key: ['kafka', 'brokers'], type: 'list' },
+  KAFKA_CLIENT_ID: { key: ['kafka', 'client_id'], type: 'string' },
+  KAFKA_GROUP_ID: { key: ['kafka', 'group_id'], type: 'string' },
+  KAFKA_INSTANCE_ID: { key: ['kafka', 'instance_id'], type: 'string' },
+  KAFKA_TRANSACTIONAL_ID_PREFIX: { key: ['kafka', 'transactional_id_prefix'], type: 'string' },
+  KAFKA_SSL: { key: ['kafka', 'ssl'], type: 'bool' },
+  KAFKA_SSL_CA_FILE: { key: ['kafka', 'ssl_ca_file'], type: 'string' },
+  KAFKA_SASL_MECHANISM: { key: ['kafka', 'sasl', 'mechanism'], type: 'string' },
+  KAFKA_SASL_USERNAME: { key: ['kafka', 'sasl', 'username'], type: 'string' },
+  KAFKA_SASL_PASSWORD: { key: ['kafka', 'sasl', 'password'], type: 'string' },
+  SCHEMA_REGISTRY_URL: { key: ['registry', 'url'], type: 'string' },
+  SCHEMA_REGISTRY_USERNAME: { key: ['registry', 'username'], type: 'string' },
+  SCHEMA_REGISTRY_PASSWORD: { key: ['registry', 'password'], type: 'string' },
+  OUTPUT_FORMAT: { key: ['output', 'format'], type: 'string' },
+  HTTP_PORT: { key: ['http', 'port'], type: 'int' },
+  LOG_LEVEL: { key: ['log', 'level'], type: 'string' },
+};
+
+/**
+ * The document with the environment laid over it (the environment wins). Values that do not parse
+ * are left in place as strings, so validation reports them under their config key.
+ */
+export function withEnvironment(doc: unknown, env: Record<string, string | undefined>): unknown {
+  const base = (doc && typeof doc === 'object' ? structuredClone(doc) : {}) as Record<string, unknown>;
+  for (const [name, { key, type }] of Object.entries(ENVIRONMENT)) {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') continue;
+    let value: unknown = raw.trim();
+    if (type === 'list')
+      value = raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+    if (type === 'int' && /^\d+$/.test(raw.trim())) value = Number(raw.trim());
+    if (type === 'bool' && /^(true|false|1|0)$/i.test(raw.trim())) value = /^(true|1)$/i.test(raw.trim());
+    let node = base;
+    for (const k of key.slice(0, -1)) {
+      const next = node[k];
+      node[k] = next && typeof next === 'object' ? next : {};
+      node = node[k] as Record<string, unknown>;
+    }
+    node[key.at(-1)!] = value;
+  }
+  return base;
+}
 
 export type ModelProfile = {
   owner: string;
@@ -298,6 +394,12 @@ export interface Config {
   readonly sla: Record<Tier, { ack: number | null; resolve: number | null }>;
   readonly escalation: Record<Tier, string[]>;
   readonly topics: Parsed['topics'];
+  /** How the service connects; not part of `version` (it does not change a score). */
+  readonly kafka: Parsed['kafka'];
+  readonly registry: Parsed['registry'];
+  readonly output: Parsed['output'];
+  readonly http: Parsed['http'];
+  readonly log: Parsed['log'];
   /** service → models whose catalog `upstream` lists it. */
   readonly downstream: Readonly<Record<string, readonly string[]>>;
   /** Stable hash of everything that changes a score. */
@@ -375,22 +477,14 @@ export function parseConfig(doc: unknown, source?: string): Config {
   return deepFreeze({
     ...effective,
     topics: p.topics,
+    kafka: p.kafka,
+    registry: p.registry,
+    output: p.output,
+    http: p.http,
+    log: p.log,
     downstream,
     version: `cfg-${createHash('sha256').update(canonicalJson(effective)).digest('hex').slice(0, 12)}`,
   });
-}
-
-/** The document form of a config (for `calibrate` to write back): durations in ms. */
-export function configDocument(c: Config): Record<string, unknown> {
-  return {
-    models: c.models,
-    defaults: c.defaults,
-    scoring: c.scoring,
-    windows: c.windows,
-    sla: c.sla,
-    escalation: c.escalation,
-    topics: c.topics,
-  };
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

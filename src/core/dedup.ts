@@ -16,6 +16,11 @@ export interface DedupEntry {
 export interface DedupWindows {
   windowMs: number;
   renotifyMs: number;
+  /**
+   * Entries are kept this much longer than the window, so an alert of a lane (partition) running up
+   * to this far behind the stream time still finds its episode. The allowed lateness.
+   */
+  graceMs?: number;
 }
 
 export function fingerprintOf(alert: AnomalyAlert): string {
@@ -67,6 +72,7 @@ export class DedupStore {
   private readonly entries = new Map<string, DedupEntry>();
   readonly windows: DedupWindows;
   private sweptAt = Number.NEGATIVE_INFINITY;
+  private journal: Map<string, DedupEntry | undefined> | undefined;
 
   constructor(windows: DedupWindows) {
     this.windows = windows;
@@ -81,14 +87,51 @@ export class DedupStore {
   }
 
   set(fingerprint: string, entry: DedupEntry): void {
+    if (this.journal && !this.journal.has(fingerprint))
+      this.journal.set(fingerprint, this.entries.get(fingerprint));
     this.entries.set(fingerprint, entry);
   }
 
-  /** Forgets episodes that ended more than a window (and the renotify period) before stream time. */
+  /**
+   * Takes an entry read back from the changelog (after a restart or a rebalance) unless what is held
+   * is newer: the changelog also echoes this instance's own writes, later than it made them.
+   */
+  restore(fingerprint: string, entry: DedupEntry): boolean {
+    const held = this.entries.get(fingerprint);
+    if (
+      held &&
+      (held.last_seen > entry.last_seen ||
+        (held.last_seen === entry.last_seen && held.occurrences > entry.occurrences))
+    ) {
+      return false;
+    }
+    this.entries.set(fingerprint, entry);
+    return true;
+  }
+
+  /** Starts recording what `set` changes, so a batch whose transaction aborts can be undone. */
+  begin(): void {
+    this.journal = new Map();
+  }
+
+  commit(): void {
+    this.journal = undefined;
+  }
+
+  /** Puts back every entry the batch changed. */
+  rollback(): void {
+    for (const [fingerprint, previous] of this.journal ?? []) {
+      if (previous) this.entries.set(fingerprint, previous);
+      else this.entries.delete(fingerprint);
+    }
+    this.journal = undefined;
+  }
+
+  /** Forgets episodes whose last occurrence is more than a window (plus the grace) before stream time. */
   expire(streamTime: number): number {
     if (streamTime - this.sweptAt < this.windows.windowMs / 4) return 0;
     this.sweptAt = streamTime;
-    const horizon = streamTime - this.windows.windowMs;
+    const horizon = streamTime - this.windows.windowMs - (this.windows.graceMs ?? 0);
     let removed = 0;
     for (const [fp, e] of this.entries) {
       if (e.last_seen < horizon) {

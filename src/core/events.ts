@@ -89,9 +89,14 @@ export interface AlertFeedback {
   resolved_at?: number;
 }
 
-/** A point in processing: the shell supplies wall time as `at`; the core never reads a clock. */
+/**
+ * A point in processing: the shell supplies wall time as `at`; the core never reads a clock.
+ * `lane` names an independently ordered alert sequence (a Kafka partition); alerts of one model stay
+ * in one lane. Each lane keeps its own stream time, so one partition racing ahead never makes
+ * another's alerts look late. The offline CLI has a single lane.
+ */
 export type CoreInput =
-  | { kind: 'alert'; alert: AnomalyAlert; at: number }
+  | { kind: 'alert'; alert: AnomalyAlert; at: number; lane?: string }
   | { kind: 'deploy'; deploy: DeployEvent; at: number }
   | { kind: 'feedback'; feedback: AlertFeedback; at: number }
-  | { kind: 'tick'; streamTime: number; at: number };
+  | { kind: 'tick'; streamTime: number; at: number; lane?: string };

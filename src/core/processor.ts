@@ -72,8 +72,13 @@ export type CoreEvent =
   | { type: 'window_expired'; deploys: number; fingerprints: number };
 
 export interface TriageState {
-  /** Highest alert event time seen: drives every expiry, so deploy input running ahead changes nothing. */
+  /**
+   * The alert stream time: the lowest, over lanes, of each lane's highest alert event time. It drives
+   * every expiry and releases held feedback, so deploy or feedback input running ahead changes nothing.
+   */
   streamTime: number;
+  /** Highest alert event time per lane. */
+  lanes: Map<string, number>;
   deploys: DeployWindow;
   dedup: DedupStore;
   sources: SourceReliability;
@@ -98,8 +103,9 @@ export function createState(config: Config): TriageState {
   const w = config.windows;
   return {
     streamTime: Number.NEGATIVE_INFINITY,
+    lanes: new Map(),
     deploys: new DeployWindow({ retentionMs: w.deploy_retention, maxPerKey: w.max_deploys_per_key }),
-    dedup: new DedupStore({ windowMs: w.dedup, renotifyMs: w.renotify_after }),
+    dedup: new DedupStore({ windowMs: w.dedup, renotifyMs: w.renotify_after, graceMs: w.allowed_lateness }),
     sources: new SourceReliability(),
     recentAlerts: new AlertMemory(w.max_tracked_alerts, w.feedback_lookup),
     pendingFeedback: new PendingFeedback(w.max_tracked_alerts),
@@ -126,9 +132,16 @@ export function createStep(config: Config, options: ProcessorOptions = {}): Step
       : { profile: config.defaults, inCatalog: false };
   };
 
-  const advance = (state: TriageState, t: number, events: CoreEvent[]) => {
-    if (t <= state.streamTime) return;
-    state.streamTime = t;
+  const advance = (state: TriageState, lane: string, t: number, events: CoreEvent[]) => {
+    const laneTime = state.lanes.get(lane);
+    if (laneTime !== undefined && t <= laneTime) return;
+    state.lanes.set(lane, t);
+    // A lane seen for the first time may hold the stream time back; nothing expired is brought back.
+    const streamTime = lowestLaneTime(state);
+    const rose = streamTime > state.streamTime;
+    state.streamTime = streamTime;
+    if (!rose) return;
+    t = streamTime;
     for (const feedback of state.pendingFeedback.due(t)) applyFeedback(state, feedback, events);
     const deploys = state.deploys.expire(t);
     const fingerprints = state.dedup.expire(t);
@@ -142,9 +155,11 @@ export function createStep(config: Config, options: ProcessorOptions = {}): Step
     events.push({ type, alert_id: feedback.alert_id, outcome: feedback.outcome });
   };
 
-  const onAlert = (state: TriageState, alert: AnomalyAlert, at: number, out: StepResult) => {
-    const late = alert.event_time < state.streamTime - config.windows.allowed_lateness;
-    advance(state, alert.event_time, out.events);
+  const onAlert = (state: TriageState, alert: AnomalyAlert, at: number, lane: string, out: StepResult) => {
+    const late =
+      alert.event_time <
+      (state.lanes.get(lane) ?? Number.NEGATIVE_INFINITY) - config.windows.allowed_lateness;
+    advance(state, lane, alert.event_time, out.events);
     const modelId = alert.model_id;
     const { profile, inCatalog } = profileOf(modelId);
 
@@ -274,7 +289,7 @@ export function createStep(config: Config, options: ProcessorOptions = {}): Step
     const out: StepResult = { state, outputs: [], events: [] };
     switch (input.kind) {
       case 'alert':
-        onAlert(state, input.alert, input.at, out);
+        onAlert(state, input.alert, input.at, input.lane ?? DEFAULT_LANE, out);
         break;
       case 'deploy':
         onDeploy(state, input.deploy, out);
@@ -283,11 +298,46 @@ export function createStep(config: Config, options: ProcessorOptions = {}): Step
         onFeedback(state, input.feedback, out);
         break;
       case 'tick':
-        advance(state, input.streamTime, out.events);
+        // A tick without a lane moves every lane (the single lane, offline).
+        for (const lane of input.lane !== undefined
+          ? [input.lane]
+          : state.lanes.size
+            ? [...state.lanes.keys()]
+            : [DEFAULT_LANE]) {
+          advance(state, lane, input.streamTime, out.events);
+        }
         break;
     }
     return out;
   };
+}
+
+const DEFAULT_LANE = 'default';
+
+function lowestLaneTime(state: TriageState): number {
+  let low = Number.POSITIVE_INFINITY;
+  for (const t of state.lanes.values()) if (t < low) low = t;
+  return low;
+}
+
+/**
+ * A lane this instance has started to read (a partition assigned) but has no alert from yet: it holds
+ * the stream time back until its first alert, so the other lanes cannot expire what it still needs.
+ */
+export function openLane(state: TriageState, lane: string): void {
+  if (state.lanes.has(lane)) return;
+  state.lanes.set(lane, Number.NEGATIVE_INFINITY);
+  state.streamTime = Number.NEGATIVE_INFINITY;
+}
+
+/**
+ * A lane this instance no longer reads (a partition revoked in a rebalance) stops holding the stream
+ * time back. Its alerts' state stays until it expires.
+ */
+export function closeLane(state: TriageState, lane: string): void {
+  state.lanes.delete(lane);
+  const low = lowestLaneTime(state);
+  if (Number.isFinite(low)) state.streamTime = low;
 }
 
 /** Drops undefined values, for optional properties under exactOptionalPropertyTypes-style outputs. */

@@ -2,7 +2,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CoreInput } from '../../src/core/events.ts';
-import { createState, createStep, type Output, type ScoredAlert } from '../../src/core/processor.ts';
+import {
+  closeLane,
+  createState,
+  createStep,
+  type Output,
+  openLane,
+  type ScoredAlert,
+} from '../../src/core/processor.ts';
 import {
   aConfig,
   aDeploy,
@@ -335,3 +342,67 @@ function timeOf(i: CoreInput): number {
       return i.streamTime;
   }
 }
+
+describe('step: lanes (partitions)', () => {
+  it('an alert is late only against its own lane, so a partition racing ahead changes nothing', () => {
+    const config = aConfig();
+    const step = createStep(config);
+    const state = createState(config);
+    const fast = step(state, {
+      kind: 'alert',
+      alert: anAlert({ event_time: T0 + 10 * HOUR }),
+      at: 0,
+      lane: 'p0',
+    });
+    const slow = step(state, {
+      kind: 'alert',
+      alert: anAlert({ model_id: 'search-ranker', event_time: T0 }),
+      at: 0,
+      lane: 'p1',
+    });
+    const late = (r: typeof fast) => r.outputs.flatMap((o) => (o.kind === 'scored' ? [o.alert.late] : []));
+    assert.deepEqual([...late(fast), ...late(slow)], [false, false]);
+    // The stream time is the slowest lane's: deploys the slow lane still needs are kept.
+    assert.equal(state.streamTime, T0);
+    const stale = step(state, {
+      kind: 'alert',
+      alert: anAlert({ event_time: T0 + 10 * HOUR - 2 * HOUR }),
+      at: 0,
+      lane: 'p0',
+    });
+    assert.deepEqual(late(stale), [true]);
+  });
+
+  it('an opened lane holds the stream time back until its first alert', () => {
+    const config = aConfig();
+    const step = createStep(config);
+    const state = createState(config);
+    openLane(state, 'a');
+    openLane(state, 'b');
+    step(state, { kind: 'alert', alert: anAlert({ event_time: T0 + 30 * HOUR }), at: 0, lane: 'a' });
+    assert.equal(state.streamTime, Number.NEGATIVE_INFINITY, 'lane b has said nothing yet');
+    step(state, {
+      kind: 'alert',
+      alert: anAlert({ model_id: 'search-ranker', event_time: T0 }),
+      at: 0,
+      lane: 'b',
+    });
+    assert.equal(state.streamTime, T0);
+  });
+
+  it('closing a lane releases the stream time', () => {
+    const config = aConfig();
+    const step = createStep(config);
+    const state = createState(config);
+    step(state, { kind: 'alert', alert: anAlert({ event_time: T0 + 5 * HOUR }), at: 0, lane: 'a' });
+    step(state, {
+      kind: 'alert',
+      alert: anAlert({ model_id: 'search-ranker', event_time: T0 }),
+      at: 0,
+      lane: 'b',
+    });
+    assert.equal(state.streamTime, T0);
+    closeLane(state, 'b');
+    assert.equal(state.streamTime, T0 + 5 * HOUR);
+  });
+});

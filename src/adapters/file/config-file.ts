@@ -1,12 +1,17 @@
 // Loads a config file (YAML or JSON) and validates it once.
 import { readFileSync, statSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { type Config, ConfigError, parseConfig } from '../../config.ts';
+import { type Config, ConfigError, parseConfig, withEnvironment } from '../../config.ts';
 
 export const MAX_CONFIG_BYTES = 4 << 20;
 
-export function loadConfigFile(path: string | undefined): Config {
-  if (path === undefined) return parseConfig({}, 'default configuration');
+/** `env` (the service's environment) is laid over the file; the offline commands pass none. */
+export function loadConfigFile(
+  path: string | undefined,
+  env: Record<string, string | undefined> = {},
+): Config {
+  if (path === undefined)
+    return parseConfig(withEnvironment({}, env), 'configuration (defaults and environment)');
   let text: string;
   try {
     const size = statSync(path).size;
@@ -26,5 +31,5 @@ export function loadConfigFile(path: string | undefined): Config {
       path,
     );
   }
-  return parseConfig(doc, path);
+  return parseConfig(withEnvironment(doc, env), path);
 }

@@ -1,0 +1,639 @@
+// Record codec for Kafka values: bytes ⇄ plain JS values, in JSON or in Avro framed with the Confluent wire
+// format and a schema registry (Confluent's, or Apicurio's ccompat API). Decoding only turns bytes into a plain
+// value; validation stays in parseAlert / parseDeploy / parseFeedback.
+//
+// Errors are CodecErrors with a stable code. Only REGISTRY_UNAVAILABLE (connection refused, timeout, 5xx, 408,
+// 429, 401/403) can be retried: every other code is a property of the record or of the schemas, and retrying
+// would give the same answer.
+import { existsSync, readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { dirname, join } from 'node:path';
+import avro from 'avsc';
+import { frame, HEADER_BYTES, isConfluentFramed, MAGIC_BYTE, schemaIdOf } from './wire-format.ts';
+
+export type OutputKind = 'scored' | 'action';
+
+export type CodecErrorCode =
+  | 'MALFORMED_JSON'
+  | 'UNKNOWN_SCHEMA_ID'
+  | 'AVRO_DECODE_FAILED'
+  | 'TRUNCATED_FRAME'
+  | 'RECORD_TOO_LARGE'
+  | 'REGISTRY_UNAVAILABLE'
+  | 'SCHEMA_INCOMPATIBLE'
+  | 'ENCODE_FAILED';
+
+export class CodecError extends Error {
+  readonly code: CodecErrorCode;
+  /** True only for REGISTRY_UNAVAILABLE: retry the record later, never dead-letter it. */
+  readonly canRetry: boolean;
+
+  constructor(code: CodecErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CodecError';
+    this.code = code;
+    this.canRetry = code === 'REGISTRY_UNAVAILABLE';
+  }
+}
+
+export interface RecordCodec {
+  /** Message value bytes → plain JS value. Magic byte 0 and ≥5 bytes → Avro via the registry; otherwise UTF-8 JSON. Throws CodecError. */
+  decode(value: Buffer): Promise<unknown>;
+  /** A record → bytes in the configured output format (json | avro). For avro, uses the schema registered for that topic's subject. */
+  encode(kind: OutputKind, topic: string, record: object): Promise<Buffer>;
+  /**
+   * Registers the .avsc schemas under TopicNameStrategy subjects (`<topic>-value`) for the given topics, setting
+   * subject compatibility to BACKWARD first (a subject already set to a level other than NONE keeps it), and
+   * returns subject → id. A schema incompatible with what is registered → CodecError SCHEMA_INCOMPATIBLE naming
+   * the subject. Idempotent: registering the same schema again returns the same id.
+   */
+  registerSchemas(topics: RegistryTopics): Promise<Record<string, number>>;
+}
+
+export interface RegistryTopics {
+  alerts: string;
+  deployments: string;
+  feedback: string;
+  scored: string;
+  tiers: string[];
+  actions: string;
+}
+
+export interface CodecOptions {
+  registryUrl: string;
+  username?: string;
+  password?: string;
+  outputFormat: 'json' | 'avro';
+  /** Largest value decode accepts, in bytes. Default 1 MiB. */
+  maxRecordBytes?: number;
+  /** Where the .avsc files are. Default: the repository's `schemas/`. */
+  schemasDir?: string;
+  /** Per registry request. Default 10 s. */
+  requestTimeoutMs?: number;
+}
+
+export const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
+/** Deeper JSON (or Avro) values are refused: later recursive code (logging, DLQ serialization) must not overflow. */
+export const MAX_NESTING_DEPTH = 64;
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** The schema file of each kind of record, and the subjects it is registered under. */
+export const SCHEMA_FILES = {
+  alert: 'anomaly-alert.avsc',
+  deploy: 'deploy-event.avsc',
+  feedback: 'alert-feedback.avsc',
+  scored: 'scored-alert.avsc',
+  action: 'alert-action.avsc',
+} as const;
+type SchemaKey = keyof typeof SCHEMA_FILES;
+
+export const subjectOf = (topic: string): string => `${topic}-value`;
+
+interface LocalSchema {
+  /** Compact JSON text: what is registered and looked up. */
+  text: string;
+  type: avro.Type;
+}
+
+interface Writer {
+  id: number;
+  type: avro.Type;
+}
+
+/** A fresh object per call: avsc stores the named types it defines in `opts.registry`, mutating the options. */
+const typeOptions = (registry: Record<string, avro.Type> = {}) => ({ wrapUnions: 'auto' as const, registry });
+
+export function createCodec(options: CodecOptions): RecordCodec {
+  const maxBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  const registry = new RegistryClient(options);
+  const local = loadSchemas(options.schemasDir ?? defaultSchemasDir());
+  const byId = new Map<number, Promise<avro.Type>>();
+  const writers = new Map<string, Promise<Writer>>();
+
+  const typeOf = (id: number): Promise<avro.Type> => {
+    let found = byId.get(id);
+    if (!found) {
+      found = fetchType(registry, id);
+      byId.set(id, found);
+      // A failed lookup is not cached: the registry may be back, or the id registered, next time.
+      const pending = found;
+      pending.catch(() => byId.get(id) === pending && byId.delete(id));
+    }
+    return found;
+  };
+
+  const writerFor = (kind: OutputKind, subject: string): Promise<Writer> => {
+    const key = `${kind}\u0000${subject}`;
+    let found = writers.get(key);
+    if (!found) {
+      found = findWriter(registry, local[kind], subject);
+      writers.set(key, found);
+      const pending = found;
+      pending.catch(() => writers.get(key) === pending && writers.delete(key));
+      found.then((w) => {
+        if (w.type === local[kind].type && !byId.has(w.id)) byId.set(w.id, Promise.resolve(w.type));
+      }, noop);
+    }
+    return found;
+  };
+
+  return {
+    async decode(value: Buffer): Promise<unknown> {
+      if (value.length > maxBytes) {
+        throw new CodecError('RECORD_TOO_LARGE', `value is ${value.length} bytes, the limit is ${maxBytes}`);
+      }
+      if (isConfluentFramed(value)) {
+        const id = schemaIdOf(value);
+        const type = await typeOf(id);
+        return decodeAvro(type, id, value.subarray(HEADER_BYTES));
+      }
+      if (value.length > 0 && value[0] === MAGIC_BYTE) {
+        throw new CodecError(
+          'TRUNCATED_FRAME',
+          `value starts with the Avro magic byte but has ${value.length} bytes, fewer than the ${HEADER_BYTES}-byte header`,
+        );
+      }
+      return decodeJson(value);
+    },
+
+    async encode(kind: OutputKind, topic: string, record: object): Promise<Buffer> {
+      if (options.outputFormat === 'json') {
+        try {
+          return Buffer.from(JSON.stringify(record), 'utf8');
+        } catch (e) {
+          throw new CodecError('ENCODE_FAILED', `${kind} record is not JSON-serializable: ${messageOf(e)}`, {
+            cause: e,
+          });
+        }
+      }
+      const { id, type } = await writerFor(kind, subjectOf(topic));
+      const value = prepare(type, record);
+      let payload: Buffer;
+      try {
+        payload = type.toBuffer(value);
+      } catch (e) {
+        throw new CodecError(
+          'ENCODE_FAILED',
+          `${kind} record does not fit schema ${id} of ${subjectOf(topic)}: ${invalidPaths(type, value) || messageOf(e)}`,
+          { cause: e },
+        );
+      }
+      return frame(id, payload);
+    },
+
+    async registerSchemas(topics: RegistryTopics): Promise<Record<string, number>> {
+      const plan = new Map<string, SchemaKey>([
+        [subjectOf(topics.alerts), 'alert'],
+        [subjectOf(topics.deployments), 'deploy'],
+        [subjectOf(topics.feedback), 'feedback'],
+        [subjectOf(topics.scored), 'scored'],
+        ...topics.tiers.map((t) => [subjectOf(t), 'scored'] as [string, SchemaKey]),
+        [subjectOf(topics.actions), 'action'],
+      ]);
+      const ids: Record<string, number> = {};
+      for (const [subject, key] of plan) {
+        await ensureBackward(registry, subject);
+        const schema = local[key];
+        const id = await registerOne(registry, subject, schema.text);
+        ids[subject] = id;
+        if (!byId.has(id)) byId.set(id, Promise.resolve(schema.type));
+        if (key === 'scored' || key === 'action') {
+          writers.set(`${key}\u0000${subject}`, Promise.resolve({ id, type: schema.type }));
+        }
+      }
+      return ids;
+    },
+  };
+}
+
+// ---------------------------------------------------------------- JSON
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+function decodeJson(value: Buffer): unknown {
+  let text: string;
+  try {
+    text = UTF8.decode(value);
+  } catch (e) {
+    throw new CodecError('MALFORMED_JSON', 'value is neither Avro (magic byte 0) nor valid UTF-8 text', {
+      cause: e,
+    });
+  }
+  const depth = nestingDepth(text, MAX_NESTING_DEPTH);
+  if (depth > MAX_NESTING_DEPTH) {
+    throw new CodecError('RECORD_TOO_LARGE', `JSON nested deeper than ${MAX_NESTING_DEPTH} levels`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new CodecError('MALFORMED_JSON', messageOf(e), { cause: e });
+  }
+}
+
+/** Bracket depth of JSON text, outside strings; stops counting past `limit`. Iterative: no stack to overflow. */
+function nestingDepth(text: string, limit: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > limit) return depth;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return depth;
+}
+
+// ---------------------------------------------------------------- Avro
+
+function decodeAvro(type: avro.Type, id: number, payload: Buffer): unknown {
+  let raw: unknown;
+  try {
+    raw = type.fromBuffer(payload);
+  } catch (e) {
+    throw new CodecError('AVRO_DECODE_FAILED', `payload does not decode with schema ${id}: ${messageOf(e)}`, {
+      cause: e,
+    });
+  }
+  try {
+    return plain(type, raw, 0);
+  } catch (e) {
+    if (e instanceof CodecError) throw e;
+    throw new CodecError('AVRO_DECODE_FAILED', `decoded value of schema ${id} is unusable: ${messageOf(e)}`, {
+      cause: e,
+    });
+  }
+}
+
+type AnyType = avro.Type & {
+  fields?: avro.types.Field[];
+  itemsType?: avro.Type;
+  valuesType?: avro.Type;
+  types?: avro.Type[];
+};
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v);
+
+/**
+ * avsc's decoded value → plain objects: records become object literals (not avsc Record instances), wrapped
+ * unions are unwrapped, `long`s (and so `timestamp-millis`) are numbers, nulls stay null.
+ */
+function plain(type: AnyType, v: unknown, depth: number): unknown {
+  if (depth > MAX_NESTING_DEPTH) {
+    throw new CodecError('RECORD_TOO_LARGE', `Avro value nested deeper than ${MAX_NESTING_DEPTH} levels`);
+  }
+  switch (type.typeName) {
+    case 'record':
+    case 'error': {
+      if (!isObject(v)) return v;
+      const out: Record<string, unknown> = {};
+      for (const f of type.fields!) out[f.name] = plain(f.type, v[f.name], depth + 1);
+      return out;
+    }
+    case 'array':
+      return Array.isArray(v) ? v.map((x) => plain(type.itemsType!, x, depth + 1)) : v;
+    case 'map':
+      return isObject(v)
+        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(type.valuesType!, x, depth + 1)]))
+        : v;
+    case 'union:wrapped': {
+      if (!isObject(v)) return v;
+      const [branch] = Object.keys(v);
+      const t = type.types!.find((b) => b.branchName === branch);
+      return t && branch !== undefined ? plain(t, v[branch], depth + 1) : v;
+    }
+    case 'union:unwrapped': {
+      if (v === null || v === undefined) return null;
+      const branches = type.types!.filter((b) => b.typeName !== 'null');
+      const t = branches.length === 1 ? branches[0] : branches.find((b) => b.isValid(v));
+      return t ? plain(t, v, depth + 1) : v;
+    }
+    default:
+      return v;
+  }
+}
+
+/**
+ * The core's objects → what avsc writes: absent or undefined optionals become null, and a value no branch of a
+ * union accepts is written as its JSON text when the union has a string branch (pagerduty.custom_details).
+ */
+function prepare(type: AnyType, v: unknown): unknown {
+  switch (type.typeName) {
+    case 'record':
+    case 'error': {
+      if (!isObject(v)) return v;
+      const out: Record<string, unknown> = {};
+      for (const f of type.fields!) out[f.name] = prepare(f.type, v[f.name]);
+      return out;
+    }
+    case 'array':
+      return Array.isArray(v) ? v.map((x) => prepare(type.itemsType!, x)) : v;
+    case 'map':
+      return isObject(v)
+        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, prepare(type.valuesType!, x)]))
+        : v;
+    case 'union:unwrapped': {
+      const branches = type.types!;
+      if (v === undefined || v === null) return branches.some((b) => b.typeName === 'null') ? null : v;
+      const nonNull = branches.filter((b) => b.typeName !== 'null');
+      if (nonNull.length === 1) return prepare(nonNull[0]!, v);
+      if (nonNull.some((b) => b.isValid(v))) return v;
+      if (typeof v === 'object' && nonNull.some((b) => b.typeName === 'string')) return JSON.stringify(v);
+      return v;
+    }
+    default:
+      return v;
+  }
+}
+
+function invalidPaths(type: avro.Type, value: unknown): string {
+  const paths: string[] = [];
+  type.isValid(value, {
+    errorHook: (path, v) => {
+      if (paths.length < 5) paths.push(`${path.join('.') || '(record)'}: ${describe(v)}`);
+    },
+  });
+  return paths.join('; ');
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'missing';
+  if (typeof v === 'string') return JSON.stringify(v.slice(0, 64));
+  if (typeof v === 'object') return v === null ? 'null' : Array.isArray(v) ? 'array' : 'object';
+  return String(v);
+}
+
+// ---------------------------------------------------------------- schemas
+
+function defaultSchemasDir(): string {
+  // src/adapters/registry (or dist/adapters/registry): walk up to the package root holding schemas/.
+  let dir = import.meta.dirname;
+  for (let i = 0; i < 6; i++) {
+    const candidate = join(dir, 'schemas');
+    if (existsSync(join(candidate, SCHEMA_FILES.alert))) return candidate;
+    dir = dirname(dir);
+  }
+  return join(import.meta.dirname, '..', '..', '..', 'schemas');
+}
+
+function loadSchemas(dir: string): Record<SchemaKey, LocalSchema> {
+  const out = {} as Record<SchemaKey, LocalSchema>;
+  for (const [key, file] of Object.entries(SCHEMA_FILES) as [SchemaKey, string][]) {
+    const path = join(dir, file);
+    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    out[key] = {
+      text: JSON.stringify(parsed),
+      type: avro.Type.forSchema(parsed as avro.Schema, typeOptions()),
+    };
+  }
+  return out;
+}
+
+interface SchemaResponse {
+  schema?: unknown;
+  schemaType?: unknown;
+  references?: unknown;
+  id?: unknown;
+}
+
+async function fetchType(registry: RegistryClient, id: number): Promise<avro.Type> {
+  const res = await registry.request('GET', `/schemas/ids/${id}`);
+  if (res.status === 404) {
+    throw new CodecError('UNKNOWN_SCHEMA_ID', `schema id ${id} is not in the registry (${res.message})`);
+  }
+  if (res.status !== 200) {
+    throw new CodecError('UNKNOWN_SCHEMA_ID', `registry refused schema id ${id}: ${res.message}`);
+  }
+  const body = res.body as SchemaResponse;
+  const registryTypes: Record<string, avro.Type> = {};
+  await loadReferences(registry, body.references, registryTypes, new Set(), id);
+  return parseAvroSchema(body, `schema id ${id}`, registryTypes);
+}
+
+/** Referenced schemas (Confluent schema references) are parsed first into a shared avsc registry of named types. */
+async function loadReferences(
+  registry: RegistryClient,
+  references: unknown,
+  types: Record<string, avro.Type>,
+  seen: Set<string>,
+  id: number,
+): Promise<void> {
+  if (!Array.isArray(references)) return;
+  for (const ref of references as { subject?: unknown; version?: unknown }[]) {
+    const key = `${ref.subject}/${ref.version}`;
+    if (typeof ref.subject !== 'string' || seen.has(key)) continue;
+    seen.add(key);
+    const res = await registry.request(
+      'GET',
+      `/subjects/${encodeURIComponent(ref.subject)}/versions/${encodeURIComponent(String(ref.version))}`,
+    );
+    if (res.status !== 200) {
+      throw new CodecError(
+        'UNKNOWN_SCHEMA_ID',
+        `schema id ${id} references ${ref.subject} version ${ref.version}, which the registry does not have (${res.message})`,
+      );
+    }
+    const body = res.body as SchemaResponse;
+    await loadReferences(registry, body.references, types, seen, id);
+    parseAvroSchema(body, `reference ${key} of schema id ${id}`, types);
+  }
+}
+
+function parseAvroSchema(body: SchemaResponse, what: string, types: Record<string, avro.Type>): avro.Type {
+  const kind = body.schemaType ?? 'AVRO';
+  if (kind !== 'AVRO') {
+    throw new CodecError('AVRO_DECODE_FAILED', `${what} is a ${String(kind)} schema; only Avro is supported`);
+  }
+  try {
+    const schema: unknown = typeof body.schema === 'string' ? JSON.parse(body.schema) : body.schema;
+    return avro.Type.forSchema(schema as avro.Schema, typeOptions(types));
+  } catch (e) {
+    throw new CodecError('AVRO_DECODE_FAILED', `${what} is not a usable Avro schema: ${messageOf(e)}`, {
+      cause: e,
+    });
+  }
+}
+
+/**
+ * The id to frame our records with: our own schema's id under the subject when it is registered there, else the
+ * subject's latest schema (another compatible version registered by the platform team).
+ */
+async function findWriter(registry: RegistryClient, schema: LocalSchema, subject: string): Promise<Writer> {
+  const path = `/subjects/${encodeURIComponent(subject)}`;
+  const found = await registry.request('POST', path, { schema: schema.text });
+  if (found.status === 200 && typeof (found.body as SchemaResponse).id === 'number') {
+    return { id: (found.body as SchemaResponse).id as number, type: schema.type };
+  }
+  if (found.status === 404 && found.errorCode !== 40401) {
+    const latest = await registry.request('GET', `${path}/versions/latest`);
+    const body = latest.body as SchemaResponse;
+    if (latest.status === 200 && typeof body.id === 'number') {
+      try {
+        return { id: body.id, type: parseAvroSchema(body, `latest schema of ${subject}`, {}) };
+      } catch (e) {
+        throw new CodecError('ENCODE_FAILED', messageOf(e), { cause: e });
+      }
+    }
+  }
+  throw new CodecError(
+    'ENCODE_FAILED',
+    `no schema registered for subject ${subject} (${found.message}); register them first (registerSchemas)`,
+  );
+}
+
+async function ensureBackward(registry: RegistryClient, subject: string): Promise<void> {
+  const path = `/config/${encodeURIComponent(subject)}`;
+  const current = await registry.request('GET', path);
+  const level = (current.body as { compatibilityLevel?: unknown; compatibility?: unknown } | undefined) ?? {};
+  const set = current.status === 200 ? (level.compatibilityLevel ?? level.compatibility) : undefined;
+  if (typeof set === 'string' && set !== 'NONE') return;
+  const res = await registry.request('PUT', path, { compatibility: 'BACKWARD' });
+  // Another instance starting at the same time set it first (Apicurio answers 409 "already exists").
+  if (res.status === 409) {
+    const again = await registry.request('GET', path);
+    const now = (again.body as { compatibilityLevel?: unknown; compatibility?: unknown } | undefined) ?? {};
+    if ((now.compatibilityLevel ?? now.compatibility) === 'BACKWARD') return;
+  }
+  if (res.status !== 200) {
+    throw new CodecError(
+      'SCHEMA_INCOMPATIBLE',
+      `could not set compatibility BACKWARD on subject ${subject}: ${res.message}`,
+    );
+  }
+}
+
+async function registerOne(registry: RegistryClient, subject: string, text: string): Promise<number> {
+  const res = await registry.request('POST', `/subjects/${encodeURIComponent(subject)}/versions`, {
+    schema: text,
+  });
+  const id = (res.body as SchemaResponse | undefined)?.id;
+  if (res.status === 200 && typeof id === 'number') return id;
+  const why =
+    res.status === 409
+      ? 'is incompatible with the schema registered'
+      : res.status === 422
+        ? 'was rejected as invalid'
+        : 'was refused';
+  throw new CodecError('SCHEMA_INCOMPATIBLE', `schema for subject ${subject} ${why}: ${res.message}`);
+}
+
+// ---------------------------------------------------------------- registry HTTP
+
+interface RegistryResponse {
+  status: number;
+  body: unknown;
+  errorCode: number | undefined;
+  message: string;
+}
+
+/** Statuses worth retrying: the registry is down, overloaded, or (401/403) its credentials need fixing. */
+const TRANSIENT = new Set([401, 403, 408, 425, 429]);
+const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+
+class RegistryClient {
+  private readonly base: string;
+  private readonly headers: Record<string, string>;
+  private readonly timeoutMs: number;
+
+  constructor(options: CodecOptions) {
+    this.base = options.registryUrl.replace(/\/+$/, '');
+    this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.headers = {
+      accept: 'application/vnd.schemaregistry.v1+json, application/json',
+      'content-type': 'application/vnd.schemaregistry.v1+json',
+    };
+    if (options.username !== undefined) {
+      const token = Buffer.from(`${options.username}:${options.password ?? ''}`).toString('base64');
+      this.headers.authorization = `Basic ${token}`;
+    }
+  }
+
+  /** Returns 2xx and permanent 4xx answers; throws REGISTRY_UNAVAILABLE for everything transient. */
+  async request(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<RegistryResponse> {
+    const what = `${method} ${path}`;
+    let res: { status: number; text: string };
+    try {
+      res = await this.send(
+        method,
+        new URL(this.base + path),
+        body === undefined ? undefined : JSON.stringify(body),
+      );
+    } catch (e) {
+      throw new CodecError('REGISTRY_UNAVAILABLE', `schema registry ${what} failed: ${networkReason(e)}`, {
+        cause: e,
+      });
+    }
+    const text = res.text;
+    let parsed: unknown;
+    try {
+      parsed = text.length ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    const err = parsed as { message?: unknown; error_code?: unknown; detail?: unknown } | undefined;
+    const errorCode = typeof err?.error_code === 'number' ? err.error_code : undefined;
+    const detail = typeof err?.message === 'string' ? err.message : text.slice(0, 200);
+    const message = `HTTP ${res.status}${errorCode === undefined ? '' : ` (${errorCode})`}: ${detail}`;
+    if (res.status >= 500 || TRANSIENT.has(res.status)) {
+      throw new CodecError('REGISTRY_UNAVAILABLE', `schema registry ${what} answered ${message}`);
+    }
+    if (res.status >= 200 && res.status < 300 && parsed === undefined) {
+      throw new CodecError(
+        'REGISTRY_UNAVAILABLE',
+        `schema registry ${what} answered ${res.status} without JSON`,
+      );
+    }
+    return { status: res.status, body: parsed, errorCode, message };
+  }
+
+  // node:http rather than fetch: fetch refuses the Fetch spec's "bad ports" (1, 6000, 6665-6669, 10080, ...)
+  // without trying to connect, so a registry listening on one would be unreachable.
+  private send(
+    method: string,
+    url: URL,
+    payload: string | undefined,
+  ): Promise<{ status: number; text: string }> {
+    return new Promise((resolve, reject) => {
+      const headers: Record<string, string | number> = { ...this.headers };
+      if (payload !== undefined) headers['content-length'] = Buffer.byteLength(payload);
+      const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+      const req = send(url, { method, headers, signal: AbortSignal.timeout(this.timeoutMs) }, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_RESPONSE_BYTES)
+            req.destroy(new Error(`response larger than ${MAX_RESPONSE_BYTES} bytes`));
+          else chunks.push(chunk);
+        });
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+}
+
+function networkReason(e: unknown): string {
+  if (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError')) return 'timed out';
+  const cause =
+    e instanceof Error ? (e.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
+  if (cause && typeof cause.code === 'string')
+    return `${cause.code}${cause.message ? ` (${cause.message})` : ''}`;
+  return messageOf(e);
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function noop(): void {}

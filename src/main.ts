@@ -1,0 +1,75 @@
+// Composition root of `alert-triage run`: config (file + environment), logger, metrics, codec,
+// the stream service and its HTTP surface; drains on SIGTERM.
+
+import { loadConfigFile } from './adapters/file/config-file.ts';
+import { createHttpServer } from './adapters/http/server.ts';
+import { createCodec } from './adapters/registry/codec.ts';
+import { metricsObserver } from './runtime/service-metrics.ts';
+import { StreamService } from './runtime/stream-service.ts';
+import { createLogger, createMetrics } from './telemetry.ts';
+
+export interface RunOptions {
+  config?: string;
+  env: Record<string, string | undefined>;
+  /** Resolves when the service should stop (SIGTERM/SIGINT by default). */
+  until?: Promise<unknown>;
+}
+
+export async function runService(options: RunOptions): Promise<number> {
+  const config = loadConfigFile(options.config, options.env);
+  const logger = createLogger({ level: config.log.level });
+  const metrics = createMetrics();
+  const codec = createCodec({
+    registryUrl: config.registry.url,
+    outputFormat: config.output.format,
+    ...(config.registry.username ? { username: config.registry.username } : {}),
+    ...(config.registry.password ? { password: config.registry.password } : {}),
+  });
+  const service = new StreamService({ config, logger, codec, observer: metricsObserver(metrics) });
+  const http = createHttpServer({
+    port: config.http.port,
+    metrics,
+    health: () => {
+      const h = service.health();
+      metrics.ready.set(h.ready ? 1 : 0);
+      return h;
+    },
+  });
+  const { port } = await http.start();
+  logger.info(
+    {
+      config_version: config.version,
+      brokers: config.kafka.brokers,
+      registry: config.registry.url,
+      http_port: port,
+      kafka: config.kafka,
+      registry_auth: config.registry,
+    },
+    'alert-triage starting',
+  );
+  const stop =
+    options.until ??
+    new Promise<string>((resolve) => {
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+      process.once('SIGINT', () => resolve('SIGINT'));
+    });
+  let failed = false;
+  const started = service.start().then(
+    () => 'started',
+    (err: unknown) => {
+      failed = true;
+      logger.fatal({ err }, 'alert-triage could not start');
+      return 'start failed';
+    },
+  );
+  let reason = await Promise.race([started, stop]);
+  if (reason === 'started') {
+    logger.info({ config_version: config.version }, 'alert-triage running');
+    reason = await stop;
+  }
+  logger.info({ reason }, 'stopping: finishing the batch in hand, committing, leaving the group');
+  await service.stop();
+  await http.stop();
+  logger.info('stopped');
+  return failed ? 1 : 0;
+}
