@@ -1,6 +1,6 @@
 # alert-triage: multi-stage build, non-root runtime.
-# Not built on the development machines (they have no Docker engine); CI checks the build stage's steps
-# (npm ci, npm run build) directly.
+# Not built on the development machines (they have no Docker engine); CI runs the same steps
+# (npm ci, npm run build) directly, and checks docker-compose.yml with scripts/check-compose.sh.
 FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -19,4 +19,4 @@ COPY bin ./bin
 COPY examples ./examples
 USER node
 ENTRYPOINT ["node", "bin/alert-triage.js"]
-CMD ["--help"]
+CMD ["run"]

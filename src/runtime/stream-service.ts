@@ -206,8 +206,7 @@ export class StreamService {
       eachBatch: (payload) => this.onAlertBatch(payload),
     });
     this.gaugeTimer = setInterval(() => {
-      this.reportGauges();
-      void this.closeIdleLanes().catch((err) => this.log.debug({ err }, 'idle lane check failed'));
+      void this.watchAlertPartitions().catch((err) => this.log.debug({ err }, 'alert partition check failed'));
     }, 2_000);
     this.gaugeTimer.unref();
   }
@@ -228,36 +227,32 @@ export class StreamService {
   }
 
   /**
-   * An assigned partition with nothing to read stops holding the stream time back; its next alert
-   * opens the lane again (and may then be late, as it should be).
+   * Every 2 s: the consumer lag of the assigned alert partitions (committed offset against the high
+   * watermark) for the gauges, and lanes of assigned partitions with nothing to read closed, so they
+   * stop holding the stream time back (their next alert opens the lane again, and may be late).
    */
-  private async closeIdleLanes(): Promise<void> {
-    const waiting = [...this.state.lanes]
-      .filter(([, t]) => t === Number.NEGATIVE_INFINITY)
-      .map(([lane]) => lane);
-    if (waiting.length === 0) return;
+  private async watchAlertPartitions(): Promise<void> {
     const topic = this.config.topics.alerts;
     const [highs, committed] = await Promise.all([
       this.admin.fetchTopicOffsets(topic),
       this.admin.fetchOffsets({ groupId: this.config.kafka.group_id, topics: [topic] }),
     ]);
     const done = new Map(committed[0]?.partitions.map((p) => [p.partition, BigInt(p.offset)]) ?? []);
-    for (const lane of waiting) {
-      const h = highs.find((x) => x.partition === Number(lane));
+    const lag: { topic: string; partition: number; lag: number }[] = [];
+    for (const partition of this.assigned) {
+      const h = highs.find((x) => x.partition === partition);
       if (!h) continue;
-      const position = done.get(Number(lane)) ?? -1n;
-      const empty = BigInt(h.high) === BigInt(h.low);
-      if ((empty || position >= BigInt(h.high)) && this.state.lanes.get(lane) === Number.NEGATIVE_INFINITY) {
-        closeLane(this.state, lane);
-      }
+      const high = BigInt(h.high);
+      const position = done.get(partition) ?? -1n;
+      const from = position >= 0n ? position : BigInt(h.low);
+      lag.push({ topic, partition, lag: Number(high > from ? high - from : 0n) });
+      const lane = String(partition);
+      if (from >= high && this.state.lanes.get(lane) === Number.NEGATIVE_INFINITY) closeLane(this.state, lane);
     }
-  }
-
-  private reportGauges(): void {
     this.o.observer?.gauges?.({
       windowEntries: this.state.deploys.size,
       dedupEntries: this.state.dedup.size,
-      lag: [...(this.side?.lag() ?? []), ...(this.changelog?.lag() ?? [])],
+      lag: [...lag, ...(this.side?.lag() ?? []), ...(this.changelog?.lag() ?? [])],
     });
   }
 
