@@ -206,7 +206,9 @@ export class StreamService {
       eachBatch: (payload) => this.onAlertBatch(payload),
     });
     this.gaugeTimer = setInterval(() => {
-      void this.watchAlertPartitions().catch((err) => this.log.debug({ err }, 'alert partition check failed'));
+      void this.watchAlertPartitions().catch((err) =>
+        this.log.debug({ err }, 'alert partition check failed'),
+      );
     }, 2_000);
     this.gaugeTimer.unref();
   }
@@ -247,7 +249,8 @@ export class StreamService {
       const from = position >= 0n ? position : BigInt(h.low);
       lag.push({ topic, partition, lag: Number(high > from ? high - from : 0n) });
       const lane = String(partition);
-      if (from >= high && this.state.lanes.get(lane) === Number.NEGATIVE_INFINITY) closeLane(this.state, lane);
+      if (from >= high && this.state.lanes.get(lane) === Number.NEGATIVE_INFINITY)
+        closeLane(this.state, lane);
     }
     this.o.observer?.gauges?.({
       windowEntries: this.state.deploys.size,

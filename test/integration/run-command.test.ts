@@ -42,10 +42,18 @@ describe('alert-triage topics and run', { skip: SKIP }, () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const base = `http://127.0.0.1:${env.HTTP_PORT}`;
     try {
-      await waitUntil('live', async () => (await fetch(`${base}/healthz`).catch(() => undefined))?.status === 200, 30_000);
+      await waitUntil(
+        'live',
+        async () => (await fetch(`${base}/healthz`).catch(() => undefined))?.status === 200,
+        30_000,
+      );
       await waitUntil('ready', async () => (await fetch(`${base}/readyz`)).status === 200, 60_000);
       const metrics = await (await fetch(`${base}/metrics`)).text();
-      for (const name of ['alert_triage_window_store_entries', 'alert_triage_transactions_total', 'alert_triage_ready']) {
+      for (const name of [
+        'alert_triage_window_store_entries',
+        'alert_triage_transactions_total',
+        'alert_triage_ready',
+      ]) {
         assert.match(metrics, new RegExp(name), name);
       }
     } finally {
