@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { BroadcastReader } from '../adapters/kafka/broadcast-reader.ts';
 import { createKafka } from '../adapters/kafka/client.ts';
 import { deadLetter } from '../adapters/kafka/dead-letter.ts';
-import type { RecordCodec } from '../adapters/registry/codec.ts';
+import { type RecordCodec, registryTopicsOf } from '../adapters/registry/codec.ts';
 import type { Config } from '../config.ts';
 import type { DedupEntry } from '../core/dedup.ts';
 import {
@@ -140,16 +140,7 @@ export class StreamService {
   async start(): Promise<void> {
     const t = this.config.topics;
     await this.admin.connect();
-    await this.retryTransient('registry', () =>
-      this.o.codec.registerSchemas({
-        alerts: t.alerts,
-        deployments: t.deployments,
-        feedback: t.feedback,
-        scored: t.scored,
-        tiers: [t.P1, t.P2, t.P3, t.P4],
-        actions: t.actions,
-      }),
-    );
+    await this.retryTransient('registry', () => this.o.codec.registerSchemas(registryTopicsOf(t)));
     this.sideDlq = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await this.sideDlq.connect();
 
@@ -277,8 +268,10 @@ export class StreamService {
   private async onSideRecord(topic: string, partition: number, m: KafkaMessage): Promise<number | undefined> {
     const kind: InputKind = topic === this.config.topics.deployments ? 'deploy' : 'feedback';
     this.o.observer?.consumed?.(topic, 1);
-    const value = await this.retryTransient('side-decode', () => this.decodeBytes(m.value));
-    const decoded = value.ok ? decodeValue(kind, value.value, this.clock()) : value;
+    const bytes = await this.retryTransient('side-decode', () => this.decodeOrThrow(m.value));
+    const decoded = bytes.ok
+      ? decodeValue(kind, bytes.value, this.clock())
+      : ({ ok: false, error: { code: bytes.code, message: bytes.message } } as const);
     if (!decoded.ok) {
       const e = decoded.error;
       this.o.observer?.deadLettered?.(e.code);
@@ -519,15 +512,6 @@ export class StreamService {
     await producer.connect();
     this.producers.set(partition, producer);
     return producer;
-  }
-
-  private async decodeBytes(
-    value: Buffer | null,
-  ): Promise<
-    { ok: true; value: unknown } | { ok: false; error: { code: string; message: string; recordType: string } }
-  > {
-    const r = await this.decodeOrThrow(value);
-    return r.ok ? r : { ok: false, error: { code: r.code, message: r.message, recordType: 'unknown' } };
   }
 
   /** Bytes → value; a permanent codec error is returned (dead-letter it), a transient one thrown (retry). */

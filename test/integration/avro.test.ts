@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import avro from 'avsc';
 import type { Admin } from 'kafkajs';
+import { registryTopicsOf } from '../../src/adapters/registry/codec.ts';
 import { frame } from '../../src/adapters/registry/wire-format.ts';
 import type { Config } from '../../src/config.ts';
 import { parseAlert } from '../../src/core/parse-record.ts';
@@ -41,14 +42,7 @@ describe('stream: Avro in, Avro out', { skip: SKIP }, () => {
     admin = await createTopics(config);
     const t = config.topics;
     const codec = codecFor(config);
-    const ids = await codec.registerSchemas({
-      alerts: t.alerts,
-      deployments: t.deployments,
-      feedback: t.feedback,
-      scored: t.scored,
-      tiers: [t.P1, t.P2, t.P3, t.P4],
-      actions: t.actions,
-    });
+    const ids = await codec.registerSchemas(registryTopicsOf(t));
     // A producer's side of the wire format: the registered schema, every optional field null when absent.
     const schema = JSON.parse(readFileSync(join(ROOT, 'schemas', 'anomaly-alert.avsc'), 'utf8'));
     const type = avro.Type.forSchema(schema, { wrapUnions: 'auto' });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Admin, KafkaMessage } from 'kafkajs';
 import { DLQ_HEADERS } from '../../src/adapters/kafka/dead-letter.ts';
+import { registryTopicsOf } from '../../src/adapters/registry/codec.ts';
 import { frame } from '../../src/adapters/registry/wire-format.ts';
 import type { Config } from '../../src/config.ts';
 import type { ScoredAlert } from '../../src/core/processor.ts';
@@ -220,14 +221,7 @@ describe('stream: bad input goes to the DLQ with its reason', { skip: SKIP }, ()
     config = testConfig({}, join(SAMPLE, 'catalog.yaml'));
     admin = await createTopics(config);
     const t = config.topics;
-    const ids = await codecFor(config).registerSchemas({
-      alerts: t.alerts,
-      deployments: t.deployments,
-      feedback: t.feedback,
-      scored: t.scored,
-      tiers: [t.P1, t.P2, t.P3, t.P4],
-      actions: t.actions,
-    });
+    const ids = await codecFor(config).registerSchemas(registryTopicsOf(t));
     alertSchemaId = ids[`${t.alerts}-value`]!;
     bad.find((b) => b.name === 'truncated avro')!.value = truncatedAvro();
     const messages: { key?: string; value: Buffer | string | null }[] = [];

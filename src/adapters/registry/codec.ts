@@ -60,6 +60,28 @@ export interface RegistryTopics {
   actions: string;
 }
 
+/** The topics whose subjects carry a schema, from the configured topic names. */
+export function registryTopicsOf(topics: {
+  alerts: string;
+  deployments: string;
+  feedback: string;
+  scored: string;
+  P1: string;
+  P2: string;
+  P3: string;
+  P4: string;
+  actions: string;
+}): RegistryTopics {
+  return {
+    alerts: topics.alerts,
+    deployments: topics.deployments,
+    feedback: topics.feedback,
+    scored: topics.scored,
+    tiers: [topics.P1, topics.P2, topics.P3, topics.P4],
+    actions: topics.actions,
+  };
+}
+
 export interface CodecOptions {
   registryUrl: string;
   username?: string;
