@@ -28,6 +28,12 @@ interface ScoreOptions {
 
 const MAX_REJECT_LINES = 20;
 
+function parseShare(v: string): number {
+  const n = Number(v);
+  if (!(n > 0 && n < 1)) throw new InvalidArgumentError('must be a number between 0 and 1');
+  return n;
+}
+
 function positiveInt(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive whole number');
@@ -112,6 +118,41 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
         opts: Omit<ScoreOptions, 'alerts'> & { alerts?: string; scored?: string; json?: boolean },
       ) => {
         exitCode = await explainCommand(alertId, opts, io);
+      },
+    );
+
+  program
+    .command('calibrate')
+    .summary('fit weights and the likelihood model to feedback; report ranking quality before and after')
+    .description(
+      'Scores the files as `score` does (feedback fed in at its event time), fits the likelihood model and ' +
+        'the dimension weights to the feedback on the first days, reports ranking quality (NDCG@10, P1 ' +
+        "precision, noise share of pages) before and after on the held-out days against the detectors' " +
+        'severity, and writes the input config with the new values (and the fit summary as comments) to --out.',
+    )
+    .requiredOption('--alerts <file>', 'AnomalyAlert records (NDJSON)')
+    .option('--deploys <file>', 'DeployEvent records (NDJSON)')
+    .requiredOption('--feedback <file>', 'AlertFeedback records (NDJSON): the outcomes to fit')
+    .option('--config <file>', 'the config to start from (YAML or JSON); its comments are kept')
+    .requiredOption('--out <file>', 'where the tuned config goes (YAML)')
+    .option(
+      '--train-share <x>',
+      'share of the days (earliest first) to fit on; the rest are held out',
+      parseShare,
+      0.7,
+    )
+    .action(
+      async (opts: {
+        alerts: string;
+        deploys?: string;
+        feedback: string;
+        config?: string;
+        out: string;
+        trainShare: number;
+      }) => {
+        const { calibrateCommand } = await import('./cli/calibrate-command.ts');
+        await calibrateCommand(opts, io.stdout);
+        exitCode = EXIT.ok;
       },
     );
 

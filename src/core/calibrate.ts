@@ -1,0 +1,395 @@
+// Calibration: fit the likelihood model and the dimension weights to what feedback proved, and
+// measure the ranking before and after on held-out days. Pure: the CLI hands in scored alerts and
+// their feedback; everything here is arithmetic on them, deterministic for the same input.
+import type { Config } from '../config.ts';
+import type { AlertFeedback, Severity } from './events.ts';
+import { ROOT_CAUSES, type RootCauseLabel } from './events.ts';
+import type { ScoredAlert } from './processor.ts';
+import { feedbackGain, mean, ndcgAtK, precisionAtK, rankIds } from './ranking-quality.ts';
+import { DIMENSIONS, type Dimension } from './score.ts';
+import { assignTier } from './tier.ts';
+
+/** One scored alert with what feedback said about it: the unit calibration works on. */
+export interface LabelledAlert {
+  alert: ScoredAlert;
+  feedback: AlertFeedback | undefined;
+}
+
+export interface LikelihoodCoefficients {
+  intercept: number;
+  signal: number;
+  confidence: number;
+  persistence: number;
+  deploy: number;
+  source_precision: number;
+  root_cause: Partial<Record<RootCauseLabel, number>>;
+}
+
+export type Weights = Record<Dimension, number>;
+
+/** Tier thresholds and likelihood gates: they move with the likelihood's scale, so they are fitted too. */
+export interface TierCuts {
+  tiers: { P1: number; P2: number; P3: number };
+  gates: { P1: { min_likelihood: number }; P2: { min_likelihood: number } };
+}
+
+export interface RankingQuality {
+  /** Mean over days of NDCG@k (days with nothing actionable are left out). */
+  ndcg: number;
+  precisionAtK: number;
+  /** Share of routed P1 alerts that feedback called actionable. */
+  p1Precision: number;
+  p1Paged: number;
+  /** Share of paged alerts (routed P1 + P2) that were noise, false positives or duplicates. */
+  pagedNoise: number;
+  paged: number;
+  days: number;
+}
+
+export interface CalibrationResult {
+  likelihood: LikelihoodCoefficients;
+  weights: Weights;
+  cuts: TierCuts;
+  train: { days: string[]; alerts: number; labelled: number; before: RankingQuality; after: RankingQuality };
+  test: {
+    days: string[];
+    alerts: number;
+    before: RankingQuality;
+    after: RankingQuality;
+    severity: RankingQuality;
+  };
+  /** Log loss of the likelihood model on the training alerts, before and after the fit. */
+  logLoss: { before: number; after: number };
+}
+
+const K = 10;
+const SEVERITY_RANK: Record<Severity, number> = { critical: 4, high: 3, medium: 2, low: 1, info: 0 };
+
+const clampP = (p: number) => Math.min(0.99, Math.max(0.01, p));
+const logit = (p: number) => Math.log(clampP(p) / (1 - clampP(p)));
+const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+
+/** The likelihood model's inputs, recovered from the evidence every ScoredAlert carries. */
+export function likelihoodFeatures(a: ScoredAlert, priorFalsePositiveRate: number): number[] {
+  const e = a.evidence;
+  const cause = ROOT_CAUSES.map((label) => (a.root_cause.label === label ? a.root_cause.confidence : 0));
+  return [
+    1,
+    logit(e.signal_likelihood),
+    logit(e.confidence),
+    e.persistence,
+    e.deploy_strength,
+    logit(1 - e.source_false_positive_rate) - logit(1 - priorFalsePositiveRate),
+    ...cause,
+  ];
+}
+
+function toVector(c: LikelihoodCoefficients): number[] {
+  return [
+    c.intercept,
+    c.signal,
+    c.confidence,
+    c.persistence,
+    c.deploy,
+    c.source_precision,
+    ...ROOT_CAUSES.map((l) => c.root_cause[l] ?? 0),
+  ];
+}
+
+function fromVector(v: number[]): LikelihoodCoefficients {
+  const r = (x: number) => Math.round(x * 1000) / 1000;
+  const root_cause: Partial<Record<RootCauseLabel, number>> = {};
+  ROOT_CAUSES.forEach((label, i) => {
+    const x = r(v[6 + i]!);
+    if (x !== 0) root_cause[label] = x;
+  });
+  return {
+    intercept: r(v[0]!),
+    signal: r(v[1]!),
+    confidence: r(v[2]!),
+    persistence: r(v[3]!),
+    deploy: r(v[4]!),
+    source_precision: r(v[5]!),
+    root_cause,
+  };
+}
+
+const dot = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i]!, 0);
+
+function logLoss(xs: number[][], ys: number[], w: number[]): number {
+  let loss = 0;
+  for (let i = 0; i < xs.length; i++) {
+    const p = Math.min(1 - 1e-9, Math.max(1e-9, sigmoid(dot(xs[i]!, w))));
+    loss -= ys[i]! * Math.log(p) + (1 - ys[i]!) * Math.log(1 - p);
+  }
+  return xs.length ? loss / xs.length : 0;
+}
+
+/**
+ * Logistic regression by full-batch gradient descent from the current coefficients, with an L2 pull
+ * back towards them (so a small sample moves them a little, not wildly). Deterministic.
+ */
+export function fitLikelihood(
+  xs: number[][],
+  ys: number[],
+  start: LikelihoodCoefficients,
+  options: { iterations?: number; rate?: number; l2?: number } = {},
+): LikelihoodCoefficients {
+  const w0 = toVector(start);
+  const w = [...w0];
+  const n = xs.length;
+  if (n === 0) return start;
+  const { iterations = 3000, rate = 0.5, l2 = 0.01 } = options;
+  for (let it = 0; it < iterations; it++) {
+    const grad = w.map((wi, j) => l2 * (wi - w0[j]!));
+    for (let i = 0; i < n; i++) {
+      const x = xs[i]!;
+      const err = sigmoid(dot(x, w)) - ys[i]!;
+      for (let j = 0; j < w.length; j++) grad[j]! += (err * x[j]!) / n;
+    }
+    for (let j = 0; j < w.length; j++) w[j]! -= rate * grad[j]!;
+  }
+  return fromVector(w);
+}
+
+/** What an alert's priority, tier and likelihood become under other coefficients and weights. */
+export function rescore(
+  a: ScoredAlert,
+  features: number[],
+  likelihood: LikelihoodCoefficients,
+  weights: Weights,
+  config: Config,
+  cuts: TierCuts = { tiers: config.scoring.tiers, gates: config.scoring.gates },
+): { priority: number; tier: ScoredAlert['tier']; likelihood: number } {
+  const l = sigmoid(dot(features, toVector(likelihood)));
+  const total = DIMENSIONS.reduce((s, d) => s + weights[d], 0);
+  const value = (d: Dimension) => (d === 'likelihood' ? l : a.components[d].value);
+  const raw = DIMENSIONS.reduce((s, d) => s + (100 * weights[d] * value(d)) / total, 0);
+  const t = assignTier(
+    {
+      priority: raw,
+      likelihood: l,
+      severity: a.components.severity.value,
+      compliance: a.compliance,
+      safety: a.safety,
+    },
+    { thresholds: cuts.tiers, floors: config.scoring.floors, gates: cuts.gates },
+  );
+  return { priority: t.priority, tier: t.tier, likelihood: l };
+}
+
+/**
+ * Tier thresholds and gates such that most of the training's real incidents of each tier clear them:
+ * the 20th percentile of the tuned priority (10th of the likelihood) over actionable alerts whose
+ * postmortem tier is that tier or higher. Too few examples for a tier: its current value stays.
+ */
+export function fitCuts(
+  alerts: LabelledAlert[],
+  features: Map<string, number[]>,
+  likelihood: LikelihoodCoefficients,
+  weights: Weights,
+  config: Config,
+): TierCuts {
+  const real = alerts.filter((a) => a.feedback?.outcome === 'actionable' && !a.alert.dedup.suppressed);
+  const rank = { P1: 1, P2: 2, P3: 3, P4: 4 } as const;
+  const scoredReal = real.map((a) => {
+    const l = sigmoid(dot(features.get(a.alert.alert_id)!, toVector(likelihood)));
+    const total = DIMENSIONS.reduce((s, d) => s + weights[d], 0);
+    const value = (d: Dimension) => (d === 'likelihood' ? l : a.alert.components[d].value);
+    const priority = DIMENSIONS.reduce((s, d) => s + (100 * weights[d] * value(d)) / total, 0);
+    return { tier: rank[a.feedback!.true_tier ?? 'P3'], priority, likelihood: l };
+  });
+  const at = (tier: number, key: 'priority' | 'likelihood', q: number, fallback: number) => {
+    const xs = scoredReal
+      .filter((s) => s.tier <= tier)
+      .map((s) => s[key])
+      .sort((a, b) => a - b);
+    return xs.length >= 5 ? xs[Math.floor(q * (xs.length - 1))]! : fallback;
+  };
+  const t = config.scoring.tiers;
+  const g = config.scoring.gates;
+  let P1 = at(1, 'priority', 0.2, t.P1);
+  let P2 = at(2, 'priority', 0.2, t.P2);
+  let P3 = at(3, 'priority', 0.2, t.P3);
+  P1 = Math.min(100, Math.max(P1, 3));
+  P2 = Math.min(P2, P1 - 1);
+  P3 = Math.max(0, Math.min(P3, P2 - 1));
+  const r1 = (x: number) => Math.round(x * 10) / 10;
+  const r3 = (x: number) => Math.round(x * 1000) / 1000;
+  return {
+    tiers: { P1: r1(P1), P2: r1(P2), P3: r1(P3) },
+    gates: {
+      P1: { min_likelihood: r3(at(1, 'likelihood', 0.1, g.P1.min_likelihood)) },
+      P2: { min_likelihood: r3(at(2, 'likelihood', 0.1, g.P2.min_likelihood)) },
+    },
+  };
+}
+
+/**
+ * Ranking quality of a scoring (priority per alert id) over some days: per-day NDCG@k and P@k with
+ * suppressed repeats ranked last (nobody sees them), P1 precision and the noise share of pages.
+ */
+export function rankingQuality(
+  alerts: LabelledAlert[],
+  score: (a: LabelledAlert) => { priority: number; tier: ScoredAlert['tier']; paged: boolean },
+): RankingQuality {
+  const byDay = new Map<string, LabelledAlert[]>();
+  for (const a of alerts) {
+    const day = new Date(a.alert.event_time).toISOString().slice(0, 10);
+    const list = byDay.get(day) ?? [];
+    list.push(a);
+    byDay.set(day, list);
+  }
+  const ndcgs: number[] = [];
+  const precisions: number[] = [];
+  for (const list of byDay.values()) {
+    const scored = new Map(list.map((a) => [a.alert.alert_id, { a, s: score(a) }]));
+    const ranked = rankIds(
+      [...scored.values()].map(({ a, s }) => ({
+        id: a.alert.alert_id,
+        // A suppressed repeat is shown to nobody: it ranks last.
+        score: s.paged ? s.priority : -1,
+        tiebreak: a.alert.event_time,
+      })),
+    ).map((id) => feedbackGain(scored.get(id)!.a.feedback));
+    const n = ndcgAtK(ranked, K);
+    if (n !== null) ndcgs.push(n);
+    precisions.push(precisionAtK(ranked, K));
+  }
+  let p1 = 0;
+  let p1Real = 0;
+  let paged = 0;
+  let pagedNoise = 0;
+  for (const a of alerts) {
+    const s = score(a);
+    if (!s.paged) continue;
+    const real = a.feedback?.outcome === 'actionable';
+    if (s.tier === 'P1') {
+      p1++;
+      if (real) p1Real++;
+    }
+    if (s.tier === 'P1' || s.tier === 'P2') {
+      paged++;
+      if (!real) pagedNoise++;
+    }
+  }
+  return {
+    ndcg: round(mean(ndcgs)),
+    precisionAtK: round(mean(precisions)),
+    p1Precision: round(p1 ? p1Real / p1 : 0),
+    p1Paged: p1,
+    pagedNoise: round(paged ? pagedNoise / paged : 0),
+    paged,
+    days: byDay.size,
+  };
+}
+
+/** The detectors' own ranking: severity, then earliest; "paged" = critical or high. */
+export function severityBaseline(a: LabelledAlert) {
+  const rank = SEVERITY_RANK[a.alert.alert.severity];
+  return { priority: rank, tier: (rank >= 3 ? 'P2' : 'P4') as ScoredAlert['tier'], paged: true };
+}
+
+/**
+ * Coordinate search over the weights (a grid of 0.05 steps), maximizing mean per-day NDCG@k on the
+ * training alerts. Starts from the current weights; stops when no single change helps.
+ */
+export function fitWeights(
+  alerts: LabelledAlert[],
+  features: Map<string, number[]>,
+  likelihood: LikelihoodCoefficients,
+  start: Weights,
+  config: Config,
+): Weights {
+  const objective = (w: Weights) =>
+    rankingQuality(alerts, (a) => {
+      const r = rescore(a.alert, features.get(a.alert.alert_id)!, likelihood, w, config);
+      return { priority: r.priority, tier: r.tier, paged: !a.alert.dedup.suppressed };
+    }).ndcg;
+  let best = { ...start };
+  let bestScore = objective(best);
+  const grid = Array.from({ length: 13 }, (_, i) => i * 0.05);
+  for (let round = 0; round < 4; round++) {
+    let improved = false;
+    for (const d of DIMENSIONS) {
+      for (const v of grid) {
+        const candidate = { ...best, [d]: v };
+        if (DIMENSIONS.every((x) => candidate[x] === 0)) continue;
+        const score = objective(candidate);
+        if (score > bestScore + 1e-9) {
+          best = candidate;
+          bestScore = score;
+          improved = true;
+        }
+      }
+    }
+    if (!improved) break;
+  }
+  const total = DIMENSIONS.reduce((s, d) => s + best[d], 0);
+  return Object.fromEntries(DIMENSIONS.map((d) => [d, Math.round((best[d] / total) * 100) / 100])) as Weights;
+}
+
+/** Splits by day: the first `trainShare` of the days train, the rest test (a time split, never shuffled). */
+export function splitByDay(
+  alerts: LabelledAlert[],
+  trainShare: number,
+): { train: LabelledAlert[]; test: LabelledAlert[] } {
+  const days = [
+    ...new Set(alerts.map((a) => new Date(a.alert.event_time).toISOString().slice(0, 10))),
+  ].sort();
+  const cut = Math.max(1, Math.min(days.length - 1, Math.round(days.length * trainShare)));
+  const trainDays = new Set(days.slice(0, cut));
+  const train = alerts.filter((a) => trainDays.has(new Date(a.alert.event_time).toISOString().slice(0, 10)));
+  const test = alerts.filter((a) => !trainDays.has(new Date(a.alert.event_time).toISOString().slice(0, 10)));
+  return { train, test };
+}
+
+export function calibrate(alerts: LabelledAlert[], config: Config, trainShare = 0.7): CalibrationResult {
+  const prior = config.scoring.feedback_prior.false_positive_rate;
+  const features = new Map(alerts.map((a) => [a.alert.alert_id, likelihoodFeatures(a.alert, prior)]));
+  const { train, test } = splitByDay(alerts, trainShare);
+  const labelled = train.filter((a) => a.feedback !== undefined);
+  const xs = labelled.map((a) => features.get(a.alert.alert_id)!);
+  const ys = labelled.map((a) => (a.feedback!.outcome === 'actionable' ? 1 : 0));
+  const start: LikelihoodCoefficients = { ...config.scoring.likelihood };
+  const likelihood = fitLikelihood(xs, ys, start);
+  const weights = fitWeights(labelled, features, likelihood, { ...config.scoring.weights }, config);
+  const cuts = fitCuts(labelled, features, likelihood, weights, config);
+
+  const asScored = (a: LabelledAlert) => ({
+    priority: a.alert.priority,
+    tier: a.alert.tier,
+    paged: !a.alert.dedup.suppressed,
+  });
+  const tuned = (a: LabelledAlert) => {
+    const r = rescore(a.alert, features.get(a.alert.alert_id)!, likelihood, weights, config, cuts);
+    return { priority: r.priority, tier: r.tier, paged: !a.alert.dedup.suppressed };
+  };
+  const dayList = (xs: LabelledAlert[]) =>
+    [...new Set(xs.map((a) => new Date(a.alert.event_time).toISOString().slice(0, 10)))].sort();
+  return {
+    likelihood,
+    weights,
+    cuts,
+    train: {
+      days: dayList(train),
+      alerts: train.length,
+      labelled: labelled.length,
+      before: rankingQuality(train, asScored),
+      after: rankingQuality(train, tuned),
+    },
+    test: {
+      days: dayList(test),
+      alerts: test.length,
+      before: rankingQuality(test, asScored),
+      after: rankingQuality(test, tuned),
+      severity: rankingQuality(test, severityBaseline),
+    },
+    logLoss: {
+      before: round(logLoss(xs, ys, toVector(start))),
+      after: round(logLoss(xs, ys, toVector(likelihood))),
+    },
+  };
+}
+
+const round = (x: number) => Math.round(x * 1000) / 1000;

@@ -1,0 +1,107 @@
+// Calibration on small, made-up data whose answer is known.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { fitLikelihood, type LabelledAlert, rankingQuality, splitByDay } from '../../src/core/calibrate.ts';
+import type { AlertFeedback } from '../../src/core/events.ts';
+import { createState, createStep, type ScoredAlert } from '../../src/core/processor.ts';
+import { aConfig, alertInput, anAlert, HOUR, T0 } from '../fixtures/builders.ts';
+
+const START = {
+  intercept: 0,
+  signal: 0,
+  confidence: 0,
+  persistence: 0,
+  deploy: 0,
+  source_precision: 0,
+  root_cause: {},
+};
+
+function lcg(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+describe('fitLikelihood', () => {
+  it('recovers the coefficients of a known logistic model', () => {
+    const rand = lcg(7);
+    const truth = [-1, 0.5, 2, 0, 1.5, 0];
+    const xs: number[][] = [];
+    const ys: number[] = [];
+    for (let i = 0; i < 4000; i++) {
+      const x = [1, rand() * 4 - 2, rand() * 4 - 2, 0, rand(), 0, 0, 0, 0, 0, 0, 0];
+      const p = 1 / (1 + Math.exp(-x.slice(0, 6).reduce((s, v, j) => s + v * truth[j]!, 0)));
+      xs.push(x);
+      ys.push(rand() < p ? 1 : 0);
+    }
+    const fit = fitLikelihood(xs, ys, START, { l2: 0 });
+    assert.ok(Math.abs(fit.intercept - -1) < 0.3, `intercept ${fit.intercept}`);
+    assert.ok(Math.abs(fit.signal - 0.5) < 0.2, `signal ${fit.signal}`);
+    assert.ok(Math.abs(fit.confidence - 2) < 0.3, `confidence ${fit.confidence}`);
+    assert.ok(Math.abs(fit.deploy - 1.5) < 0.4, `deploy ${fit.deploy}`);
+  });
+
+  it('leaves the coefficients alone with no data', () => {
+    assert.deepEqual(fitLikelihood([], [], START), START);
+  });
+});
+
+function scoredWeek(): LabelledAlert[] {
+  const config = aConfig();
+  const step = createStep(config);
+  const state = createState(config);
+  const out: LabelledAlert[] = [];
+  for (let day = 0; day < 4; day++) {
+    for (let i = 0; i < 12; i++) {
+      const real = i % 4 === 0;
+      const alert = anAlert({
+        alert_id: `d${day}-${i}`,
+        event_time: T0 + day * 24 * HOUR + i * HOUR,
+        feature: `f${i}`,
+        confidence: real ? 0.95 : 0.3,
+        severity: real ? 'low' : 'critical',
+      });
+      const r = step(state, alertInput(alert));
+      const scored = r.outputs.find((o) => o.kind === 'scored')!.alert as ScoredAlert;
+      const feedback: AlertFeedback = {
+        alert_id: alert.alert_id,
+        event_time: alert.event_time + HOUR,
+        outcome: real ? 'actionable' : 'noise',
+        ...(real ? { true_tier: 'P1' as const } : {}),
+      };
+      out.push({ alert: scored, feedback });
+    }
+  }
+  return out;
+}
+
+describe('rankingQuality and splitByDay', () => {
+  const week = scoredWeek();
+
+  it('splits by day, earliest days first, never shuffled', () => {
+    const { train, test } = splitByDay(week, 0.5);
+    const day = (a: LabelledAlert) => new Date(a.alert.event_time).toISOString().slice(0, 10);
+    assert.deepEqual([...new Set(train.map(day))], ['2026-11-16', '2026-11-17']);
+    assert.deepEqual([...new Set(test.map(day))], ['2026-11-18', '2026-11-19']);
+  });
+
+  it('a ranking that puts the real incidents first scores NDCG 1; severity, which puts them last, scores less', () => {
+    const perfect = rankingQuality(week, (a) => ({
+      priority: a.feedback?.outcome === 'actionable' ? 100 : 0,
+      tier: 'P3',
+      paged: true,
+    }));
+    assert.equal(perfect.ndcg, 1);
+    assert.equal(perfect.days, 4);
+    const bySeverity = rankingQuality(week, (a) => ({
+      priority: a.alert.alert.severity === 'critical' ? 4 : 1,
+      tier: a.alert.alert.severity === 'critical' ? 'P1' : 'P4',
+      paged: true,
+    }));
+    assert.ok(bySeverity.ndcg < 0.6, `${bySeverity.ndcg}`);
+    assert.equal(bySeverity.p1Precision, 0, 'every critical was noise');
+    assert.equal(bySeverity.pagedNoise, 1);
+  });
+});
