@@ -1,9 +1,11 @@
 // Logging and metrics for the shell, behind one small interface: pino JSON logs with secrets
 // redacted, and prom-client metrics on a registry of their own. The core never sees either; it
-// returns CoreEvents, and recordCoreEvents / recordOutputs turn them into counts here.
+// returns CoreEvents, and recordCoreEvents / recordOutputs turn them into counts here; recordScored,
+// recordSli and recordFeedbackOutcome feed the business views (impact at risk, SLAs, noise share).
 import { type LevelWithSilent, type Logger as PinoLogger, pino } from 'pino';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { CoreEvent, Output } from './core/processor.ts';
+import { type Outcome, TIERS, type Tier } from './core/events.ts';
+import type { CoreEvent, Output, ScoredAlert } from './core/processor.ts';
 
 export type Logger = PinoLogger;
 export type LogLevel = LevelWithSilent;
@@ -96,6 +98,11 @@ export const METRIC_NAMES = [
   'transactions_total',
   'retries_total',
   'ready',
+  'expected_impact_routed_total',
+  'time_to_ack_seconds',
+  'time_to_resolve_seconds',
+  'sla_breaches_total',
+  'feedback_outcomes_total',
 ].map((n) => METRIC_PREFIX + n);
 
 /** 0.1 ms .. 5 s: one batch through decode → step → produce. */
@@ -119,6 +126,40 @@ export const EVENT_TIME_LAG_BUCKETS = [
   12 * 3600,
   24 * 3600,
 ];
+
+/**
+ * 1 min .. 14 days: time from an alert's event time to its ack or resolution. The default SLAs
+ * (15 min, 1 h, 4 h, 24 h, 7 days) are bucket bounds, so `le`-based SLO ratios are exact for them.
+ */
+export const SLI_BUCKETS = [
+  60,
+  300,
+  900,
+  1800,
+  3600,
+  2 * 3600,
+  4 * 3600,
+  8 * 3600,
+  12 * 3600,
+  24 * 3600,
+  2 * 86_400,
+  3 * 86_400,
+  7 * 86_400,
+  14 * 86_400,
+];
+
+/**
+ * At most this many distinct values per producer-supplied label (product_area, source) on one
+ * registry; later newcomers are counted under OTHER_LABEL so a misbehaving producer cannot blow up
+ * the series count.
+ */
+export const MAX_LABEL_VALUES = 50;
+export const OTHER_LABEL = 'other';
+export const UNASSIGNED_PRODUCT_AREA = 'unassigned';
+export const UNKNOWN_SOURCE = 'unknown';
+
+export type SlaKind = 'ack' | 'resolve';
+export const SLA_KINDS: readonly SlaKind[] = ['ack', 'resolve'];
 
 export type DeployResult = 'stored' | 'duplicate' | 'expired';
 export type FeedbackResult = 'applied' | 'unmatched' | 'dropped';
@@ -149,6 +190,16 @@ export interface Metrics {
   readonly retries: Counter<'reason'>;
   /** 1 once deploy state is rebuilt and the consumers are in their group, else 0. */
   readonly ready: Gauge;
+  /** Sum of expected_impact_per_hour over routed (non-suppressed) alerts: see recordScored. */
+  readonly expectedImpactRouted: Counter<'tier' | 'product_area'>;
+  /** Seconds from alert event time to ack: see recordSli. */
+  readonly timeToAck: Histogram<'tier'>;
+  /** Seconds from alert event time to resolution: see recordSli. */
+  readonly timeToResolve: Histogram<'tier'>;
+  /** label `kind`: SlaKind */
+  readonly slaBreaches: Counter<'tier' | 'kind'>;
+  /** label `outcome`: Outcome; `source`: the alert's source (detector), bounded. */
+  readonly feedbackOutcomes: Counter<'outcome' | 'source'>;
 }
 
 /** A fresh registry with every metric and the process defaults; never the global default registry. */
@@ -160,14 +211,25 @@ export function createMetrics(): Metrics {
     new Counter<L>({ name: METRIC_PREFIX + name, help, labelNames, registers });
   const gauge = <L extends string = never>(name: string, help: string, labelNames: L[] = []) =>
     new Gauge<L>({ name: METRIC_PREFIX + name, help, labelNames, registers });
-  const histogram = (name: string, help: string, buckets: number[]) =>
-    new Histogram({ name: METRIC_PREFIX + name, help, buckets, registers });
+  const histogram = <L extends string = never>(
+    name: string,
+    help: string,
+    buckets: number[],
+    labelNames: L[] = [],
+  ) => new Histogram<L>({ name: METRIC_PREFIX + name, help, buckets, labelNames, registers });
 
   const ready = gauge(
     'ready',
     'Whether the service is ready: 1 once deploy state is rebuilt and the consumers are in their group, else 0.',
   );
   ready.set(0);
+  const slaBreaches = counter(
+    'sla_breaches_total',
+    'Alerts acked (kind=ack) or resolved (kind=resolve) later than their tier SLA, by tier.',
+    ['tier', 'kind'],
+  );
+  // Zero series for every tier and kind, so rate() and increase() read 0 rather than "no data".
+  for (const tier of TIERS) for (const kind of SLA_KINDS) slaBreaches.inc({ tier, kind }, 0);
   return {
     registry,
     recordsConsumed: counter('records_consumed_total', 'Records consumed from the input topics.', ['topic']),
@@ -232,7 +294,116 @@ export function createMetrics(): Metrics {
       'reason',
     ]),
     ready,
+    expectedImpactRouted: counter(
+      'expected_impact_routed_total',
+      'Sum of expected_impact_per_hour (currency units per hour) over routed, non-suppressed alerts, by tier and product area (increase over 1h: impact at risk per hour).',
+      ['tier', 'product_area'],
+    ),
+    timeToAck: histogram(
+      'time_to_ack_seconds',
+      'Seconds from an alert event time to its acknowledgement (from feedback), by tier.',
+      SLI_BUCKETS,
+      ['tier'],
+    ),
+    timeToResolve: histogram(
+      'time_to_resolve_seconds',
+      'Seconds from an alert event time to its resolution (from feedback), by tier.',
+      SLI_BUCKETS,
+      ['tier'],
+    ),
+    slaBreaches,
+    feedbackOutcomes: counter(
+      'feedback_outcomes_total',
+      'Alert feedback by outcome (actionable, false_positive, duplicate, noise) and alert source; noise share = (false_positive + noise) / all.',
+      ['outcome', 'source'],
+    ),
   };
+}
+
+/** Distinct values seen per label, per registry: the cap of MAX_LABEL_VALUES. */
+const seenLabelValues = new WeakMap<Registry, Map<string, Set<string>>>();
+
+/** `value` if the label has room for it (or already has it) on this registry, else OTHER_LABEL. */
+function boundedLabel(metrics: Metrics, label: string, value: string): string {
+  let labels = seenLabelValues.get(metrics.registry);
+  if (!labels) {
+    labels = new Map();
+    seenLabelValues.set(metrics.registry, labels);
+  }
+  let seen = labels.get(label);
+  if (!seen) {
+    seen = new Set();
+    labels.set(label, seen);
+  }
+  if (seen.has(value)) return value;
+  if (seen.size >= MAX_LABEL_VALUES) return OTHER_LABEL;
+  seen.add(value);
+  return value;
+}
+
+/**
+ * Adds a scored alert's expected_impact_per_hour to expected_impact_routed_total, unless the alert
+ * was suppressed (a repeat puts no new impact at risk). Call once per scored alert. A product area
+ * that is null or empty counts as 'unassigned'; non-finite or negative impacts are skipped.
+ */
+export function recordScored(metrics: Metrics, alert: ScoredAlert): void {
+  if (alert.dedup.suppressed) return;
+  const impact = alert.expected_impact_per_hour;
+  if (!Number.isFinite(impact) || impact < 0) return;
+  const area = alert.product_area ? alert.product_area : UNASSIGNED_PRODUCT_AREA;
+  metrics.expectedImpactRouted.inc(
+    { tier: alert.tier, product_area: boundedLabel(metrics, 'product_area', area) },
+    impact,
+  );
+}
+
+export interface SliObservation {
+  tier: Tier;
+  /** Epoch ms: the alert's event time, where the SLA clock starts (ScoredAlert.sla is relative to it). */
+  alertEventTime: number;
+  /** Epoch ms of the acknowledgement, when known. */
+  ackedAt?: number | undefined;
+  /** Epoch ms of the resolution, when known. */
+  resolvedAt?: number | undefined;
+  /** The tier's ack SLA in ms; null when the tier has none (no breach is ever counted). */
+  slaAckMs: number | null;
+  /** The tier's resolve SLA in ms; null when the tier has none. */
+  slaResolveMs: number | null;
+}
+
+/**
+ * Observes time-to-ack and time-to-resolve (seconds from the alert's event time; an ack stamped
+ * before the event time counts as 0) and counts a breach when it took longer than the SLA (exactly
+ * at the deadline is on time). Only what is known is recorded: an alert never acked is not
+ * counted here. Call once per alert and timestamp (on the feedback that carries it).
+ */
+export function recordSli(metrics: Metrics, sli: SliObservation): void {
+  const observe = (
+    kind: SlaKind,
+    at: number | undefined,
+    slaMs: number | null,
+    histogram: Histogram<'tier'>,
+  ) => {
+    if (at === undefined || !Number.isFinite(at) || !Number.isFinite(sli.alertEventTime)) return;
+    const ms = Math.max(0, at - sli.alertEventTime);
+    histogram.observe({ tier: sli.tier }, ms / 1000);
+    if (slaMs !== null && ms > slaMs) metrics.slaBreaches.inc({ tier: sli.tier, kind });
+  };
+  observe('ack', sli.ackedAt, sli.slaAckMs, metrics.timeToAck);
+  observe('resolve', sli.resolvedAt, sli.slaResolveMs, metrics.timeToResolve);
+}
+
+/**
+ * Counts one feedback outcome for the noise share, by the alert's source (detector); a missing
+ * source counts as 'unknown'. Noise share = (false_positive + noise) / all outcomes.
+ */
+export function recordFeedbackOutcome(
+  metrics: Metrics,
+  outcome: Outcome,
+  source: string | null | undefined,
+): void {
+  const label = source ? boundedLabel(metrics, 'source', source) : UNKNOWN_SOURCE;
+  metrics.feedbackOutcomes.inc({ outcome, source: label });
 }
 
 const DEPLOY_RESULT: Record<string, DeployResult> = {

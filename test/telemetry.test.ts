@@ -2,15 +2,21 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
-import type { CoreEvent, Output } from '../src/core/processor.ts';
+import type { CoreEvent, Output, ScoredAlert } from '../src/core/processor.ts';
 import {
   createLogger,
   createMetrics,
+  MAX_LABEL_VALUES,
   METRIC_NAMES,
   type Metrics,
+  OTHER_LABEL,
   REDACT_PATHS,
   recordCoreEvents,
+  recordFeedbackOutcome,
   recordOutputs,
+  recordScored,
+  recordSli,
+  SLI_BUCKETS,
 } from '../src/telemetry.ts';
 
 const SECRET = 'hunter2-very-secret';
@@ -195,8 +201,12 @@ describe('createMetrics + recordCoreEvents', () => {
     metrics.transactions.inc({ result: 'committed' });
     metrics.retries.inc({ reason: 'broker' });
     metrics.ready.set(1);
+    metrics.expectedImpactRouted.inc({ tier: 'P1', product_area: 'checkout' }, 1200);
+    metrics.timeToAck.observe({ tier: 'P1' }, 600);
+    metrics.timeToResolve.observe({ tier: 'P1' }, 7200);
+    metrics.feedbackOutcomes.inc({ outcome: 'noise', source: 'drift-monitor' });
     const text = await metrics.registry.metrics();
-    assert.equal(METRIC_NAMES.length, 18);
+    assert.equal(METRIC_NAMES.length, 23);
     for (const name of METRIC_NAMES) {
       assert.match(text, new RegExp(`^# HELP ${name} \\S`, 'm'), `${name} has help text`);
       assert.match(
@@ -228,5 +238,214 @@ describe('createMetrics + recordCoreEvents', () => {
     assert.equal(await value(b, 'alert_triage_rebalances_total'), 0);
     const { register } = await import('prom-client');
     assert.equal(register.getSingleMetric('alert_triage_rebalances_total'), undefined);
+  });
+});
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+const P = 'alert_triage_';
+
+function scored(over: {
+  tier?: ScoredAlert['tier'];
+  impact?: number;
+  product_area?: string | null;
+  suppressed?: boolean;
+}): ScoredAlert {
+  return {
+    tier: over.tier ?? 'P1',
+    expected_impact_per_hour: over.impact ?? 100,
+    product_area: over.product_area === undefined ? 'checkout' : over.product_area,
+    dedup: { fingerprint: 'f', occurrences: 1, suppressed: over.suppressed ?? false },
+  } as ScoredAlert;
+}
+
+describe('recordScored', () => {
+  it('sums expected impact per hour over routed alerts, by tier and product area', async () => {
+    const metrics = createMetrics();
+    recordScored(metrics, scored({ tier: 'P1', impact: 1200.5, product_area: 'checkout' }));
+    recordScored(metrics, scored({ tier: 'P1', impact: 300, product_area: 'checkout' }));
+    recordScored(metrics, scored({ tier: 'P2', impact: 40, product_area: 'search' }));
+    const name = `${P}expected_impact_routed_total`;
+    assert.equal(await value(metrics, name, { tier: 'P1', product_area: 'checkout' }), 1500.5);
+    assert.equal(await value(metrics, name, { tier: 'P2', product_area: 'search' }), 40);
+    const text = await metrics.registry.metrics();
+    assert.match(text, /^# TYPE alert_triage_expected_impact_routed_total counter$/m);
+    assert.match(
+      text,
+      /^alert_triage_expected_impact_routed_total\{tier="P1",product_area="checkout"\} 1500\.5$/m,
+    );
+  });
+
+  it('skips suppressed repeats and unusable impacts; a missing product area is unassigned', async () => {
+    const metrics = createMetrics();
+    recordScored(metrics, scored({ impact: 999, suppressed: true }));
+    recordScored(metrics, scored({ impact: Number.NaN }));
+    recordScored(metrics, scored({ impact: -5 }));
+    recordScored(metrics, scored({ tier: 'P3', impact: 7, product_area: null }));
+    recordScored(metrics, scored({ tier: 'P3', impact: 3, product_area: '' }));
+    const metric = await metrics.registry.getSingleMetric(`${P}expected_impact_routed_total`)!.get();
+    assert.deepEqual(
+      metric.values.map((v) => ({ labels: v.labels, value: v.value })),
+      [{ labels: { tier: 'P3', product_area: 'unassigned' }, value: 10 }],
+    );
+  });
+
+  it('caps the number of product areas; newcomers past the cap count as other', async () => {
+    const metrics = createMetrics();
+    for (let i = 0; i < MAX_LABEL_VALUES + 5; i++) {
+      recordScored(metrics, scored({ impact: 1, product_area: `area-${i}` }));
+    }
+    recordScored(metrics, scored({ impact: 1, product_area: 'area-0' }));
+    const metric = await metrics.registry.getSingleMetric(`${P}expected_impact_routed_total`)!.get();
+    const areas = new Set(metric.values.map((v) => v.labels.product_area));
+    assert.equal(areas.size, MAX_LABEL_VALUES + 1);
+    assert.ok(areas.has(OTHER_LABEL));
+    const name = `${P}expected_impact_routed_total`;
+    assert.equal(await value(metrics, name, { product_area: OTHER_LABEL }), 5);
+    assert.equal(await value(metrics, name, { product_area: 'area-0' }), 2);
+    // the cap is per registry: another instance starts afresh
+    const other = createMetrics();
+    recordScored(other, scored({ impact: 1, product_area: `area-${MAX_LABEL_VALUES + 1}` }));
+    assert.equal(await value(other, name, { product_area: `area-${MAX_LABEL_VALUES + 1}` }), 1);
+  });
+});
+
+describe('recordSli', () => {
+  const P1_SLA = { slaAckMs: 15 * MIN, slaResolveMs: 4 * HOUR };
+
+  it('observes time to ack and resolve in seconds from the event time, by tier', async () => {
+    const metrics = createMetrics();
+    recordSli(metrics, {
+      tier: 'P1',
+      alertEventTime: T,
+      ackedAt: T + 10 * MIN,
+      resolvedAt: T + 3 * HOUR,
+      ...P1_SLA,
+    });
+    const text = await metrics.registry.metrics();
+    assert.match(text, /^# TYPE alert_triage_time_to_ack_seconds histogram$/m);
+    assert.match(text, /^alert_triage_time_to_ack_seconds_sum\{tier="P1"\} 600$/m);
+    assert.match(text, /^alert_triage_time_to_ack_seconds_count\{tier="P1"\} 1$/m);
+    assert.match(text, /^alert_triage_time_to_ack_seconds_bucket\{le="300",tier="P1"\} 0$/m);
+    assert.match(text, /^alert_triage_time_to_ack_seconds_bucket\{le="900",tier="P1"\} 1$/m);
+    assert.match(text, /^alert_triage_time_to_resolve_seconds_sum\{tier="P1"\} 10800$/m);
+    assert.match(text, /^alert_triage_time_to_resolve_seconds_bucket\{le="7200",tier="P1"\} 0$/m);
+    assert.match(text, /^alert_triage_time_to_resolve_seconds_bucket\{le="14400",tier="P1"\} 1$/m);
+    for (const kind of ['ack', 'resolve']) {
+      assert.equal(await value(metrics, `${P}sla_breaches_total`, { tier: 'P1', kind }), 0, kind);
+    }
+  });
+
+  it('counts a breach only when later than the SLA; the deadline itself is on time', async () => {
+    const metrics = createMetrics();
+    const breaches = (tier: string, kind: string) => value(metrics, `${P}sla_breaches_total`, { tier, kind });
+    recordSli(metrics, {
+      tier: 'P1',
+      alertEventTime: T,
+      ackedAt: T + 15 * MIN,
+      resolvedAt: T + 4 * HOUR,
+      ...P1_SLA,
+    });
+    assert.equal(await breaches('P1', 'ack'), 0);
+    assert.equal(await breaches('P1', 'resolve'), 0);
+    recordSli(metrics, { tier: 'P1', alertEventTime: T, ackedAt: T + 15 * MIN + 1, ...P1_SLA });
+    assert.equal(await breaches('P1', 'ack'), 1);
+    assert.equal(await breaches('P1', 'resolve'), 0);
+    recordSli(metrics, {
+      tier: 'P2',
+      alertEventTime: T,
+      resolvedAt: T + 25 * HOUR,
+      slaAckMs: HOUR,
+      slaResolveMs: 24 * HOUR,
+    });
+    assert.equal(await breaches('P2', 'ack'), 0);
+    assert.equal(await breaches('P2', 'resolve'), 1);
+    assert.equal(await breaches('P1', 'resolve'), 0);
+  });
+
+  it('never counts a breach for a tier without an SLA, and records only known timestamps', async () => {
+    const metrics = createMetrics();
+    recordSli(metrics, {
+      tier: 'P4',
+      alertEventTime: T,
+      ackedAt: T + 30 * 86_400_000,
+      resolvedAt: T + 60 * 86_400_000,
+      slaAckMs: null,
+      slaResolveMs: null,
+    });
+    recordSli(metrics, { tier: 'P2', alertEventTime: T, slaAckMs: HOUR, slaResolveMs: 24 * HOUR });
+    recordSli(metrics, {
+      tier: 'P3',
+      alertEventTime: T,
+      ackedAt: T - 5_000,
+      slaAckMs: 86_400_000,
+      slaResolveMs: null,
+    });
+    const text = await metrics.registry.metrics();
+    assert.match(text, /^alert_triage_time_to_ack_seconds_count\{tier="P4"\} 1$/m);
+    assert.match(text, /^alert_triage_time_to_ack_seconds_bucket\{le="1209600",tier="P4"\} 0$/m);
+    assert.match(text, /^alert_triage_time_to_ack_seconds_bucket\{le="\+Inf",tier="P4"\} 1$/m);
+    assert.doesNotMatch(text, /^alert_triage_time_to_\w+_seconds_count\{tier="P2"\}/m);
+    // an ack stamped before the event time (clock skew) counts as 0 s
+    assert.match(text, /^alert_triage_time_to_ack_seconds_sum\{tier="P3"\} 0$/m);
+    for (const tier of ['P2', 'P3', 'P4']) {
+      for (const kind of ['ack', 'resolve']) {
+        assert.equal(await value(metrics, `${P}sla_breaches_total`, { tier, kind }), 0, `${tier} ${kind}`);
+      }
+    }
+  });
+
+  it('exposes a zero breach series for every tier and kind from the start', async () => {
+    const text = await createMetrics().registry.metrics();
+    for (const tier of ['P1', 'P2', 'P3', 'P4']) {
+      for (const kind of ['ack', 'resolve']) {
+        assert.match(
+          text,
+          new RegExp(`^alert_triage_sla_breaches_total\\{tier="${tier}",kind="${kind}"\\} 0$`, 'm'),
+        );
+      }
+    }
+  });
+
+  it('buckets from one minute to fourteen days, with the default SLAs as bounds', () => {
+    assert.equal(SLI_BUCKETS[0], 60);
+    assert.equal(SLI_BUCKETS.at(-1), 14 * 86_400);
+    for (const sla of [15 * 60, 3600, 4 * 3600, 24 * 3600, 7 * 86_400])
+      assert.ok(SLI_BUCKETS.includes(sla), `${sla}`);
+    assert.deepEqual(
+      [...SLI_BUCKETS].sort((a, b) => a - b),
+      SLI_BUCKETS,
+    );
+  });
+});
+
+describe('recordFeedbackOutcome', () => {
+  it('counts outcomes by source, so the noise share can be computed', async () => {
+    const metrics = createMetrics();
+    recordFeedbackOutcome(metrics, 'actionable', 'drift-monitor');
+    recordFeedbackOutcome(metrics, 'false_positive', 'drift-monitor');
+    recordFeedbackOutcome(metrics, 'noise', 'drift-monitor');
+    recordFeedbackOutcome(metrics, 'noise', 'drift-monitor');
+    recordFeedbackOutcome(metrics, 'duplicate', undefined);
+    recordFeedbackOutcome(metrics, 'actionable', null);
+    const name = `${P}feedback_outcomes_total`;
+    assert.equal(await value(metrics, name, { outcome: 'noise', source: 'drift-monitor' }), 2);
+    assert.equal(await value(metrics, name, { outcome: 'false_positive', source: 'drift-monitor' }), 1);
+    assert.equal(await value(metrics, name, { outcome: 'duplicate', source: 'unknown' }), 1);
+    assert.equal(await value(metrics, name, { outcome: 'actionable', source: 'unknown' }), 1);
+    const metric = await metrics.registry.getSingleMetric(name)!.get();
+    const all = metric.values.reduce((n, v) => n + v.value, 0);
+    const noisy = metric.values
+      .filter((v) => v.labels.outcome === 'false_positive' || v.labels.outcome === 'noise')
+      .reduce((n, v) => n + v.value, 0);
+    assert.equal(noisy / all, 3 / 6);
+  });
+
+  it('caps the number of sources', async () => {
+    const metrics = createMetrics();
+    for (let i = 0; i <= MAX_LABEL_VALUES; i++) recordFeedbackOutcome(metrics, 'noise', `detector-${i}`);
+    const name = `${P}feedback_outcomes_total`;
+    assert.equal(await value(metrics, name, { source: OTHER_LABEL }), 1);
+    assert.equal(await value(metrics, name, { source: `detector-${MAX_LABEL_VALUES}` }), 0);
   });
 });

@@ -1,12 +1,15 @@
 // The service's observations, counted in the Prometheus metrics.
-import { type Metrics, recordCoreEvents, recordOutputs } from '../telemetry.ts';
+import { type Metrics, recordCoreEvents, recordOutputs, recordScored } from '../telemetry.ts';
 import type { ServiceObserver } from './stream-service.ts';
 
 export function metricsObserver(metrics: Metrics): ServiceObserver {
   return {
     consumed: (topic, count) => metrics.recordsConsumed.inc({ topic }, count),
     coreEvents: (events) => recordCoreEvents(metrics, events),
-    outputs: (outputs) => recordOutputs(metrics, outputs),
+    outputs: (outputs) => {
+      recordOutputs(metrics, outputs);
+      for (const o of outputs) if (o.kind === 'scored') recordScored(metrics, o.alert);
+    },
     deadLettered: (reason) => metrics.dlqRecords.inc({ reason }),
     transaction: (result) => metrics.transactions.inc({ result }),
     retry: (reason) => metrics.retries.inc({ reason }),
