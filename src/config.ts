@@ -192,6 +192,14 @@ const scoringSchema = z
         root_cause: z.partialRecord(z.enum(ROOT_CAUSES), z.number()).default({ seasonal_drift: -3 }),
       })
       .prefault({}),
+    /** The learned root-cause classifier: learns from feedback's confirmed `root_cause`, answers once it has enough. */
+    root_cause: z
+      .strictObject({
+        learn: z.boolean().default(true),
+        min_examples: z.number().int().positive().default(200),
+        min_confidence: unit.default(0),
+      })
+      .prefault({}),
     /** Prior for a source's false-positive rate, shrunk towards with `strength` pseudo-observations. */
     feedback_prior: z
       .strictObject({ false_positive_rate: unit.default(0.3), strength: z.number().positive().default(20) })

@@ -25,7 +25,7 @@ export async function runService(options: RunOptions): Promise<number> {
     ...(config.registry.username ? { username: config.registry.username } : {}),
     ...(config.registry.password ? { password: config.registry.password } : {}),
   });
-  const service = new StreamService({ config, logger, codec, observer: metricsObserver(metrics) });
+  const service = new StreamService({ config, logger, codec, observer: metricsObserver(metrics, config) });
   const http = createHttpServer({
     port: config.http.port,
     metrics,

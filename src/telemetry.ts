@@ -94,6 +94,7 @@ export const METRIC_NAMES = [
   'consumer_lag',
   'window_store_entries',
   'dedup_entries',
+  'root_cause_training_examples',
   'rebalances_total',
   'transactions_total',
   'retries_total',
@@ -184,6 +185,8 @@ export interface Metrics {
   readonly consumerLag: Gauge<'topic' | 'partition'>;
   readonly windowStoreEntries: Gauge;
   readonly dedupEntries: Gauge;
+  /** Confirmed causes the learned root-cause classifier has learned from (its training-set size). */
+  readonly rootCauseTrainingExamples: Gauge;
   readonly rebalances: Counter;
   /** label `result`: TransactionResult */
   readonly transactions: Counter<'result'>;
@@ -286,6 +289,10 @@ export function createMetrics(): Metrics {
     ),
     windowStoreEntries: gauge('window_store_entries', 'Deploy events held in the deploy window.'),
     dedupEntries: gauge('dedup_entries', 'Fingerprints tracked by the dedup store.'),
+    rootCauseTrainingExamples: gauge(
+      'root_cause_training_examples',
+      'Confirmed root causes (from feedback) the learned root-cause classifier has learned from.',
+    ),
     rebalances: counter('rebalances_total', 'Consumer group rebalances this instance went through.'),
     transactions: counter('transactions_total', 'Producer transactions, by result: committed or aborted.', [
       'result',

@@ -148,7 +148,17 @@ const SAMPLE_EVENTS: CoreEvent[] = [
   { type: 'deploy_stored', event_id: 'd2', event_time: T },
   { type: 'deploy_duplicate', event_id: 'd1', event_time: T },
   { type: 'deploy_expired', event_id: 'd0', event_time: T - 86_400_000 * 2 },
-  { type: 'feedback_applied', alert_id: 'a1', outcome: 'actionable' },
+  {
+    type: 'feedback_applied',
+    alert_id: 'a1',
+    outcome: 'actionable',
+    source: 'evidently',
+    tier: 'P1',
+    alert_event_time: T - 3_600_000,
+    acked_at: null,
+    resolved_at: null,
+    learned_root_cause: false,
+  },
   { type: 'feedback_unmatched', alert_id: 'zz', outcome: 'noise' },
   { type: 'feedback_dropped', alert_id: 'a9', outcome: 'false_positive' },
   { type: 'window_expired', deploys: 3, fingerprints: 1 },
@@ -206,7 +216,7 @@ describe('createMetrics + recordCoreEvents', () => {
     metrics.timeToResolve.observe({ tier: 'P1' }, 7200);
     metrics.feedbackOutcomes.inc({ outcome: 'noise', source: 'drift-monitor' });
     const text = await metrics.registry.metrics();
-    assert.equal(METRIC_NAMES.length, 23);
+    assert.equal(METRIC_NAMES.length, 24);
     for (const name of METRIC_NAMES) {
       assert.match(text, new RegExp(`^# HELP ${name} \\S`, 'm'), `${name} has help text`);
       assert.match(

@@ -10,6 +10,12 @@ import type { AlertFeedback, AnomalyAlert, CoreInput, DeployEvent, Tier } from '
 import { type DeployContext, joinDeployContext } from './join.ts';
 import { type OpsgenieFields, type PagerDutyFields, pagingFields } from './paging.ts';
 import { classifyByRules, type RootCause, type RootCauseClassifier } from './root-cause.ts';
+import {
+  learnedClassifier,
+  RootCauseModel,
+  rootCauseFeatures,
+  rootCauseLabelOf,
+} from './root-cause-model.ts';
 import { type Component, type Dimension, type Evidence, scoreAlert } from './score.ts';
 import { AlertMemory, PendingFeedback, SourceReliability } from './source-reliability.ts';
 import { assignTier, escalationPath, slaDeadlines } from './tier.ts';
@@ -65,7 +71,20 @@ export type CoreEvent =
     }
   | { type: 'deploy_stored' | 'deploy_duplicate' | 'deploy_expired'; event_id: string; event_time: number }
   | {
-      type: 'feedback_applied' | 'feedback_unmatched' | 'feedback_dropped';
+      type: 'feedback_applied';
+      alert_id: string;
+      outcome: AlertFeedback['outcome'];
+      /** The alert it is about, as remembered: for SLIs and per-source outcome counts. */
+      source: string | null;
+      tier: Tier | null;
+      alert_event_time: number;
+      acked_at: number | null;
+      resolved_at: number | null;
+      /** Whether it taught the learned root-cause classifier a confirmed cause. */
+      learned_root_cause: boolean;
+    }
+  | {
+      type: 'feedback_unmatched' | 'feedback_dropped';
       alert_id: string;
       outcome: AlertFeedback['outcome'];
     }
@@ -84,6 +103,8 @@ export interface TriageState {
   sources: SourceReliability;
   recentAlerts: AlertMemory;
   pendingFeedback: PendingFeedback;
+  /** The learned root-cause classifier's counts: it learns from feedback that confirms a cause. */
+  rootCauses: RootCauseModel;
 }
 
 export interface StepResult {
@@ -109,11 +130,27 @@ export function createState(config: Config): TriageState {
     sources: new SourceReliability(),
     recentAlerts: new AlertMemory(w.max_tracked_alerts, w.feedback_lookup),
     pendingFeedback: new PendingFeedback(w.max_tracked_alerts),
+    rootCauses: new RootCauseModel(),
   };
 }
 
 export function createStep(config: Config, options: ProcessorOptions = {}): Step {
-  const classify = options.classifyRootCause ?? classifyByRules;
+  // The rules answer until the state's learned model has enough confirmed causes (unless the caller
+  // brings its own classifier). One classifier per state, made on first use.
+  const learned = new WeakMap<TriageState, RootCauseClassifier>();
+  const classifierFor = (state: TriageState): RootCauseClassifier => {
+    if (options.classifyRootCause) return options.classifyRootCause;
+    if (!config.scoring.root_cause.learn) return classifyByRules;
+    let c = learned.get(state);
+    if (!c) {
+      c = learnedClassifier(state.rootCauses, {
+        minExamples: config.scoring.root_cause.min_examples,
+        minConfidence: config.scoring.root_cause.min_confidence,
+      });
+      learned.set(state, c);
+    }
+    return c;
+  };
   const joinWindows = {
     correlationMs: config.windows.correlation,
     versionHorizonMs: config.windows.deploy_retention - config.windows.allowed_lateness,
@@ -150,9 +187,25 @@ export function createStep(config: Config, options: ProcessorOptions = {}): Step
 
   const applyFeedback = (state: TriageState, feedback: AlertFeedback, events: CoreEvent[]) => {
     const alert = state.recentAlerts.find(feedback.alert_id, state.streamTime);
-    const type = alert ? 'feedback_applied' : 'feedback_unmatched';
-    if (alert) state.sources.record(alert.source, alert.signal, feedback.outcome);
-    events.push({ type, alert_id: feedback.alert_id, outcome: feedback.outcome });
+    if (!alert) {
+      events.push({ type: 'feedback_unmatched', alert_id: feedback.alert_id, outcome: feedback.outcome });
+      return;
+    }
+    state.sources.record(alert.source, alert.signal, feedback.outcome);
+    const cause = rootCauseLabelOf(feedback.root_cause);
+    const learn = config.scoring.root_cause.learn && cause !== undefined && alert.features !== undefined;
+    if (learn) state.rootCauses.learnFeatures(alert.features!, cause!);
+    events.push({
+      type: 'feedback_applied',
+      alert_id: feedback.alert_id,
+      outcome: feedback.outcome,
+      source: alert.source ?? null,
+      tier: alert.tier ?? null,
+      alert_event_time: alert.event_time,
+      acked_at: feedback.acked_at ?? null,
+      resolved_at: feedback.resolved_at ?? null,
+      learned_root_cause: learn,
+    });
   };
 
   const onAlert = (state: TriageState, alert: AnomalyAlert, at: number, lane: string, out: StepResult) => {
@@ -170,13 +223,14 @@ export function createStep(config: Config, options: ProcessorOptions = {}): Step
       alert.affected_entities === undefined
         ? config.scoring.default_affected_share
         : Math.min(1, alert.affected_entities / profile.traffic_per_hour);
-    const rootCause = classify({
+    const rootCauseInput = {
       alert,
       context,
       affectedShare,
       occurrences: seen.occurrences,
       windowMinutes: config.windows.correlation / 60_000,
-    });
+    };
+    const rootCause = classifierFor(state)(rootCauseInput);
     const source = state.sources.rate(alert.source, alert.signal, config.scoring.feedback_prior);
     const score = scoreAlert(
       { alert, modelId, profile, inCatalog, context, occurrences: seen.occurrences, source, rootCause },
@@ -195,7 +249,10 @@ export function createStep(config: Config, options: ProcessorOptions = {}): Step
     const tier = assigned.tier;
     const routing = routingDecision(seen, tier, alert.event_time, dedupWindows);
     state.dedup.set(fingerprint, routing.entry);
-    state.recentAlerts.remember(alert);
+    state.recentAlerts.remember(
+      alert,
+      config.scoring.root_cause.learn ? { tier, features: rootCauseFeatures(rootCauseInput) } : { tier },
+    );
 
     const reasons = [...score.reasons, ...assigned.reasons];
     if (routing.reason) reasons.push(routing.reason);
@@ -237,13 +294,12 @@ export function createStep(config: Config, options: ProcessorOptions = {}): Step
         impactPerHour: score.expected_impact_per_hour,
         rootCause: rootCause.label,
         topReason: reasons[0] ?? '',
-        ...optional({
-          source: alert.source,
-          feature: alert.feature,
-          metric: alert.metric,
-          productArea: alert.product_area ?? profile.product_area,
-          playbook: profile.playbook,
-        }),
+        // Absent fields pass as undefined: pagingFields treats them alike, and no object is filtered per alert.
+        source: alert.source,
+        feature: alert.feature,
+        metric: alert.metric,
+        productArea: alert.product_area ?? profile.product_area,
+        playbook: profile.playbook,
       }),
       alert,
     };
@@ -338,9 +394,4 @@ export function closeLane(state: TriageState, lane: string): void {
   state.lanes.delete(lane);
   const low = lowestLaneTime(state);
   if (Number.isFinite(low)) state.streamTime = low;
-}
-
-/** Drops undefined values, for optional properties under exactOptionalPropertyTypes-style outputs. */
-function optional<T extends Record<string, unknown>>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as never;
 }

@@ -109,6 +109,12 @@ export class RootCauseModel {
     this.#count(label, rootCauseFeatures(input));
   }
 
+  /** Counts one confirmed example from the features taken when its alert was scored. */
+  learnFeatures(features: readonly string[], label: RootCauseLabel): void {
+    if (!(ROOT_CAUSES as readonly string[]).includes(label)) return;
+    this.#count(label, [...features]);
+  }
+
   /** The most probable label and its posterior probability; ties go to the earlier label in ROOT_CAUSES. */
   predict(input: RootCauseInput): { label: RootCauseLabel; confidence: number } {
     const [top] = this.#ranked(rootCauseFeatures(input));

@@ -1,6 +1,6 @@
 // What feedback teaches: per (source, signal), how often alerts turned out to be false positives.
 // Rates are shrunk towards a prior, so a new source is neither punished nor trusted blindly.
-import type { AlertFeedback, AnomalyAlert, Signal } from './events.ts';
+import type { AlertFeedback, AnomalyAlert, Signal, Tier } from './events.ts';
 
 export interface SourceRate {
   /** Shrunk false-positive rate, 0..1. */
@@ -53,6 +53,10 @@ export interface RememberedAlert {
   source?: string;
   signal: Signal;
   event_time: number;
+  /** The tier it was given, for SLIs when its feedback says when it was acked and resolved. */
+  tier?: Tier;
+  /** Its root-cause features, for the learned classifier when its feedback confirms a cause. */
+  features?: readonly string[];
 }
 
 /**
@@ -77,8 +81,8 @@ export class AlertMemory {
     return this.byId.size;
   }
 
-  remember(alert: AnomalyAlert): void {
-    const r: RememberedAlert = { signal: alert.signal, event_time: alert.event_time };
+  remember(alert: AnomalyAlert, extra: { tier?: Tier; features?: readonly string[] } = {}): void {
+    const r: RememberedAlert = { signal: alert.signal, event_time: alert.event_time, ...extra };
     if (alert.source !== undefined) r.source = alert.source;
     const known = this.byId.has(alert.alert_id);
     this.byId.set(alert.alert_id, r);

@@ -1,11 +1,36 @@
 // The service's observations, counted in the Prometheus metrics.
-import { type Metrics, recordCoreEvents, recordOutputs, recordScored } from '../telemetry.ts';
+import type { Config } from '../config.ts';
+import {
+  type Metrics,
+  recordCoreEvents,
+  recordFeedbackOutcome,
+  recordOutputs,
+  recordScored,
+  recordSli,
+} from '../telemetry.ts';
 import type { ServiceObserver } from './stream-service.ts';
 
-export function metricsObserver(metrics: Metrics): ServiceObserver {
+export function metricsObserver(metrics: Metrics, config: Config): ServiceObserver {
   return {
     consumed: (topic, count) => metrics.recordsConsumed.inc({ topic }, count),
-    coreEvents: (events) => recordCoreEvents(metrics, events),
+    coreEvents: (events) => {
+      recordCoreEvents(metrics, events);
+      for (const e of events) {
+        if (e.type !== 'feedback_applied') continue;
+        recordFeedbackOutcome(metrics, e.outcome, e.source);
+        // SLIs measure the tier the alert was given against that tier's SLA.
+        if (e.tier) {
+          recordSli(metrics, {
+            tier: e.tier,
+            alertEventTime: e.alert_event_time,
+            ...(e.acked_at !== null ? { ackedAt: e.acked_at } : {}),
+            ...(e.resolved_at !== null ? { resolvedAt: e.resolved_at } : {}),
+            slaAckMs: config.sla[e.tier].ack,
+            slaResolveMs: config.sla[e.tier].resolve,
+          });
+        }
+      }
+    },
     outputs: (outputs) => {
       recordOutputs(metrics, outputs);
       for (const o of outputs) if (o.kind === 'scored') recordScored(metrics, o.alert);
@@ -18,8 +43,9 @@ export function metricsObserver(metrics: Metrics): ServiceObserver {
     },
     rebalance: () => metrics.rebalances.inc(),
     watermarkTimeout: () => metrics.retries.inc({ reason: 'watermark_timeout' }),
-    gauges: ({ windowEntries, dedupEntries, lag }) => {
+    gauges: ({ windowEntries, dedupEntries, rootCauseExamples, lag }) => {
       metrics.windowStoreEntries.set(windowEntries);
+      metrics.rootCauseTrainingExamples.set(rootCauseExamples);
       metrics.dedupEntries.set(dedupEntries);
       for (const l of lag) metrics.consumerLag.set({ topic: l.topic, partition: String(l.partition) }, l.lag);
     },

@@ -40,6 +40,7 @@ export interface ServiceObserver {
   gauges?(g: {
     windowEntries: number;
     dedupEntries: number;
+    rootCauseExamples: number;
     lag: { topic: string; partition: number; lag: number }[];
   }): void;
 }
@@ -246,6 +247,7 @@ export class StreamService {
     this.o.observer?.gauges?.({
       windowEntries: this.state.deploys.size,
       dedupEntries: this.state.dedup.size,
+      rootCauseExamples: this.state.rootCauses.examples,
       lag: [...lag, ...(this.side?.lag() ?? []), ...(this.changelog?.lag() ?? [])],
     });
   }

@@ -406,3 +406,72 @@ describe('step: lanes (partitions)', () => {
     assert.equal(state.streamTime, T0 + 5 * HOUR);
   });
 });
+
+describe('step: the learned root-cause classifier', () => {
+  it('learns confirmed causes from feedback and takes over from the rules after min_examples', () => {
+    const config = aConfig({ scoring: { root_cause: { min_examples: 20 } } });
+    const step = createStep(config);
+    const state = createState(config);
+    const inputs: CoreInput[] = [];
+    // Latency alerts that the rules call infrastructure, but postmortems keep confirming as data_pipeline.
+    for (let i = 0; i < 25; i++) {
+      const t = T0 + i * 2 * HOUR;
+      inputs.push(
+        alertInput(
+          anAlert({
+            alert_id: `l${i}`,
+            event_time: t,
+            signal: 'latency',
+            metric: 'p99_latency_ms',
+            feature: `f${i}`,
+          }),
+        ),
+      );
+      inputs.push(
+        feedbackInput(
+          aFeedback({
+            alert_id: `l${i}`,
+            event_time: t + 1,
+            outcome: 'actionable',
+            root_cause: 'data_pipeline',
+            acked_at: t + 10 * MIN,
+          }),
+        ),
+      );
+    }
+    const events = inputs.flatMap((input) => step(state, input).events);
+    const applied = events.filter((e) => e.type === 'feedback_applied');
+    assert.equal(applied.length, 24, 'the last feedback waits for stream time to pass it');
+    assert.ok(applied.every((e) => e.type === 'feedback_applied' && e.learned_root_cause && e.tier !== null));
+    const first = applied[0]!;
+    assert.ok(
+      first.type === 'feedback_applied' && first.acked_at === T0 + 10 * MIN && first.source === 'evidently',
+    );
+    assert.equal(state.rootCauses.examples, 24);
+    const probe = step(
+      state,
+      alertInput(
+        anAlert({
+          alert_id: 'probe',
+          event_time: T0 + 60 * HOUR,
+          signal: 'latency',
+          metric: 'p99_latency_ms',
+        }),
+      ),
+    );
+    const scored = probe.outputs.find((o) => o.kind === 'scored');
+    assert.ok(scored?.kind === 'scored');
+    assert.equal(scored.alert.root_cause.by, 'naive-bayes');
+    assert.equal(scored.alert.root_cause.label, 'data_pipeline');
+  });
+
+  it('keeps to the rules while it has fewer examples, and when learning is off', () => {
+    const off = aConfig({ scoring: { root_cause: { learn: false } } });
+    const step = createStep(off);
+    const state = createState(off);
+    const r = step(state, alertInput(anAlert({ signal: 'latency' })));
+    const scored = r.outputs.find((o) => o.kind === 'scored');
+    assert.ok(scored?.kind === 'scored');
+    assert.equal(scored.alert.root_cause.by, 'rules');
+  });
+});
