@@ -5,11 +5,13 @@ import type { AlertFeedback, Tier } from './events.ts';
 const TIER_GAIN: Record<Tier, number> = { P1: 3, P2: 2, P3: 1, P4: 0 };
 
 /**
- * Graded relevance of an alert from its feedback: the postmortem's tier (P1 3 … P4 0) when given,
- * else 1 for actionable; false positives, noise and duplicates are worth 0.
+ * Graded relevance of an alert from its feedback: the postmortem's realised impact where given
+ * (log10 of 1 + impact, so 10 → 1, 1,000 → 3, 50,000 → 4.7), else its tier (P1 3 … P4 0), else 1
+ * for actionable; false positives, noise and duplicates are worth 0.
  */
 export function feedbackGain(f: AlertFeedback | undefined): number {
   if (f?.outcome !== 'actionable') return 0;
+  if (f.impact !== undefined && f.impact > 0) return Math.log10(1 + f.impact);
   return f.true_tier ? TIER_GAIN[f.true_tier] : 1;
 }
 
