@@ -16,6 +16,13 @@ export interface RunOptions {
 }
 
 export async function runService(options: RunOptions): Promise<number> {
+  // Listen first: a SIGTERM during start-up must still stop the service cleanly, not kill it.
+  const stop =
+    options.until ??
+    new Promise<string>((resolve) => {
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+      process.once('SIGINT', () => resolve('SIGINT'));
+    });
   const config = loadConfigFile(options.config, options.env);
   const logger = createLogger({ level: config.log.level });
   const metrics = createMetrics();
@@ -47,12 +54,6 @@ export async function runService(options: RunOptions): Promise<number> {
     },
     'alert-triage starting',
   );
-  const stop =
-    options.until ??
-    new Promise<string>((resolve) => {
-      process.once('SIGTERM', () => resolve('SIGTERM'));
-      process.once('SIGINT', () => resolve('SIGINT'));
-    });
   let failed = false;
   const started = service.start().then(
     () => 'started',

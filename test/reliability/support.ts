@@ -1,0 +1,201 @@
+// Shared pieces of the reliability tests: generated worlds, the service as a child process (so it
+// can be SIGKILLed), its YAML config, progress read from the consumer group, and a seeded PRNG.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Admin } from 'kafkajs';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { BROKERS, kafka, REGISTRY, ROOT } from '../integration/harness.ts';
+
+export const NODE = process.execPath;
+
+/** mulberry32: the same kill moments for the same seed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function workDir(tag: string): string {
+  return mkdtempSync(join(tmpdir(), `alert-triage-${tag}-`));
+}
+
+/** `generate-world.ts --alerts-only-count n`: alerts.ndjson, deploys.ndjson and catalog.yaml in `dir`. */
+export function generateWorld(dir: string, alerts: number): void {
+  const r = spawnSync(
+    NODE,
+    [join(ROOT, 'scripts/sample/generate-world.ts'), '--alerts-only-count', String(alerts), '--out', dir],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
+  if (r.status !== 0) throw new Error(`generate-world failed: ${r.stderr}`);
+}
+
+export interface ChildSetup {
+  id: string;
+  topics: Record<string, string>;
+  groupId: string;
+  configPath: string;
+  port: number;
+}
+
+/** A YAML config of its own for a child `alert-triage run`: the catalog, unique topics, group, tx prefix. */
+export function writeChildConfig(dir: string, catalogPath: string, port: number): ChildSetup {
+  const id = randomBytes(4).toString('hex');
+  const doc = parseYaml(readFileSync(catalogPath, 'utf8')) as Record<string, unknown>;
+  const topics = Object.fromEntries(
+    [
+      ['alerts', 'anomalies'],
+      ['deployments', 'deployments'],
+      ['feedback', 'feedback'],
+      ['scored', 'scored'],
+      ['P1', 'p1'],
+      ['P2', 'p2'],
+      ['P3', 'p3'],
+      ['P4', 'p4'],
+      ['actions', 'actions'],
+      ['dlq', 'dlq'],
+      ['dedup_changelog', 'dedup'],
+    ].map(([k, v]) => [k, `rel-${id}.${v}`]),
+  );
+  const full = {
+    ...doc,
+    topics,
+    windows: { deploy_retention: '60d', feedback_lookup: '60d' },
+    kafka: {
+      brokers: (BROKERS ?? '127.0.0.1:9092').split(','),
+      group_id: `rel-${id}`,
+      transactional_id_prefix: `rel-${id}`,
+      client_id: `rel-${id}`,
+      partitions: { alerts: 3, deployments: 2, feedback: 1, outputs: 2, dlq: 1, dedup_changelog: 2 },
+      max_watermark_wait: '20s',
+      session_timeout: '6s',
+    },
+    registry: { url: REGISTRY ?? 'http://127.0.0.1:8081/apis/ccompat/v7' },
+    http: { port },
+    log: { level: 'info' },
+  };
+  const configPath = join(dir, `config-${id}.yaml`);
+  writeFileSync(configPath, toYaml(full));
+  return { id, topics, groupId: `rel-${id}`, configPath, port };
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Child {
+  proc: ChildProcess;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** `node bin/alert-triage.js <args>` with the broker and registry of the tests; its output appended to `log`. */
+export function spawnCli(args: string[], log: string, env: Record<string, string> = {}): Child {
+  const out = createWriteStream(log, { flags: 'a' });
+  const proc = spawn(NODE, [join(ROOT, 'bin/alert-triage.js'), ...args], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      KAFKA_BROKERS: BROKERS ?? '127.0.0.1:9092',
+      SCHEMA_REGISTRY_URL: REGISTRY ?? '',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  proc.stdout?.pipe(out, { end: false });
+  proc.stderr?.pipe(out, { end: false });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    proc.once('exit', (code, signal) => {
+      // Let the pipes drain before closing the log.
+      setTimeout(() => {
+        out.end();
+        resolve({ code, signal });
+      }, 50);
+    }),
+  );
+  return { proc, exited };
+}
+
+/** Committed offsets of the group on `topic`, summed, and the end offsets summed: how far it got. */
+export async function groupProgress(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+): Promise<{ committed: number; end: number }> {
+  const [highs, committed] = await Promise.all([
+    admin.fetchTopicOffsets(topic),
+    admin.fetchOffsets({ groupId, topics: [topic] }),
+  ]);
+  const end = highs.reduce((s, h) => s + Number(h.high), 0);
+  const done = (committed[0]?.partitions ?? []).reduce((s, p) => s + Math.max(0, Number(p.offset)), 0);
+  return { committed: done, end };
+}
+
+export async function metricsText(port: number): Promise<string | undefined> {
+  try {
+    const r = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2_000) });
+    return r.ok ? await r.text() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Sum of a Prometheus counter over its label sets. */
+export function metricSum(text: string | undefined, name: string): number {
+  if (!text) return 0;
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.split(' ').at(-1));
+  }
+  return sum;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Produces keyed values in sends of at most ~`maxBytes` (a record batch over 1 MiB would be refused). */
+export async function produceSized(
+  topic: string,
+  messages: { key: string | null; value: Buffer | null }[],
+  maxBytes = 700_000,
+): Promise<void> {
+  const producer = kafka().producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  let batch: { key: string | null; value: Buffer | null }[] = [];
+  let bytes = 0;
+  const flush = async () => {
+    if (batch.length > 0) await producer.send({ topic, messages: batch });
+    batch = [];
+    bytes = 0;
+  };
+  for (const m of messages) {
+    const size = (m.value?.length ?? 0) + 100;
+    if (bytes + size > maxBytes) await flush();
+    batch.push(m);
+    bytes += size;
+  }
+  await flush();
+  await producer.disconnect();
+}
+
+export async function isReady(port: number): Promise<boolean> {
+  try {
+    const r = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(2_000) });
+    return r.status === 200;
+  } catch {
+    return false;
+  }
+}
