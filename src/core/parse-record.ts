@@ -193,10 +193,16 @@ function describe(v: unknown): string {
   return typeName(v);
 }
 
-/** Copies only the defined optional fields, so outputs never carry `"x": undefined`. */
+/**
+ * Copies only the defined fields, in order, so outputs never carry `"x": undefined`. A copy, not
+ * `delete`: deleting a property drops an object into V8's dictionary mode for good, which made every
+ * read of an alert or deploy a hash lookup, serializing an alert 1.7x slower and a deploy-window
+ * entry 3x larger (docs/BENCHMARKS.md).
+ */
 function compact<T extends object>(o: T): T {
-  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
-  return o;
+  const out = {} as T;
+  for (const k in o) if (o[k] !== undefined) out[k] = o[k];
+  return out;
 }
 
 function reader(recordType: string, raw: unknown): FieldReader | InvalidRecord {

@@ -1,7 +1,7 @@
 // DeployWindow: recent deploy / change events per model and per service, ordered by event time,
 // bounded by a retention in *alert* stream time and by a cap per key. Lookups filter by event
 // time, so what an alert sees never depends on how far the deploy input has run ahead.
-import type { DeployEvent } from './events.ts';
+import type { DeployEvent, DeployKind } from './events.ts';
 
 export interface DeployWindowLimits {
   retentionMs: number;
@@ -13,8 +13,20 @@ export type InsertResult = 'inserted' | 'duplicate' | 'expired';
 export const modelKey = (modelId: string): string => `model:${modelId}`;
 export const serviceKey = (service: string): string => `service:${service}`;
 
+const VERSION_KINDS: ReadonlySet<DeployKind> = new Set(['model_deploy', 'rollback']);
+
+/** A deploy that brought a model version in: what the join looks back through to find the serving one. */
+export const bringsVersion = (d: DeployEvent): boolean =>
+  VERSION_KINDS.has(d.kind) && d.version !== undefined;
+
 export class DeployWindow {
-  private readonly byKey = new Map<string, DeployEvent[]>();
+  private readonly byKey = new Map<string, TimeLog>();
+  /**
+   * Per key, the subsequence of its events that `bringsVersion`, in the same order. Version lookups
+   * scan this instead of every event of the key: on a busy key most events are code or config
+   * changes, and stepping over them (each a cache miss in a big window) was most of a join.
+   */
+  private readonly versionsByKey = new Map<string, TimeLog>();
   private entries = 0;
   private sweptAt = Number.NEGATIVE_INFINITY;
   readonly limits: DeployWindowLimits;
@@ -45,15 +57,8 @@ export class DeployWindow {
 
   /** Events of `key` with from <= event_time <= to, oldest first. */
   range(key: string, from: number, to: number): DeployEvent[] {
-    const list = this.byKey.get(key);
-    if (!list) return [];
-    const out: DeployEvent[] = [];
-    for (let i = lowerBound(list, from); i < list.length; i++) {
-      const d = list[i]!;
-      if (d.event_time > to) break;
-      out.push(d);
-    }
-    return out;
+    const log = this.byKey.get(key);
+    return log ? log.events.slice(log.lowerBound(from), log.upperBound(to)) : [];
   }
 
   /**
@@ -67,15 +72,23 @@ export class DeployWindow {
     limit: number,
     accept?: (d: DeployEvent) => boolean,
   ): DeployEvent[] {
-    const list = this.byKey.get(key);
-    const out: DeployEvent[] = [];
-    if (!list) return out;
-    for (let i = upperBound(list, to) - 1; i >= 0 && out.length < limit; i--) {
-      const d = list[i]!;
-      if (d.event_time < from) break;
-      if (!accept || accept(d)) out.push(d);
-    }
-    return out;
+    return this.byKey.get(key)?.newest(from, to, limit, accept) ?? [];
+  }
+
+  /** The events `latest(key, from, to, limit)` returns, in the same order, each with its event time. */
+  visitLatest(
+    key: string,
+    from: number,
+    to: number,
+    limit: number,
+    visit: (d: DeployEvent, time: number) => void,
+  ): void {
+    this.byKey.get(key)?.visitNewest(from, to, limit, visit);
+  }
+
+  /** Like `latest(key, from, to, limit, bringsVersion)`, from the index of version-bringing events. */
+  latestVersions(key: string, from: number, to: number, limit: number): DeployEvent[] {
+    return this.versionsByKey.get(key)?.newest(from, to, limit) ?? [];
   }
 
   /**
@@ -87,60 +100,143 @@ export class DeployWindow {
     this.sweptAt = streamTime;
     const horizon = streamTime - this.limits.retentionMs;
     let removed = 0;
-    for (const [key, list] of this.byKey) {
-      const keep = lowerBound(list, horizon);
-      if (keep === 0) continue;
-      removed += keep;
-      if (keep === list.length) this.byKey.delete(key);
-      else list.splice(0, keep);
+    for (const [key, log] of this.byKey) {
+      const gone = log.dropBefore(horizon);
+      if (gone === 0) continue;
+      removed += gone;
+      if (log.length === 0) this.byKey.delete(key);
+      const versions = this.versionsByKey.get(key);
+      if (versions) {
+        versions.dropBefore(horizon);
+        if (versions.length === 0) this.versionsByKey.delete(key);
+      }
     }
     this.entries -= removed;
     return removed;
   }
 
   private insertAt(key: string, deploy: DeployEvent): boolean {
-    let list = this.byKey.get(key);
-    if (!list) {
-      list = [];
-      this.byKey.set(key, list);
+    let log = this.byKey.get(key);
+    if (!log) {
+      log = new TimeLog();
+      this.byKey.set(key, log);
     }
     // A redelivered event_id is skipped (keys hold few events: a scan is cheap next to the rest).
-    for (const d of list) if (d.event_id === deploy.event_id) return false;
+    for (const d of log.events) if (d.event_id === deploy.event_id) return false;
     // Full and older than everything kept: it would be evicted at once.
-    if (list.length >= this.limits.maxPerKey && deploy.event_time < list[0]!.event_time) return false;
-    // Mostly appended in order; otherwise placed after its equals.
-    let at = list.length;
-    if (at > 0 && list[at - 1]!.event_time > deploy.event_time) at = upperBound(list, deploy.event_time);
-    list.splice(at, 0, deploy);
+    if (log.length >= this.limits.maxPerKey && deploy.event_time < log.times[0]!) return false;
+    log.add(deploy);
     this.entries++;
-    if (list.length > this.limits.maxPerKey) {
-      list.shift();
+    if (bringsVersion(deploy)) {
+      let versions = this.versionsByKey.get(key);
+      if (!versions) {
+        versions = new TimeLog();
+        this.versionsByKey.set(key, versions);
+      }
+      // Placed as in the key's log (after its equals), so it stays the same subsequence.
+      versions.add(deploy);
+    }
+    if (log.length > this.limits.maxPerKey) {
+      const evicted = log.shift();
+      const versions = this.versionsByKey.get(key);
+      // The oldest event, if it brought a version, is the oldest of the subsequence too.
+      if (versions && versions.events[0] === evicted) {
+        versions.shift();
+        if (versions.length === 0) this.versionsByKey.delete(key);
+      }
       this.entries--;
     }
     return true;
   }
 }
 
-/** First index whose event_time >= t. */
-function lowerBound(list: DeployEvent[], t: number): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (list[mid]!.event_time < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
+/**
+ * Events in event-time order, with their times in a parallel array. Searches and range checks read
+ * only `times` (unboxed doubles, side by side in memory), and touch an event only to return it: in a
+ * window of a million entries each event read is a likely cache miss, and the binary searches alone
+ * had been half the misses of a join.
+ */
+class TimeLog {
+  readonly events: DeployEvent[] = [];
+  readonly times: number[] = [];
 
-/** First index whose event_time > t. */
-function upperBound(list: DeployEvent[], t: number): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (list[mid]!.event_time <= t) lo = mid + 1;
-    else hi = mid;
+  get length(): number {
+    return this.events.length;
   }
-  return lo;
+
+  /** Inserts after any events at the same time (arrival order among equals); mostly an append. */
+  add(d: DeployEvent): void {
+    const t = d.event_time;
+    const n = this.times.length;
+    if (n === 0 || this.times[n - 1]! <= t) {
+      this.events.push(d);
+      this.times.push(t);
+    } else {
+      const at = this.upperBound(t);
+      this.events.splice(at, 0, d);
+      this.times.splice(at, 0, t);
+    }
+  }
+
+  shift(): DeployEvent | undefined {
+    this.times.shift();
+    return this.events.shift();
+  }
+
+  /** Drops the events older than `horizon`; returns how many. */
+  dropBefore(horizon: number): number {
+    const n = this.lowerBound(horizon);
+    if (n > 0) {
+      this.events.splice(0, n);
+      this.times.splice(0, n);
+    }
+    return n;
+  }
+
+  /** Up to `limit` events with from <= event_time <= to (and `accept`), newest first. */
+  newest(from: number, to: number, limit: number, accept?: (d: DeployEvent) => boolean): DeployEvent[] {
+    const out: DeployEvent[] = [];
+    for (let i = this.upperBound(to) - 1; i >= 0 && out.length < limit; i--) {
+      if (this.times[i]! < from) break;
+      const d = this.events[i]!;
+      if (!accept || accept(d)) out.push(d);
+    }
+    return out;
+  }
+
+  /** `newest(from, to, limit)` as calls, each with the time from the index (the event is not read). */
+  visitNewest(from: number, to: number, limit: number, visit: (d: DeployEvent, time: number) => void): void {
+    const end = this.upperBound(to);
+    for (let i = end - 1; i >= 0 && i >= end - limit; i--) {
+      const time = this.times[i]!;
+      if (time < from) break;
+      visit(this.events[i]!, time);
+    }
+  }
+
+  /** First index whose time >= t. */
+  lowerBound(t: number): number {
+    const times = this.times;
+    let lo = 0;
+    let hi = times.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (times[mid]! < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** First index whose time > t. */
+  upperBound(t: number): number {
+    const times = this.times;
+    let lo = 0;
+    let hi = times.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (times[mid]! <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
 }

@@ -1,5 +1,6 @@
-// NDJSON sink with backpressure: to a file, or to stdout. Lines are batched into ~64 KiB writes:
-// one stream write per record costs more than serializing the record.
+// NDJSON sink with backpressure: to a file, or to stdout. Lines are encoded straight into ~64 KiB
+// buffers, each one stream write: one write per record costs more than serializing the record, and
+// a batch built as one long string is copied again when the stream encodes it.
 import { once } from 'node:events';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -11,28 +12,50 @@ export interface NdjsonSink {
   close(): Promise<void>;
 }
 
-const BATCH_CHARS = 1 << 16;
+const BATCH_BYTES = 1 << 16;
+/**
+ * Buffered in the stream before it asks us to wait: room for a few batches, so serializing goes on
+ * while the previous batch is written (on libuv's threads) instead of waiting for each write.
+ */
+const STREAM_BUFFER_BYTES = 1 << 20;
+const NEWLINE = 0x0a;
 
 export function ndjsonSink(target: string | Writable): NdjsonSink {
   if (typeof target === 'string') mkdirSync(dirname(target), { recursive: true });
-  const stream = typeof target === 'string' ? createWriteStream(target, { encoding: 'utf8' }) : target;
+  const stream =
+    typeof target === 'string' ? createWriteStream(target, { highWaterMark: STREAM_BUFFER_BYTES }) : target;
   const owned = typeof target === 'string';
   let failure: Error | undefined;
   stream.on('error', (e: Error) => {
     failure = e;
   });
-  let batch = '';
+  let batch = Buffer.allocUnsafe(BATCH_BYTES);
+  let used = 0;
+  const send = (chunk: Buffer | string): Promise<void> | undefined =>
+    stream.write(chunk) ? undefined : once(stream, 'drain').then(() => undefined);
   const flush = (): Promise<void> | undefined => {
-    if (batch.length === 0) return undefined;
-    const ok = stream.write(batch);
-    batch = '';
-    return ok ? undefined : once(stream, 'drain').then(() => undefined);
+    if (used === 0) return undefined;
+    const full = batch.subarray(0, used);
+    // The stream keeps the buffer until it is written: the next lines go to a new one.
+    batch = Buffer.allocUnsafe(BATCH_BYTES);
+    used = 0;
+    return send(full);
   };
   return {
     write(record) {
       if (failure) throw failure;
-      batch += `${JSON.stringify(record)}\n`;
-      return batch.length >= BATCH_CHARS ? flush() : undefined;
+      const line = JSON.stringify(record);
+      // UTF-8 takes at most 3 bytes per UTF-16 unit: flush first unless the line surely fits.
+      const bound = 3 * line.length + 1;
+      const waiting = used + bound > BATCH_BYTES ? flush() : undefined;
+      if (bound > BATCH_BYTES) {
+        // Longer than a batch (rare): written on its own, after what was batched.
+        const wrote = send(`${line}\n`);
+        return waiting && wrote ? Promise.all([waiting, wrote]).then(() => undefined) : (waiting ?? wrote);
+      }
+      used += batch.write(line, used, 'utf8');
+      batch[used++] = NEWLINE;
+      return waiting;
     },
     async close() {
       await flush();
