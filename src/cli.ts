@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfigFile } from './adapters/file/config-file.ts';
 import { lazyNdjsonSink, type NdjsonSink, ndjsonSink } from './adapters/file/ndjson-sink.ts';
 import { readNdjson } from './adapters/file/ndjson-source.ts';
+import type { CalibrateOptions } from './cli/calibrate-command.ts';
 import { renderExplanation } from './cli/explain-view.ts';
 import { TopAlerts } from './cli/top-alerts.ts';
 import { fmtInt, renderTriageTable } from './cli/triage-table.ts';
@@ -141,20 +142,11 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
       parseShare,
       0.7,
     )
-    .action(
-      async (opts: {
-        alerts: string;
-        deploys?: string;
-        feedback: string;
-        config?: string;
-        out: string;
-        trainShare: number;
-      }) => {
-        const { calibrateCommand } = await import('./cli/calibrate-command.ts');
-        await calibrateCommand(opts, io.stdout);
-        exitCode = EXIT.ok;
-      },
-    );
+    .action(async (opts: CalibrateOptions) => {
+      const { calibrateCommand } = await import('./cli/calibrate-command.ts');
+      await calibrateCommand(opts, io.stdout);
+      exitCode = EXIT.ok;
+    });
 
   program
     .command('run')
