@@ -6,7 +6,7 @@ import type { AlertFeedback, Severity } from './events.ts';
 import { ROOT_CAUSES, type RootCauseLabel } from './events.ts';
 import type { ScoredAlert } from './processor.ts';
 import { feedbackGain, mean, ndcgAtK, precisionAtK, rankIds } from './ranking-quality.ts';
-import { DIMENSIONS, type Dimension } from './score.ts';
+import { DIMENSIONS, type Dimension, logit } from './score.ts';
 import { assignTier } from './tier.ts';
 
 /** One scored alert with what feedback said about it: the unit calibration works on. */
@@ -65,8 +65,6 @@ export interface CalibrationResult {
 const K = 10;
 const SEVERITY_RANK: Record<Severity, number> = { critical: 4, high: 3, medium: 2, low: 1, info: 0 };
 
-const clampP = (p: number) => Math.min(0.99, Math.max(0.01, p));
-const logit = (p: number) => Math.log(clampP(p) / (1 - clampP(p)));
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
 /** The likelihood model's inputs, recovered from the evidence every ScoredAlert carries. */
@@ -152,6 +150,13 @@ export function fitLikelihood(
   return fromVector(w);
 }
 
+/** The 0..100 priority of an alert's dimensions under other weights, with its likelihood replaced. */
+function weightedPriority(a: ScoredAlert, likelihood: number, weights: Weights): number {
+  const total = DIMENSIONS.reduce((s, d) => s + weights[d], 0);
+  const value = (d: Dimension) => (d === 'likelihood' ? likelihood : a.components[d].value);
+  return DIMENSIONS.reduce((s, d) => s + (100 * weights[d] * value(d)) / total, 0);
+}
+
 /** What an alert's priority, tier and likelihood become under other coefficients and weights. */
 export function rescore(
   a: ScoredAlert,
@@ -162,9 +167,7 @@ export function rescore(
   cuts: TierCuts = { tiers: config.scoring.tiers, gates: config.scoring.gates },
 ): { priority: number; tier: ScoredAlert['tier']; likelihood: number } {
   const l = sigmoid(dot(features, toVector(likelihood)));
-  const total = DIMENSIONS.reduce((s, d) => s + weights[d], 0);
-  const value = (d: Dimension) => (d === 'likelihood' ? l : a.components[d].value);
-  const raw = DIMENSIONS.reduce((s, d) => s + (100 * weights[d] * value(d)) / total, 0);
+  const raw = weightedPriority(a, l, weights);
   const t = assignTier(
     {
       priority: raw,
@@ -194,9 +197,7 @@ export function fitCuts(
   const rank = { P1: 1, P2: 2, P3: 3, P4: 4 } as const;
   const scoredReal = real.map((a) => {
     const l = sigmoid(dot(features.get(a.alert.alert_id)!, toVector(likelihood)));
-    const total = DIMENSIONS.reduce((s, d) => s + weights[d], 0);
-    const value = (d: Dimension) => (d === 'likelihood' ? l : a.alert.components[d].value);
-    const priority = DIMENSIONS.reduce((s, d) => s + (100 * weights[d] * value(d)) / total, 0);
+    const priority = weightedPriority(a.alert, l, weights);
     return { tier: rank[a.feedback!.true_tier ?? 'P3'], priority, likelihood: l };
   });
   const at = (tier: number, key: 'priority' | 'likelihood', q: number, fallback: number) => {

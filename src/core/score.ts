@@ -247,7 +247,8 @@ export function relativeDeviation(value: number, threshold: number): number {
   return Math.abs(value - threshold) / Math.abs(threshold);
 }
 
-function logit(p: number): number {
+/** Log-odds, with p clamped to 0.01..0.99 so no evidence is ever certain. */
+export function logit(p: number): number {
   const q = Math.min(0.99, Math.max(0.01, p));
   return Math.log(q / (1 - q));
 }

@@ -26,14 +26,9 @@ export const SAMPLE = join(ROOT, 'examples', 'sample-week');
 export const kafka = () =>
   new Kafka({ clientId: 'it-harness', brokers: (BROKERS ?? '').split(','), logLevel: logLevel.NOTHING });
 
-/** A config whose topics, group and transactional ids belong to this test alone. */
-export function testConfig(
-  overrides: Record<string, unknown> = {},
-  catalog = join(SAMPLE, 'catalog.yaml'),
-): Config {
-  const id = randomBytes(4).toString('hex');
-  const doc = parseYaml(readFileSync(catalog, 'utf8')) as Record<string, unknown>;
-  const topics = Object.fromEntries(
+/** Every topic name the service uses, under a prefix of this test's own. */
+export function uniqueTopics(prefix: string): Record<string, string> {
+  return Object.fromEntries(
     [
       ['alerts', 'anomalies'],
       ['deployments', 'deployments'],
@@ -46,8 +41,18 @@ export function testConfig(
       ['actions', 'actions'],
       ['dlq', 'dlq'],
       ['dedup_changelog', 'dedup'],
-    ].map(([k, v]) => [k, `it-${id}.${v}`]),
+    ].map(([k, v]) => [k, `${prefix}.${v}`]),
   );
+}
+
+/** A config whose topics, group and transactional ids belong to this test alone. */
+export function testConfig(
+  overrides: Record<string, unknown> = {},
+  catalog = join(SAMPLE, 'catalog.yaml'),
+): Config {
+  const id = randomBytes(4).toString('hex');
+  const doc = parseYaml(readFileSync(catalog, 'utf8')) as Record<string, unknown>;
+  const topics = uniqueTopics(`it-${id}`);
   return parseConfig({
     ...doc,
     topics,

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Admin } from 'kafkajs';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
-import { BROKERS, kafka, REGISTRY, ROOT } from '../integration/harness.ts';
+import { BROKERS, kafka, REGISTRY, ROOT, uniqueTopics } from '../integration/harness.ts';
 
 export const NODE = process.execPath;
 
@@ -50,21 +50,7 @@ export interface ChildSetup {
 export function writeChildConfig(dir: string, catalogPath: string, port: number): ChildSetup {
   const id = randomBytes(4).toString('hex');
   const doc = parseYaml(readFileSync(catalogPath, 'utf8')) as Record<string, unknown>;
-  const topics = Object.fromEntries(
-    [
-      ['alerts', 'anomalies'],
-      ['deployments', 'deployments'],
-      ['feedback', 'feedback'],
-      ['scored', 'scored'],
-      ['P1', 'p1'],
-      ['P2', 'p2'],
-      ['P3', 'p3'],
-      ['P4', 'p4'],
-      ['actions', 'actions'],
-      ['dlq', 'dlq'],
-      ['dedup_changelog', 'dedup'],
-    ].map(([k, v]) => [k, `rel-${id}.${v}`]),
-  );
+  const topics = uniqueTopics(`rel-${id}`);
   const full = {
     ...doc,
     topics,
