@@ -55,7 +55,6 @@ export class BroadcastReader {
 
   async start(): Promise<void> {
     const { admin, topics } = this.options;
-    const starts = new Map<string, bigint>();
     for (const t of topics) {
       const highs = await admin.fetchTopicOffsets(t.topic);
       const from =
@@ -66,7 +65,6 @@ export class BroadcastReader {
         const start = BigInt(from.find((f) => f.partition === h.partition)?.offset ?? h.low);
         const high = BigInt(h.high);
         const s = start < 0n || start > high ? high : start;
-        starts.set(key(t.topic, h.partition), s);
         this.partitions.set(key(t.topic, h.partition), {
           position: s,
           high,
@@ -81,6 +79,16 @@ export class BroadcastReader {
       const p = this.partitions.get(key(payload.topic, payload.partition));
       if (p && payload.lastOffset !== null) p.position = maxBig(p.position, BigInt(payload.lastOffset) + 1n);
     });
+    // Seek on every join, not once after run(): run() can return before the group exists (a join
+    // that failed is retried later by kafkajs, and seek() then throws), and a consumer restarted by
+    // kafkajs after a crash would otherwise start again from the beginning. The listener runs after
+    // the assignment and before the first fetch; it seeks each partition to the next offset to read.
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+      for (const [k, p] of this.partitions) {
+        const [topic, partition] = parseKey(k);
+        this.consumer.seek({ topic, partition, offset: p.position.toString() });
+      }
+    });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: topics.map((t) => t.topic), fromBeginning: true });
     await this.consumer.run({
@@ -88,10 +96,6 @@ export class BroadcastReader {
       eachBatchAutoResolve: true,
       eachBatch: (p) => this.onBatch(p),
     });
-    for (const [k, offset] of starts) {
-      const [topic, partition] = parseKey(k);
-      this.consumer.seek({ topic, partition, offset: offset.toString() });
-    }
   }
 
   private async onBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
