@@ -3,8 +3,9 @@
 // value; validation stays in parseAlert / parseDeploy / parseFeedback.
 //
 // Errors are CodecErrors with a stable code. Only REGISTRY_UNAVAILABLE (connection refused, timeout, 5xx, 408,
-// 429, 401/403) can be retried: every other code is a property of the record or of the schemas, and retrying
-// would give the same answer.
+// 429) and REGISTRY_AUTH_FAILED (401/403: credentials refused, which an operator fixes on either side, so the
+// record waits rather than going to the DLQ) can be retried: every other code is a property of the record or of
+// the schemas, and retrying would give the same answer.
 import { existsSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -21,19 +22,20 @@ export type CodecErrorCode =
   | 'TRUNCATED_FRAME'
   | 'RECORD_TOO_LARGE'
   | 'REGISTRY_UNAVAILABLE'
+  | 'REGISTRY_AUTH_FAILED'
   | 'SCHEMA_INCOMPATIBLE'
   | 'ENCODE_FAILED';
 
 export class CodecError extends Error {
   readonly code: CodecErrorCode;
-  /** True only for REGISTRY_UNAVAILABLE: retry the record later, never dead-letter it. */
+  /** True only for REGISTRY_UNAVAILABLE and REGISTRY_AUTH_FAILED: retry the record later, never dead-letter it. */
   readonly canRetry: boolean;
 
   constructor(code: CodecErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'CodecError';
     this.code = code;
-    this.canRetry = code === 'REGISTRY_UNAVAILABLE';
+    this.canRetry = code === 'REGISTRY_UNAVAILABLE' || code === 'REGISTRY_AUTH_FAILED';
   }
 }
 
@@ -554,14 +556,16 @@ interface RegistryResponse {
   message: string;
 }
 
-/** Statuses worth retrying: the registry is down, overloaded, or (401/403) its credentials need fixing. */
-const TRANSIENT = new Set([401, 403, 408, 425, 429]);
+/** Statuses worth retrying: the registry is down or overloaded. (401/403, credentials to fix, are retried too.) */
+const TRANSIENT = new Set([408, 425, 429]);
 const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 class RegistryClient {
   private readonly base: string;
   private readonly headers: Record<string, string>;
   private readonly timeoutMs: number;
+  /** Whether credentials are sent: says what a 401 means. Never the credentials themselves. */
+  private readonly authenticates: boolean;
 
   constructor(options: CodecOptions) {
     this.base = options.registryUrl.replace(/\/+$/, '');
@@ -570,6 +574,7 @@ class RegistryClient {
       accept: 'application/vnd.schemaregistry.v1+json, application/json',
       'content-type': 'application/vnd.schemaregistry.v1+json',
     };
+    this.authenticates = options.username !== undefined;
     if (options.username !== undefined) {
       const token = Buffer.from(`${options.username}:${options.password ?? ''}`).toString('base64');
       this.headers.authorization = `Basic ${token}`;
@@ -602,6 +607,20 @@ class RegistryClient {
     const errorCode = typeof err?.error_code === 'number' ? err.error_code : undefined;
     const detail = typeof err?.message === 'string' ? err.message : text.slice(0, 200);
     const message = `HTTP ${res.status}${errorCode === undefined ? '' : ` (${errorCode})`}: ${detail}`;
+    if (res.status === 401 || res.status === 403) {
+      // Registries answer these with an empty or generic body: say what it means and which settings to fix.
+      const why =
+        res.status === 403
+          ? 'the registry user may not do this (check its role)'
+          : this.authenticates
+            ? 'the registry refused the credentials'
+            : 'the registry demands credentials and none are configured';
+      throw new CodecError(
+        'REGISTRY_AUTH_FAILED',
+        `schema registry ${what} answered ${message.replace(/: $/, '')}: ${why} ` +
+          '(registry.username / registry.password, or SCHEMA_REGISTRY_USERNAME / SCHEMA_REGISTRY_PASSWORD)',
+      );
+    }
     if (res.status >= 500 || TRANSIENT.has(res.status)) {
       throw new CodecError('REGISTRY_UNAVAILABLE', `schema registry ${what} answered ${message}`);
     }

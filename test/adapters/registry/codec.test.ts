@@ -234,6 +234,36 @@ describe('record codec without a registry', () => {
     assert.equal(calls, 2, 'a failed lookup is not cached');
   });
 
+  it('registry refusing credentials (401/403) → REGISTRY_AUTH_FAILED, retriable, naming the settings; basic auth sent', async () => {
+    const auth: (string | undefined)[] = [];
+    const { url, server } = await fakeRegistry((req, res) => {
+      auth.push(req.headers.authorization);
+      res.writeHead(req.headers.authorization ? 403 : 401, { 'www-authenticate': 'basic' });
+      res.end();
+    });
+    servers.push(server);
+    const anonymous = createCodec({ registryUrl: url, outputFormat: 'avro' });
+    await rejectsWith(
+      anonymous.decode(frame(5, Buffer.from([0]))),
+      'REGISTRY_AUTH_FAILED',
+      true,
+      /HTTP 401: the registry demands credentials and none are configured \(registry\.username/,
+    );
+    const withUser = createCodec({
+      registryUrl: url,
+      outputFormat: 'avro',
+      username: 'svc',
+      password: 'pw:1',
+    });
+    await rejectsWith(
+      withUser.decode(frame(5, Buffer.from([0]))),
+      'REGISTRY_AUTH_FAILED',
+      true,
+      /HTTP 403: the registry user may not do this/,
+    );
+    assert.deepEqual(auth, [undefined, `Basic ${Buffer.from('svc:pw:1').toString('base64')}`]);
+  });
+
   it('registry not answering in time → REGISTRY_UNAVAILABLE (timed out)', async () => {
     const { url, server } = await fakeRegistry(() => {
       /* never answers */
