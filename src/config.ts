@@ -291,7 +291,11 @@ const configSchema = z.strictObject({
       ssl_ca_file: z.string().min(1).optional(),
       sasl: z
         .strictObject({
-          mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+          // Kafka's own configs spell it SCRAM-SHA-512; kafkajs wants lower case: accept either.
+          mechanism: z.preprocess(
+            (v) => (typeof v === 'string' ? v.toLowerCase() : v),
+            z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+          ),
           username: z.string().min(1),
           password: z.string().min(1),
         })

@@ -75,6 +75,15 @@ describe('parseConfig: defaults', () => {
     );
   });
 
+  it('takes the SASL mechanism in either case (Kafka spells it SCRAM-SHA-512, kafkajs scram-sha-512)', () => {
+    const sasl = (mechanism: string) =>
+      parseConfig({ kafka: { sasl: { mechanism, username: 'u', password: 'p' } } }).kafka.sasl?.mechanism;
+    assert.equal(sasl('SCRAM-SHA-512'), 'scram-sha-512');
+    assert.equal(sasl('scram-sha-256'), 'scram-sha-256');
+    assert.equal(sasl('PLAIN'), 'plain');
+    assert.throws(() => sasl('GSSAPI'), /kafka\.sasl\.mechanism/);
+  });
+
   it('returns a frozen config', () => {
     const c = parseConfig({ models: CATALOG.models });
     assert.equal(Object.isFrozen(c), true);
