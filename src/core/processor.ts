@@ -254,7 +254,9 @@ export function createStep(config: Config, options: ProcessorOptions = {}): Step
       config.scoring.root_cause.learn ? { tier, features: rootCauseFeatures(rootCauseInput) } : { tier },
     );
 
-    const reasons = [...score.reasons, ...assigned.reasons];
+    // score.reasons is this alert's own array: the tier's sentences are appended to it, not copied.
+    const reasons = score.reasons;
+    for (const r of assigned.reasons) reasons.push(r);
     if (routing.reason) reasons.push(routing.reason);
     if (late) reasons.push('arrived late: deploy context may be incomplete');
     const owner = profile.owner;

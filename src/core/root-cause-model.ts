@@ -11,37 +11,120 @@ const DAY_MS = 86_400_000;
 /**
  * Categorical features of an alert and its deploy context, as `name=value` tokens. Only what the
  * input carries: the weekday comes from the alert's own event time (UTC), never from a clock.
+ * The tokens are interned (`token`): every alert remembers its list until its feedback could no
+ * longer arrive, and a hundred thousand lists of freshly built strings were most of what the step
+ * kept alive and most of the garbage collector's old-generation work.
  */
 export function rootCauseFeatures({ alert, context, affectedShare, occurrences }: RootCauseInput): string[] {
   const f = [
-    `signal=${alert.signal}`,
-    `metric=${alert.metric ?? 'none'}`,
-    `source=${alert.source ?? 'none'}`,
+    token('signal=', alert.signal),
+    token('metric=', alert.metric ?? 'none'),
+    token('source=', alert.source ?? 'none'),
   ];
-  const recent = context.deploys[0];
+  const deploys = context.deploys;
+  const recent = deploys[0];
   if (recent === undefined) {
     f.push('change=none');
   } else {
-    f.push('change=yes', `recent.kind=${recent.kind}`, `recent.via=${recent.via}`);
+    f.push('change=yes', token('recent.kind=', recent.kind), token('recent.via=', recent.via));
     // The other changes in the window, once per distinct kind and via: a burst of five code deploys is
     // one piece of evidence, and repeating the most recent change's own kind would count it twice.
-    const others = context.deploys.slice(1);
-    for (const v of new Set(others.map((c) => c.via))) if (v !== recent.via) f.push(`other.via=${v}`);
-    for (const k of new Set(others.map((c) => c.kind))) if (k !== recent.kind) f.push(`other.kind=${k}`);
-    const nearest = Math.min(...context.deploys.map((c) => c.minutes_before));
-    f.push(`closeness=${nearest < 15 ? '<15m' : nearest < 60 ? '<60m' : nearest < 120 ? '<120m' : '>=120m'}`);
+    // (First-seen order, as a Set over the list would give; the lists are at most a handful long.)
+    for (let i = 1; i < deploys.length; i++) {
+      const v = deploys[i]!.via;
+      if (v !== recent.via && !seenBefore(deploys, i, 'via')) f.push(token('other.via=', v));
+    }
+    for (let i = 1; i < deploys.length; i++) {
+      const k = deploys[i]!.kind;
+      if (k !== recent.kind && !seenBefore(deploys, i, 'kind')) f.push(token('other.kind=', k));
+    }
+    let nearest = Number.POSITIVE_INFINITY;
+    for (const c of deploys) if (c.minutes_before < nearest) nearest = c.minutes_before;
+    f.push(
+      nearest < 15
+        ? 'closeness=<15m'
+        : nearest < 60
+          ? 'closeness=<60m'
+          : nearest < 120
+            ? 'closeness=<120m'
+            : 'closeness=>=120m',
+    );
   }
   // Naive Bayes cannot see interactions; the one that matters most (which signal after which change —
   // a schema change explains a null-rate spike, not a latency burst) is given to it as a feature.
-  f.push(`signal+recent=${alert.signal}+${recent ? `${recent.kind}/${recent.via}` : 'none'}`);
-  f.push(`share=${affectedShare >= 0.8 ? 'population' : affectedShare >= 0.3 ? 'large' : 'small'}`);
-  f.push(`occurrences=${occurrences <= 1 ? '1' : occurrences <= 4 ? '2-4' : '5+'}`);
-  if (alert.region !== undefined) f.push(`region=${alert.region}`);
+  f.push(
+    recent
+      ? signalAfter(alert.signal, recent.kind, recent.via)
+      : token('signal+recent=', `${alert.signal}+none`),
+  );
+  f.push(affectedShare >= 0.8 ? 'share=population' : affectedShare >= 0.3 ? 'share=large' : 'share=small');
+  f.push(occurrences <= 1 ? 'occurrences=1' : occurrences <= 4 ? 'occurrences=2-4' : 'occurrences=5+');
+  if (alert.region !== undefined) f.push(token('region=', alert.region));
   // Seasonal drift is weekend-heavy. Day 0 of the epoch was a Thursday: (day + 4) % 7 is 0 on Sunday.
   const weekday = (Math.floor(alert.event_time / DAY_MS) + 4) % 7;
-  f.push(`day=${weekday === 0 || weekday === 6 ? 'weekend' : 'weekday'}`);
+  f.push(weekday === 0 || weekday === 6 ? 'day=weekend' : 'day=weekday');
   return f;
 }
+
+/** Whether deploys[0 < j < i] already had deploys[i]'s value of `field`. */
+function seenBefore(
+  deploys: RootCauseInput['context']['deploys'],
+  i: number,
+  field: 'via' | 'kind',
+): boolean {
+  const v = deploys[i]![field];
+  for (let j = 1; j < i; j++) if (deploys[j]![field] === v) return true;
+  return false;
+}
+
+/**
+ * `${prefix}${value}`, the same string object every time for the same pair while the table is small:
+ * feature values come from small vocabularies (signals, metrics, sources, regions, kinds). Past
+ * TOKEN_LIMIT distinct values (an unbounded vocabulary) the tokens are built fresh, so memory stays flat.
+ */
+function token(prefix: string, value: string): string {
+  let byValue = TOKENS.get(prefix);
+  if (byValue === undefined) {
+    byValue = new Map();
+    TOKENS.set(prefix, byValue);
+  }
+  let t = byValue.get(value);
+  if (t === undefined) {
+    t = prefix + value;
+    if (tokenCount < TOKEN_LIMIT) {
+      byValue.set(value, t);
+      tokenCount++;
+    }
+  }
+  return t;
+}
+const TOKENS = new Map<string, Map<string, string>>();
+
+/** `signal+recent=${signal}+${kind}/${via}`, interned like `token` (a few hundred at most). */
+function signalAfter(signal: string, kind: string, via: string): string {
+  let byKind = SIGNAL_AFTER.get(signal);
+  if (byKind === undefined) {
+    byKind = new Map();
+    SIGNAL_AFTER.set(signal, byKind);
+  }
+  let byVia = byKind.get(kind);
+  if (byVia === undefined) {
+    byVia = new Map();
+    byKind.set(kind, byVia);
+  }
+  let t = byVia.get(via);
+  if (t === undefined) {
+    t = `signal+recent=${signal}+${kind}/${via}`;
+    if (tokenCount < TOKEN_LIMIT) {
+      byVia.set(via, t);
+      tokenCount++;
+    }
+  }
+  return t;
+}
+const SIGNAL_AFTER = new Map<string, Map<string, Map<string, string>>>();
+const TOKEN_LIMIT = 100_000;
+let tokenCount = 0;
 
 /**
  * A feedback `root_cause` string as a label the model can learn, or undefined when it has none or

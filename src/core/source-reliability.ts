@@ -82,7 +82,10 @@ export class AlertMemory {
   }
 
   remember(alert: AnomalyAlert, extra: { tier?: Tier; features?: readonly string[] } = {}): void {
-    const r: RememberedAlert = { signal: alert.signal, event_time: alert.event_time, ...extra };
+    // Fields set one by one (no spread of `extra`, a generic copy per alert); absent ones stay absent.
+    const r: RememberedAlert = { signal: alert.signal, event_time: alert.event_time };
+    if (extra.tier !== undefined) r.tier = extra.tier;
+    if (extra.features !== undefined) r.features = extra.features;
     if (alert.source !== undefined) r.source = alert.source;
     const known = this.byId.has(alert.alert_id);
     this.byId.set(alert.alert_id, r);

@@ -118,11 +118,11 @@ export class DeployWindow {
   private insertAt(key: string, deploy: DeployEvent): boolean {
     let log = this.byKey.get(key);
     if (!log) {
-      log = new TimeLog();
+      log = new TimeLog(true);
       this.byKey.set(key, log);
     }
-    // A redelivered event_id is skipped (keys hold few events: a scan is cheap next to the rest).
-    for (const d of log.events) if (d.event_id === deploy.event_id) return false;
+    // A redelivered event_id is skipped.
+    if (log.has(deploy.event_id)) return false;
     // Full and older than everything kept: it would be evicted at once.
     if (log.length >= this.limits.maxPerKey && deploy.event_time < log.times[0]!) return false;
     log.add(deploy);
@@ -130,7 +130,7 @@ export class DeployWindow {
     if (bringsVersion(deploy)) {
       let versions = this.versionsByKey.get(key);
       if (!versions) {
-        versions = new TimeLog();
+        versions = new TimeLog(false);
         this.versionsByKey.set(key, versions);
       }
       // Placed as in the key's log (after its equals), so it stays the same subsequence.
@@ -150,6 +150,9 @@ export class DeployWindow {
   }
 }
 
+/** Up to this many events, a key's duplicate check scans them; past it, a map of ids answers. */
+const ID_SCAN = 32;
+
 /**
  * Events in event-time order, with their times in a parallel array. Searches and range checks read
  * only `times` (unboxed doubles, side by side in memory), and touch an event only to return it: in a
@@ -159,9 +162,51 @@ export class DeployWindow {
 class TimeLog {
   readonly events: DeployEvent[] = [];
   readonly times: number[] = [];
+  /**
+   * The event ids held, for the duplicate check, once the log is longer than ID_SCAN: scanning a full
+   * key (256 events) on every insert was most of the cost of filling a big window. A short log is
+   * scanned (no set: most keys hold few events, and a set costs ~30 B per entry).
+   */
+  private ids: Map<string, number> | undefined;
+  private readonly trackIds: boolean;
+
+  /** `trackIds`: whether `has` is asked (the key's own log), so ids are worth indexing. */
+  constructor(trackIds: boolean) {
+    this.trackIds = trackIds;
+  }
 
   get length(): number {
     return this.events.length;
+  }
+
+  /** Whether an event with this id is held. */
+  has(eventId: string): boolean {
+    if (this.ids !== undefined) return this.ids.has(eventId);
+    for (const d of this.events) if (d.event_id === eventId) return true;
+    return false;
+  }
+
+  private countId(eventId: string, by: number): void {
+    const ids = this.ids!;
+    const n = (ids.get(eventId) ?? 0) + by;
+    if (n > 0) ids.set(eventId, n);
+    else ids.delete(eventId);
+  }
+
+  /** Keeps `ids` in step after events were added (`by` = 1) or removed (-1). */
+  private noteIds(events: readonly DeployEvent[], by: number): void {
+    if (!this.trackIds) return;
+    if (this.ids === undefined) {
+      if (this.events.length <= ID_SCAN) return;
+      this.ids = new Map();
+      for (const d of this.events) this.countId(d.event_id, 1);
+      return;
+    }
+    if (this.events.length <= ID_SCAN / 2) {
+      this.ids = undefined;
+      return;
+    }
+    for (const d of events) this.countId(d.event_id, by);
   }
 
   /** Inserts after any events at the same time (arrival order among equals); mostly an append. */
@@ -176,19 +221,23 @@ class TimeLog {
       this.events.splice(at, 0, d);
       this.times.splice(at, 0, t);
     }
+    if (this.trackIds) this.noteIds([d], 1);
   }
 
   shift(): DeployEvent | undefined {
     this.times.shift();
-    return this.events.shift();
+    const d = this.events.shift();
+    if (d !== undefined && this.trackIds) this.noteIds([d], -1);
+    return d;
   }
 
   /** Drops the events older than `horizon`; returns how many. */
   dropBefore(horizon: number): number {
     const n = this.lowerBound(horizon);
     if (n > 0) {
-      this.events.splice(0, n);
+      const gone = this.events.splice(0, n);
       this.times.splice(0, n);
+      this.noteIds(gone, -1);
     }
     return n;
   }
