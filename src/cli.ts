@@ -160,6 +160,10 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
     .action(async (opts: { config?: string }) => {
       const { runService } = await import('./main.ts');
       exitCode = await runService({ ...(opts.config ? { config: opts.config } : {}), env: process.env });
+      // Stopped and committed: exit even if a client left a timer or a socket behind (kafkajs can, after
+      // a broker outage, keep a consumer-restart timer alive), or an orchestrator waits for nothing.
+      const code = exitCode;
+      setTimeout(() => process.exit(code), 2_000).unref();
     });
 
   program

@@ -10,6 +10,11 @@
 #   up [svc...]        fetch if missing, start, wait until healthy. Idempotent: already-healthy
 #                      services are left alone (returns in well under a second).
 #   down [svc...]      SIGTERM (SIGKILL after ${ALERT_TRIAGE_STOP_TIMEOUT}s), then wipe data dirs.
+#   stop [svc...]      like down, but keep the data (fault tests: a broker restart keeps its log).
+#   start [svc...]     like up, but on the data a `stop` left (a fresh one if there is none).
+#   pause / resume [svc...]  SIGSTOP / SIGCONT: the service hangs (connections accepted, no answers),
+#                      as an overloaded or partitioned one does. The registry keeps its in-memory
+#                      schemas across a pause, which it would not across a stop.
 #   status [svc...]    print state; exit 0 only if every named service is up and healthy.
 #   fetch              only download/unpack the artifacts.
 #   env                print KAFKA_BROKERS=... and SCHEMA_REGISTRY_URL=... lines (for `export $(...)`).
@@ -63,6 +68,7 @@ UP_TIMEOUT="${ALERT_TRIAGE_UP_TIMEOUT:-120}"
 USE_CDS="${ALERT_TRIAGE_CDS:-1}"
 STOP_TIMEOUT="${ALERT_TRIAGE_STOP_TIMEOUT:-20}"
 MVN="${MVN:-mvn}"
+KEEP_DATA=0
 
 pom_prop() { sed -n "s:.*<$1>\(.*\)</$1>.*:\1:p" "$POM" | head -n1; }
 KAFKA_VERSION="$(pom_prop kafka.version)"
@@ -282,7 +288,8 @@ EOF
       || { tail -n 30 "$KAFKA_RUN/format.log" >&2; die "kafka: StorageTool format failed (log: $KAFKA_RUN/format.log)"; }
     rm -rf "$tmpl"; mv "$tmpl.tmp" "$tmpl"
   fi
-  rm -rf "$KAFKA_RUN/data"; cp -a "$tmpl" "$KAFKA_RUN/data"
+  if [[ "$KEEP_DATA" == 1 && -f "$KAFKA_RUN/data/meta.properties" ]]; then log "kafka: keeping the data in $KAFKA_RUN/data"
+  else rm -rf "$KAFKA_RUN/data"; cp -a "$tmpl" "$KAFKA_RUN/data"; fi
   set_cds_opts "$java" "$ART_DIR/kafka-$KAFKA_VERSION/broker"
   # JVM flags as in Kafka's kafka-server-start.sh / kafka-run-class.sh (G1, short pauses), smaller heap.
   # shellcheck disable=SC2086
@@ -317,7 +324,7 @@ start_registry() {
 }
 
 # ---------------------------------------------------------------- commands
-stop_svcs() { # svc... : SIGTERM all at once, wait, SIGKILL stragglers, then wipe their data dirs
+stop_svcs() { # svc... : SIGTERM all at once, wait, SIGKILL stragglers, then wipe their data dirs (unless KEEP_DATA=1)
   local svc pid i pids=() alive
   for svc in "$@"; do
     if pid="$(pid_of "$svc")"; then
@@ -338,6 +345,10 @@ stop_svcs() { # svc... : SIGTERM all at once, wait, SIGKILL stragglers, then wip
     for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   done
   for svc in "$@"; do
+    if [[ "$KEEP_DATA" == 1 ]]; then
+      case "$svc" in kafka) rm -f "$KAFKA_RUN/kafka.pid" ;; registry) rm -f "$REGISTRY_RUN/registry.pid" ;; esac
+      continue
+    fi
     case "$svc" in
       kafka) rm -rf "$KAFKA_RUN/data" "$KAFKA_RUN/kafka.pid" ;;
       registry) rm -rf "$REGISTRY_RUN/tmp" "$REGISTRY_RUN/registry.pid" ;;
@@ -372,8 +383,10 @@ cmd_up() {
     fi
     [[ "$svc" != registry ]] || resolve_registry_java   # fail fast, before any download
     "fetch_$svc"
-    # a crashed previous run may have left data behind: always start from a clean slate
-    case "$svc" in kafka) rm -rf "$KAFKA_RUN/data" ;; registry) rm -rf "$REGISTRY_RUN/tmp" ;; esac
+    # a crashed previous run may have left data behind: start from a clean slate (but `start` keeps it)
+    if [[ "$KEEP_DATA" != 1 ]]; then
+      case "$svc" in kafka) rm -rf "$KAFKA_RUN/data" ;; registry) rm -rf "$REGISTRY_RUN/tmp" ;; esac
+    fi
     log "$svc: starting"
     "start_$svc"
     to_wait+=("$svc")
@@ -399,6 +412,22 @@ cmd_up() {
 cmd_down() {
   stop_svcs "$@"
   log "down: $* (data wiped; artifacts kept in $ART_DIR)"
+}
+
+cmd_stop() {
+  stop_svcs "$@"
+  log "stopped: $* (data kept; \`start\` resumes on it, \`down\` wipes it)"
+}
+
+cmd_start() { cmd_up "$@"; }
+
+cmd_signal() { # SIG verb svc...
+  local sig="$1" verb="$2" svc pid; shift 2
+  for svc in "$@"; do
+    pid="$(pid_of "$svc")" || die "$svc: not running"
+    kill "-$sig" "$pid"
+    log "$svc: $verb (pid $pid)"
+  done
 }
 
 cmd_status() {
@@ -463,15 +492,18 @@ main() {
   local cmd="${1:-}"; shift || true
   local svcs=("$@")
   ((${#svcs[@]})) || svcs=(kafka registry)
-  if [[ "$cmd" =~ ^(up|down|status|logs)$ ]]; then
+  if [[ "$cmd" =~ ^(up|down|stop|start|pause|resume|status|logs)$ ]]; then
     local s; for s in "${svcs[@]}"; do [[ "$s" =~ ^(kafka|registry)$ ]] || die "unknown service '$s' (kafka|registry)"; done
   fi
   case "$cmd" in
-    up | down)
+    up | down | stop | start)
       mkdir -p "$INFRA_HOME"
       exec 9>"$INFRA_HOME/.lock"
       flock -w 300 9 || die "another infra.sh up/down holds $INFRA_HOME/.lock"
+      [[ "$cmd" =~ ^(stop|start)$ ]] && KEEP_DATA=1
       "cmd_$cmd" "${svcs[@]}" ;;
+    pause) cmd_signal STOP paused "${svcs[@]}" ;;
+    resume) cmd_signal CONT resumed "${svcs[@]}" ;;
     status) cmd_status "${svcs[@]}" ;;
     fetch) fetch_kafka; fetch_registry; write_tools_log4j; log "artifacts in $ART_DIR" ;;
     env) cmd_env ;;

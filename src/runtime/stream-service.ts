@@ -64,6 +64,8 @@ export interface ServiceHealth {
 const CHUNK = 500;
 const MAX_SEND_BYTES = 512 * 1024;
 const MAX_BACKOFF_MS = 10_000;
+/** The cluster probe (every 2 s) is overdue after this long: the service is then not ready. */
+const PROBE_TIMEOUT_MS = 4_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 class TransientError extends Error {
@@ -94,6 +96,11 @@ export class StreamService {
   private changelogSynced = false;
   private stopping = false;
   private failing: string | undefined;
+  /** Why the cluster probe last failed (or is overdue); undefined while the cluster answers. */
+  private unreachable: string | undefined;
+  private probeSince = 0;
+  /** Set when kafkajs gives the alert consumer up (a crash it will not restart): /healthz fails. */
+  private dead: string | undefined;
   private gaugeTimer: NodeJS.Timeout | undefined;
 
   constructor(options: StreamServiceOptions) {
@@ -121,9 +128,10 @@ export class StreamService {
       this.joined &&
       !!this.side?.rebuilt &&
       !!this.changelog?.rebuilt &&
-      this.failing === undefined;
+      this.failing === undefined &&
+      this.unreachable === undefined;
     return {
-      live: !this.stopping,
+      live: !this.stopping && this.dead === undefined,
       ready,
       details: {
         instance: this.instanceId,
@@ -132,6 +140,8 @@ export class StreamService {
         deploysRebuilt: !!this.side?.rebuilt,
         changelogRebuilt: !!this.changelog?.rebuilt,
         failing: this.failing ?? null,
+        cluster: this.unreachable ?? 'reachable',
+        ...(this.dead ? { dead: this.dead } : {}),
         windowEntries: this.state.deploys.size,
         dedupEntries: this.state.dedup.size,
       },
@@ -187,6 +197,9 @@ export class StreamService {
       for (const partition of assigned) openLane(this.state, String(partition));
     });
     this.alerts.on(this.alerts.events.CRASH, ({ payload }) => {
+      // Not consuming until kafkajs has restarted the consumer and it has joined again.
+      this.joined = false;
+      if (!payload.restart) this.dead = `alert consumer stopped: ${payload.error.message}`;
       this.log.error({ err: payload.error, restart: payload.restart }, 'alert consumer crashed');
     });
     await this.alerts.connect();
@@ -197,11 +210,7 @@ export class StreamService {
       partitionsConsumedConcurrently: 1,
       eachBatch: (payload) => this.onAlertBatch(payload),
     });
-    this.gaugeTimer = setInterval(() => {
-      void this.watchAlertPartitions().catch((err) =>
-        this.log.debug({ err }, 'alert partition check failed'),
-      );
-    }, 2_000);
+    this.gaugeTimer = setInterval(() => this.probe(), 2_000);
     this.gaugeTimer.unref();
   }
 
@@ -218,6 +227,38 @@ export class StreamService {
     this.producers.clear();
     await this.sideDlq?.disconnect().catch(() => undefined);
     await this.admin.disconnect().catch(() => undefined);
+  }
+
+  /**
+   * Every 2 s, the cluster probe: the partition check below, which asks the broker for offsets. While
+   * it fails, or has had no answer for PROBE_TIMEOUT_MS, /readyz says not ready and why — a consumer
+   * only crashes after kafkajs has retried for up to a minute, and /readyz must not say ready meanwhile.
+   */
+  private probe(): void {
+    if (this.stopping) return;
+    if (this.probeSince > 0) {
+      const waited = Date.now() - this.probeSince;
+      if (waited > PROBE_TIMEOUT_MS && this.unreachable === undefined) {
+        this.unreachable = `kafka: no answer from the cluster for ${Math.round(waited / 1000)} s`;
+        this.log.warn(this.unreachable);
+      }
+      return;
+    }
+    this.probeSince = Date.now();
+    this.watchAlertPartitions()
+      .then(
+        () => {
+          if (this.unreachable !== undefined) this.log.info('kafka: the cluster answers again');
+          this.unreachable = undefined;
+        },
+        (err: Error) => {
+          if (this.unreachable === undefined) this.log.warn({ err }, 'kafka: the cluster probe failed');
+          this.unreachable = `kafka: ${err.message}`;
+        },
+      )
+      .finally(() => {
+        this.probeSince = 0;
+      });
   }
 
   /**
