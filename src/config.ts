@@ -319,6 +319,8 @@ const configSchema = z.strictObject({
   registry: z
     .strictObject({
       url: z.string().url().default('http://127.0.0.1:8081/apis/ccompat/v7'),
+      /** PEM CA bundle trusted for an https registry URL, on top of Node's built-in CAs (a private CA). */
+      ssl_ca_file: z.string().min(1).optional(),
       username: z.string().min(1).optional(),
       password: z.string().min(1).optional(),
     })
@@ -344,6 +346,7 @@ export const ENVIRONMENT: Record<string, { key: string[]; type: 'string' | 'list
   KAFKA_SASL_USERNAME: { key: ['kafka', 'sasl', 'username'], type: 'string' },
   KAFKA_SASL_PASSWORD: { key: ['kafka', 'sasl', 'password'], type: 'string' },
   SCHEMA_REGISTRY_URL: { key: ['registry', 'url'], type: 'string' },
+  SCHEMA_REGISTRY_SSL_CA_FILE: { key: ['registry', 'ssl_ca_file'], type: 'string' },
   SCHEMA_REGISTRY_USERNAME: { key: ['registry', 'username'], type: 'string' },
   SCHEMA_REGISTRY_PASSWORD: { key: ['registry', 'password'], type: 'string' },
   OUTPUT_FORMAT: { key: ['output', 'format'], type: 'string' },

@@ -29,6 +29,7 @@ export async function runService(options: RunOptions): Promise<number> {
   const codec = createCodec({
     registryUrl: config.registry.url,
     outputFormat: config.output.format,
+    ...(config.registry.ssl_ca_file ? { caFile: config.registry.ssl_ca_file } : {}),
     ...(config.registry.username ? { username: config.registry.username } : {}),
     ...(config.registry.password ? { password: config.registry.password } : {}),
   });
