@@ -7,12 +7,13 @@
 #     written into the KRaft metadata when the storage is formatted (StorageTool --add-scram).
 #     No authorizer: any authenticated user may do anything (authentication is what is tested).
 #   * Apicurio Registry 3 (in-memory H2), Confluent-compatible API at
-#     http://127.0.0.1:${ALERT_TRIAGE_SECURE_REGISTRY_PORT}/apis/ccompat/v7, which demands HTTP basic
-#     auth on every /apis/* path. Apicurio itself does it, no proxy: its Quarkus bundle carries the
-#     elytron-security-properties-file extension with the embedded user realm enabled at build time
-#     (quarkus.security.users.embedded.enabled=true in its application.properties), so basic auth
-#     (quarkus.http.auth.basic), one embedded user and an `authenticated` HTTP permission on /apis/*
-#     are runtime settings. The registry speaks plain HTTP on 127.0.0.1 (see docs/RELIABILITY.md).
+#     https://127.0.0.1:${ALERT_TRIAGE_SECURE_REGISTRY_PORT}/apis/ccompat/v7 (HTTPS only, the same CA and
+#     server certificate), which demands HTTP basic auth on every /apis/* path. Apicurio itself does it,
+#     no proxy: its Quarkus bundle carries the elytron-security-properties-file extension with the
+#     embedded user realm enabled at build time (quarkus.security.users.embedded.enabled=true in its
+#     application.properties), so basic auth (quarkus.http.auth.basic), one embedded user and an
+#     `authenticated` HTTP permission on /apis/* are runtime settings. The management port (health)
+#     stays plain HTTP without auth, as infra.sh's.
 # Same jars as infra.sh (Kafka from Maven Central, Apicurio's quarkus-app): read from infra.sh's
 # artifacts cache, and fetched there with `infra.sh fetch` when missing. Nothing of infra.sh's own
 # instance (its ports, run dirs, processes) is touched.
@@ -29,8 +30,8 @@
 #            and credentials (the logs stay, for a look after a failure).
 #   status   print state; exit 0 only if both are up and healthy.
 #   env      print KAFKA_BROKERS, KAFKA_SSL, KAFKA_SSL_CA_FILE, KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME,
-#            KAFKA_SASL_PASSWORD, SCHEMA_REGISTRY_URL, SCHEMA_REGISTRY_USERNAME, SCHEMA_REGISTRY_PASSWORD
-#            lines (NAME=value; values hold no spaces or quotes). Fails when not up.
+#            KAFKA_SASL_PASSWORD, SCHEMA_REGISTRY_URL, SCHEMA_REGISTRY_SSL_CA_FILE, SCHEMA_REGISTRY_USERNAME,
+#            SCHEMA_REGISTRY_PASSWORD lines (NAME=value; values hold no spaces or quotes). Fails when not up.
 #   logs     tail the broker and registry logs.
 #
 # Environment overrides (defaults in brackets):
@@ -38,7 +39,7 @@
 #   ALERT_TRIAGE_INFRA_HOME            infra.sh's cache, whose artifacts/ are used [$HOME/.cache/alert-triage-infra]
 #   ALERT_TRIAGE_SECURE_KAFKA_PORT     broker SASL_SSL listener on 127.0.0.1 [19092]
 #   ALERT_TRIAGE_SECURE_CONTROLLER_PORT KRaft controller listener on 127.0.0.1 (PLAINTEXT) [19093]
-#   ALERT_TRIAGE_SECURE_REGISTRY_PORT  Apicurio HTTP port on 127.0.0.1 [18081]
+#   ALERT_TRIAGE_SECURE_REGISTRY_PORT  Apicurio HTTPS port on 127.0.0.1 [18081]
 #   ALERT_TRIAGE_SECURE_REGISTRY_MGMT_PORT  Apicurio management (health) port on 127.0.0.1 [19081]
 #   ALERT_TRIAGE_SECURE_KAFKA_HEAP     broker -Xmx [512m]
 #   ALERT_TRIAGE_SECURE_REGISTRY_HEAP  registry -Xmx [384m]
@@ -76,7 +77,7 @@ REGISTRY_RUN="$RUN_DIR/registry"
 ENV_FILE="$RUN_DIR/secure.env"
 CDS_DIR="$HOME_DIR/cds"
 
-CCOMPAT_URL="http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7"
+CCOMPAT_URL="https://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7"
 KAFKA_USER="alert-triage"
 REGISTRY_USER="alert-triage"
 SASL_MECHANISM="scram-sha-512"   # what `env` hands the clients; SCRAM-SHA-256 works as well
@@ -151,10 +152,12 @@ kafka_healthy() {
     -verify_return_error -verify_ip 127.0.0.1 </dev/null >/dev/null 2>&1
 }
 registry_healthy() {
-  # Up, and auth enforced: 401 without credentials, 200 with them (curl reads them from stdin, not argv).
-  [[ "$(curl -s -m 3 -o /dev/null -w '%{http_code}' "$CCOMPAT_URL/subjects" 2>/dev/null)" == 401 ]] || return 1
+  # Up, TLS verified against our CA, auth enforced: 401 without credentials, 200 with them (curl reads
+  # them from stdin, not argv).
+  local c=(curl -s -m 3 --cacert "$TLS_DIR/ca.pem" -o /dev/null -w '%{http_code}')
+  [[ "$("${c[@]}" "$CCOMPAT_URL/subjects" 2>/dev/null)" == 401 ]] || return 1
   [[ "$(printf 'user = "%s:%s"\n' "$REGISTRY_USER" "$(env_value SCHEMA_REGISTRY_PASSWORD)" |
-    curl -s -m 3 -K - -o /dev/null -w '%{http_code}' "$CCOMPAT_URL/subjects" 2>/dev/null)" == 200 ]]
+    "${c[@]}" -K - "$CCOMPAT_URL/subjects" 2>/dev/null)" == 200 ]]
 }
 env_value() { sed -n "s/^$1=//p" "$ENV_FILE" 2>/dev/null | head -n1; }
 
@@ -216,6 +219,7 @@ KAFKA_SASL_MECHANISM=$SASL_MECHANISM
 KAFKA_SASL_USERNAME=$KAFKA_USER
 KAFKA_SASL_PASSWORD=$kafka_pw
 SCHEMA_REGISTRY_URL=$CCOMPAT_URL
+SCHEMA_REGISTRY_SSL_CA_FILE=$TLS_DIR/ca.pem
 SCHEMA_REGISTRY_USERNAME=$REGISTRY_USER
 SCHEMA_REGISTRY_PASSWORD=$registry_pw
 EOF
@@ -312,9 +316,13 @@ start_registry() {
   resolve_registry_java
   mkdir -p "$REGISTRY_RUN/tmp"
   # Runtime Quarkus settings in a file of our own (0600), read through quarkus.config.locations, so the
-  # password is on no command line. The embedded realm holds one user with Apicurio's admin role; Apicurio's
+  # password is on no command line. HTTPS only (insecure-requests=disabled: the plain HTTP port is not opened). The embedded realm holds one user with Apicurio's admin role; Apicurio's
   # own role checks stay off (apicurio.auth.role-based-authorization=false), so any authenticated user may write.
   cat >"$REGISTRY_RUN/secure.properties" <<EOF
+quarkus.http.ssl-port=$REGISTRY_PORT
+quarkus.http.insecure-requests=disabled
+quarkus.http.ssl.certificate.files=$TLS_DIR/server.pem
+quarkus.http.ssl.certificate.key-files=$TLS_DIR/server.key
 quarkus.http.auth.basic=true
 quarkus.security.users.embedded.enabled=true
 quarkus.security.users.embedded.plain-text=true

@@ -1,10 +1,12 @@
 // Security: SASL/SCRAM over TLS to the broker and HTTP basic auth to the schema registry, against the
 // secured local pair that scripts/infra/secure.sh starts here (a broker whose only client listener is
-// SASL_SSL, with a throw-away CA; an Apicurio that demands basic auth; random credentials per run) —
-// never the plain broker and registry of the other suites.
+// SASL_SSL, with a throw-away CA; an Apicurio that speaks HTTPS only, with a certificate of the same CA,
+// and demands basic auth; random credentials per run) — never the plain broker and registry of the
+// other suites. Every setting reaches the children through the environment, as in a container.
 //   (a) `alert-triage topics` and `alert-triage run` (Avro output, so the registry credentials are used to
 //       register the schemas and to frame every record) score alerts produced through SASL/TLS; read back
-//       through SASL/TLS with read_committed, every alert is there once, Avro-framed.
+//       through SASL/TLS with read_committed, every alert is there once, Avro-framed. The registry answers
+//       401 without credentials and nothing in plain HTTP.
 //   (b) a wrong SASL password: `run` exits 1 at once with KafkaJSSASLAuthenticationError; plain TCP, SASL
 //       without TLS, TLS without SASL and TLS without our CA are all refused on the secure port.
 //   (c) a wrong registry password: `run` stays live but not ready, /readyz and the log say
@@ -14,6 +16,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { connect as tcpConnect } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +51,7 @@ type SecureEnv = Record<
   | 'KAFKA_SASL_USERNAME'
   | 'KAFKA_SASL_PASSWORD'
   | 'SCHEMA_REGISTRY_URL'
+  | 'SCHEMA_REGISTRY_SSL_CA_FILE'
   | 'SCHEMA_REGISTRY_USERNAME'
   | 'SCHEMA_REGISTRY_PASSWORD',
   string
@@ -110,6 +114,22 @@ function plainApiVersions(hostPort: string): Promise<Buffer> {
     s.on('close', done);
     s.on('error', () => undefined);
     s.setTimeout(3_000, () => s.destroy());
+  });
+}
+
+/** GET over https trusting `ca`, with basic auth when a token is given. */
+function httpsGet(url: string, ca: string, token?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const headers = token ? { authorization: `Basic ${token}` } : undefined;
+    const req = httpsRequest(url, { ca, headers, signal: AbortSignal.timeout(5_000) }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+      );
+    });
+    req.on('error', reject);
+    req.end();
   });
 }
 
@@ -232,6 +252,7 @@ describe('security: SASL/SCRAM over TLS to Kafka, basic auth to the registry, no
     await consumer.disconnect();
     const codec = createCodec({
       registryUrl: env.SCHEMA_REGISTRY_URL,
+      caFile: env.SCHEMA_REGISTRY_SSL_CA_FILE,
       username: env.SCHEMA_REGISTRY_USERNAME,
       password: env.SCHEMA_REGISTRY_PASSWORD,
       outputFormat: 'avro',
@@ -249,18 +270,20 @@ describe('security: SASL/SCRAM over TLS to Kafka, basic auth to the registry, no
     );
     assert.equal(got.length, ALERTS, 'no alert scored twice');
 
-    // The schemas are in the registry, which answers nobody without credentials.
+    // The schemas are in the registry, which answers nobody without credentials, and only over TLS.
     const url = `${env.SCHEMA_REGISTRY_URL}/subjects`;
-    assert.equal((await fetch(url)).status, 401, 'registry without credentials');
-    const listed = await fetch(url, {
-      headers: {
-        authorization: `Basic ${basic(env.SCHEMA_REGISTRY_USERNAME, env.SCHEMA_REGISTRY_PASSWORD)}`,
-      },
-    });
+    const ca = readFileSync(env.SCHEMA_REGISTRY_SSL_CA_FILE, 'utf8');
+    assert.equal((await httpsGet(url, ca)).status, 401, 'registry without credentials');
+    const listed = await httpsGet(url, ca, basic(env.SCHEMA_REGISTRY_USERNAME, env.SCHEMA_REGISTRY_PASSWORD));
     assert.equal(listed.status, 200);
-    assert.ok(((await listed.json()) as string[]).includes(`${config.topics.scored}-value`));
+    assert.ok((JSON.parse(listed.body) as string[]).includes(`${config.topics.scored}-value`));
+    const inClear = await fetch(url.replace('https:', 'http:'), { signal: AbortSignal.timeout(5_000) }).then(
+      (r) => `HTTP ${r.status}`,
+      (e: Error) => `${e.name}: ${e.message}${e.cause ? ` (${(e.cause as Error).message})` : ''}`,
+    );
+    assert.ok(!inClear.startsWith('HTTP 2'), `plain HTTP to the registry answered ${inClear}`);
     console.log(
-      `SECURITY run ${JSON.stringify({ alerts: ALERTS, scored_records: got.length, distinct: seen.size })}`,
+      `RELIABILITY security-run ${JSON.stringify({ alerts: ALERTS, scored_records: got.length, distinct: seen.size, registry_in_clear: inClear })}`,
     );
   });
 
@@ -289,7 +312,7 @@ describe('security: SASL/SCRAM over TLS to Kafka, basic auth to the registry, no
     };
     const plain = await plainApiVersions(env.KAFKA_BROKERS.split(',')[0]!);
     console.log(
-      `SECURITY refusals ${JSON.stringify({ ...refusals, plaintext_reply: plain.toString('hex'), run_exit_ms: Date.now() - t0 })}`,
+      `RELIABILITY security-refusals ${JSON.stringify({ ...refusals, plaintext_reply: plain.toString('hex'), run_exit_ms: Date.now() - t0 })}`,
     );
     assert.match(refusals.wrong_password, /KafkaJSSASLAuthenticationError/);
     assert.notEqual(refusals.sasl_without_tls, 'ACCEPTED');
@@ -338,7 +361,7 @@ describe('security: SASL/SCRAM over TLS to Kafka, basic auth to the registry, no
     const exit = await exitWithin(run, 25_000);
     assert.ok(exit, 'stops on SIGTERM');
     console.log(
-      `SECURITY registry ${JSON.stringify({ reported_ms: reportedMs, sigterm_exit_ms: Date.now() - t1, exit, readyz: body })}`,
+      `RELIABILITY security-registry ${JSON.stringify({ reported_ms: reportedMs, sigterm_exit_ms: Date.now() - t1, exit, readyz: body })}`,
     );
   });
 
@@ -368,7 +391,7 @@ describe('security: SASL/SCRAM over TLS to Kafka, basic auth to the registry, no
       for (const s of secrets) if (text.includes(s)) leaks.push(`${file}: a secret of length ${s.length}`);
     }
     console.log(
-      `SECURITY logs ${JSON.stringify({ files: logs.length + infraLogs.length, secrets: secrets.size, leaks })}`,
+      `RELIABILITY security-logs ${JSON.stringify({ files: logs.length + infraLogs.length, secrets: secrets.size, leaks })}`,
     );
     assert.deepEqual(leaks, []);
   });
