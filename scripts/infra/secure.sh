@@ -165,6 +165,7 @@ spawn() { # svc cmd... : detached (own session), pid file written by the child i
   local svc="$1"; shift
   local logf="$RUN_DIR/$svc/$svc.log" pidf="$RUN_DIR/$svc/$svc.pid" i
   rm -f "$pidf"; : >"$logf"
+  # shellcheck disable=SC2016  # $$, $0 and $@ are the inner shell's
   setsid nohup sh -c 'echo $$ >"$0"; exec "$@"' "$pidf" "$@" >>"$logf" 2>&1 </dev/null 9>&- &
   for i in $(seq 1 50); do [[ -s "$pidf" ]] && return 0; sleep 0.1; done
   die "$svc: process did not start (see $logf)"
@@ -400,7 +401,8 @@ main() {
       flock -w 300 9 || die "another secure.sh up/down holds $HOME_DIR/.lock"
       if [[ "$cmd" == up ]]; then cmd_up; else stop_all; log "down: data, keys and credentials wiped (logs kept in $RUN_DIR)"; fi ;;
     status) cmd_status ;;
-    env) [[ -s "$ENV_FILE" ]] && pid_of kafka >/dev/null && pid_of registry >/dev/null || die "not up (run: secure.sh up)"
+    env)
+      if ! [[ -s "$ENV_FILE" ]] || ! pid_of kafka >/dev/null || ! pid_of registry >/dev/null; then die "not up (run: secure.sh up)"; fi
       cat "$ENV_FILE" ;;
     logs) tail -n 100 -F "$KAFKA_RUN/kafka.log" "$REGISTRY_RUN/registry.log" ;;
     *) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; [[ -z "$cmd" || "$cmd" =~ ^(-h|--help|help)$ ]] || exit 2 ;;
