@@ -127,12 +127,18 @@ class FieldReader {
       });
       return undefined;
     }
-    const entries = Object.entries(v);
-    if (entries.length > LIMITS.maxLabels) {
+    // A for-in over the parsed object, not Object.entries + fromEntries (two arrays per label per
+    // alert). JSON.parse makes plain objects, so for-in sees exactly their own keys, in their order.
+    let count = 0;
+    for (const k in v) if (Object.hasOwn(v, k)) count++;
+    if (count > LIMITS.maxLabels) {
       this.issues.push({ code: 'TOO_LARGE', field, reason: `more than ${LIMITS.maxLabels} labels` });
       return undefined;
     }
-    for (const [k, val] of entries) {
+    const out: Record<string, string> = {};
+    for (const k in v) {
+      if (!Object.hasOwn(v, k)) continue;
+      const val = v[k];
       if (typeof val !== 'string') {
         this.issues.push({
           code: 'WRONG_TYPE',
@@ -145,9 +151,12 @@ class FieldReader {
         this.issues.push({ code: 'TOO_LARGE', field: `${field}.${k}`, reason: 'label too long' });
         return undefined;
       }
+      // A "__proto__" key is defined as an own data property (as fromEntries did), never a prototype.
+      if (k === '__proto__')
+        Object.defineProperty(out, k, { value: val, enumerable: true, writable: true, configurable: true });
+      else out[k] = val;
     }
-    // fromEntries defines own data properties, so a "__proto__" key cannot reach a prototype.
-    return Object.fromEntries(entries) as Record<string, string>;
+    return out;
   }
 }
 
@@ -217,25 +226,39 @@ function reader(recordType: string, raw: unknown): FieldReader | InvalidRecord {
 export function parseAlert(raw: unknown): Result<AnomalyAlert, InvalidRecord> {
   const r = reader('AnomalyAlert', raw);
   if (!(r instanceof FieldReader)) return { ok: false, error: r };
-  const alert: AnomalyAlert = compact({
+  // Field by field in the contract's order, optional ones only when defined: the same object
+  // `compact` would make, without a generic keyed copy per field (this runs for every alert).
+  const alert = {
     alert_id: r.string('alert_id', true),
     event_time: r.timestamp('event_time', true),
     model_id: r.string('model_id', true),
     signal: r.enumOf('signal', SIGNALS, true),
-    source: r.string('source'),
-    model_version: r.string('model_version'),
-    feature: r.string('feature'),
-    metric: r.string('metric'),
-    value: r.number('value'),
-    threshold: r.number('threshold'),
-    severity: r.enumOf('severity', SEVERITIES) ?? 'medium',
-    confidence: r.number('confidence', { min: 0, max: 1 }),
-    affected_entities: r.number('affected_entities', { min: 0 }),
-    product_area: r.string('product_area'),
-    region: r.string('region'),
-    customer_segment: r.string('customer_segment'),
-    labels: r.labels('labels'),
-  });
+  } as AnomalyAlert;
+  const source = r.string('source');
+  if (source !== undefined) alert.source = source;
+  const modelVersion = r.string('model_version');
+  if (modelVersion !== undefined) alert.model_version = modelVersion;
+  const feature = r.string('feature');
+  if (feature !== undefined) alert.feature = feature;
+  const metric = r.string('metric');
+  if (metric !== undefined) alert.metric = metric;
+  const value = r.number('value');
+  if (value !== undefined) alert.value = value;
+  const threshold = r.number('threshold');
+  if (threshold !== undefined) alert.threshold = threshold;
+  alert.severity = r.enumOf('severity', SEVERITIES) ?? 'medium';
+  const confidence = r.number('confidence', { min: 0, max: 1 });
+  if (confidence !== undefined) alert.confidence = confidence;
+  const affected = r.number('affected_entities', { min: 0 });
+  if (affected !== undefined) alert.affected_entities = affected;
+  const productArea = r.string('product_area');
+  if (productArea !== undefined) alert.product_area = productArea;
+  const region = r.string('region');
+  if (region !== undefined) alert.region = region;
+  const segment = r.string('customer_segment');
+  if (segment !== undefined) alert.customer_segment = segment;
+  const labels = r.labels('labels');
+  if (labels !== undefined) alert.labels = labels;
   return r.issues.length
     ? { ok: false, error: invalidRecord('AnomalyAlert', r.issues) }
     : { ok: true, value: alert };

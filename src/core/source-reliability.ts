@@ -23,19 +23,33 @@ export const sourceKey = (source: string | undefined, signal: Signal): string =>
   `${source ?? '(none)'}|${signal}`;
 
 export class SourceReliability {
-  private readonly counts = new Map<string, Counts>();
+  /**
+   * source → signal → counts. Two lookups by strings the alert already holds: the step asks for a
+   * rate on every alert, and a joined key was a new string (and a new hash) each time.
+   */
+  private readonly counts = new Map<string, Map<Signal, Counts>>();
+  private pairs = 0;
 
   record(source: string | undefined, signal: Signal, outcome: AlertFeedback['outcome']): void {
     if (outcome === 'duplicate') return; // a duplicate of a real alert says nothing about the source
-    const key = sourceKey(source, signal);
-    const c = this.counts.get(key) ?? { actionable: 0, falsePositive: 0 };
+    const s = source ?? NO_SOURCE;
+    let bySignal = this.counts.get(s);
+    if (bySignal === undefined) {
+      bySignal = new Map();
+      this.counts.set(s, bySignal);
+    }
+    let c = bySignal.get(signal);
+    if (c === undefined) {
+      c = { actionable: 0, falsePositive: 0 };
+      bySignal.set(signal, c);
+      this.pairs++;
+    }
     if (outcome === 'actionable') c.actionable++;
     else c.falsePositive++;
-    this.counts.set(key, c);
   }
 
   rate(source: string | undefined, signal: Signal, prior: FeedbackPrior): SourceRate {
-    const c = this.counts.get(sourceKey(source, signal));
+    const c = this.counts.get(source ?? NO_SOURCE)?.get(signal);
     const n = c ? c.actionable + c.falsePositive : 0;
     const fp = c ? c.falsePositive : 0;
     return {
@@ -45,9 +59,12 @@ export class SourceReliability {
   }
 
   get sources(): number {
-    return this.counts.size;
+    return this.pairs;
   }
 }
+
+/** How an alert without a source is counted (as `sourceKey` names it). */
+const NO_SOURCE = '(none)';
 
 export interface RememberedAlert {
   source?: string;
