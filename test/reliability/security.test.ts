@@ -309,6 +309,16 @@ describe('security: SASL/SCRAM over TLS to Kafka, basic auth to the registry, no
       sasl_without_tls: await refusal(client(env, { ssl: false })),
       tls_without_sasl: await refusal(client(env, { sasl: false })),
       tls_without_our_ca: await refusal(client(env, { ssl: true })),
+      // The control: the same client with the right password, over SCRAM-SHA-256 this time, gets in.
+      right_password_sha256: await refusal(
+        client(env, {
+          sasl: {
+            mechanism: 'scram-sha-256',
+            username: env.KAFKA_SASL_USERNAME,
+            password: env.KAFKA_SASL_PASSWORD,
+          },
+        }),
+      ),
     };
     const plain = await plainApiVersions(env.KAFKA_BROKERS.split(',')[0]!);
     console.log(
@@ -318,6 +328,7 @@ describe('security: SASL/SCRAM over TLS to Kafka, basic auth to the registry, no
     assert.notEqual(refusals.sasl_without_tls, 'ACCEPTED');
     assert.notEqual(refusals.tls_without_sasl, 'ACCEPTED');
     assert.match(refusals.tls_without_our_ca, /self[- ]signed|certificate/i);
+    assert.equal(refusals.right_password_sha256, 'ACCEPTED');
     // A Kafka answer to ApiVersions would start with a length and correlation id 1: none comes back.
     assert.ok(plain.length < 8 || plain.readInt32BE(4) !== 1, 'no Kafka answer in the clear');
   });
