@@ -78,6 +78,11 @@ const serviceName = (i: number) => `svc-${String(i).padStart(4, '0')}`;
 const modelName = (i: number) => `model-${String(i).padStart(5, '0')}`;
 
 export function buildConfig(rng: Rng, models: number): Config {
+  return parseConfig({ models: buildCatalog(rng, models) }, 'benchmark catalog');
+}
+
+/** The catalog's `models` section as plain data (what a YAML config would hold). */
+export function buildCatalog(rng: Rng, models: number): Record<string, Record<string, unknown>> {
   const catalog: Record<string, Record<string, unknown>> = {};
   for (let i = 0; i < models; i++) {
     const m: Record<string, unknown> = {
@@ -93,7 +98,7 @@ export function buildConfig(rng: Rng, models: number): Config {
     if (rng.chance(0.7)) m.playbook = `https://runbooks.example/${modelName(i)}`;
     catalog[modelName(i)] = m;
   }
-  return parseConfig({ models: catalog }, 'benchmark catalog');
+  return catalog;
 }
 
 const MODEL_KINDS = [
@@ -111,7 +116,7 @@ const SERVICE_KINDS = [
 const ACTORS = ['ci-bot', 'a.smith', 'b.okafor', 'e.nakamura', 'r.patel', 'l.garcia'];
 
 /** One DeployEvent as a producer would write it (JSON text), so the window holds parsed objects. */
-function deployLine(rng: Rng, i: number, t: number, models: number): string {
+export function deployLine(rng: Rng, i: number, t: number, models: number): string {
   const d: Record<string, unknown> = { event_id: `dep-${i.toString(16)}`, event_time: t };
   if (rng.chance(SERVICE_SHARE)) {
     const service = serviceName(rng.int(0, SERVICES - 1));

@@ -1,6 +1,6 @@
 // Loads a config file (YAML or JSON) and validates it once.
 import { readFileSync, statSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { isScalar, parseDocument, visit } from 'yaml';
 import { type Config, ConfigError, parseConfig, withEnvironment } from '../../config.ts';
 
 export const MAX_CONFIG_BYTES = 4 << 20;
@@ -24,7 +24,7 @@ export function loadConfigFile(
   }
   let doc: unknown;
   try {
-    doc = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100 });
+    doc = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (e) {
     throw new ConfigError(
       [`not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message}`],
@@ -32,4 +32,30 @@ export function loadConfigFile(
     );
   }
   return parseConfig(withEnvironment(doc, env), path);
+}
+
+/**
+ * YAML → plain data, refusing a key twice in a map as `yaml` does by default. Its own check compares
+ * each key with every earlier key of the map: quadratic, ~2.5 s of a service's start-up for a
+ * 10,000-model catalog. The same check with a Set per map is linear.
+ */
+function parseYaml(text: string): unknown {
+  const doc = parseDocument(text, { uniqueKeys: false });
+  if (doc.errors.length > 0) throw doc.errors[0];
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const k = pair.key.value;
+        if (seen.has(k)) {
+          const at = pair.key.range?.[0] ?? 0;
+          const line = text.slice(0, at).split('\n').length;
+          throw new Error(`Map keys must be unique: ${JSON.stringify(k)} at line ${line}`);
+        }
+        seen.add(k);
+      }
+    },
+  });
+  return doc.toJS({ maxAliasCount: 100 });
 }

@@ -1,0 +1,455 @@
+// Benchmark of the stream service's start-up (issue 5, part 4): time from spawning
+// `alert-triage run` to its /readyz answering 200, with --deploys deploy events (100,000 by default)
+// spread over the last 24 h in the deployments topic, to be read back into the deploy window. The
+// event times and the record timestamps lie within the default deploy_retention (24 h), so the
+// service's by-timestamp start finds all of them.
+//
+// In the same run, interleaved, medians of --runs:
+//   - node alone: `alert-triage --help` (node start-up and the CLI's imports), spawn to exit;
+//   - baseline: a plain kafkajs consumer (scripts/bench/plain-consumer.ts) reading the same records of
+//     the same topic, spawn to exit;
+//   - the service on an empty deployments topic (the fixed part: registry, groups, producers);
+//   - the service with the --deploys records to rebuild.
+//
+//   KAFKA_BROKERS=… SCHEMA_REGISTRY_URL=… node scripts/bench/startup.ts [--deploys 100000]
+//        [--models 10000] [--partitions 1] [--runs 3] [--profile <dir>] [--dir <tmp>/alert-triage-startup-bench]
+//
+// --profile runs the service child under `node --cpu-prof` (once more, after the timed runs;
+// summarize with scripts/bench/profile-summary.ts). The last line of stdout is one JSON object.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Admin, Kafka, logLevel, type Message } from 'kafkajs';
+import { stringify as toYaml } from 'yaml';
+import { ensureTopics } from '../../src/adapters/kafka/admin.ts';
+import { parseConfig } from '../../src/config.ts';
+import { Rng } from '../sample/prng.ts';
+import { buildCatalog, deployLine } from './core.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const NODE = process.execPath;
+const FLOOR_SECONDS = 10;
+const HOUR = 3_600_000;
+
+interface Args {
+  deploys: number;
+  models: number;
+  partitions: number;
+  runs: number;
+  profile: string | undefined;
+  keep: boolean;
+  dir: string;
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const a: Args = {
+    deploys: 100_000,
+    models: 10_000,
+    partitions: 1,
+    runs: 3,
+    profile: undefined,
+    keep: false,
+    dir: join(tmpdir(), 'alert-triage-startup-bench'),
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    if (flag === '--keep') {
+      a.keep = true;
+      continue;
+    }
+    const v = argv[++i];
+    if (v === undefined) throw new Error(`${flag} needs a value`);
+    if (flag === '--profile') a.profile = resolve(v);
+    else if (flag === '--dir') a.dir = resolve(v);
+    else {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} needs a positive whole number, got ${v}`);
+      if (flag === '--deploys') a.deploys = n;
+      else if (flag === '--models') a.models = n;
+      else if (flag === '--partitions') a.partitions = n;
+      else if (flag === '--runs') a.runs = n;
+      else throw new Error(`unknown argument ${flag}`);
+    }
+  }
+  return a;
+}
+
+const BROKERS = process.env.KAFKA_BROKERS;
+const REGISTRY = process.env.SCHEMA_REGISTRY_URL;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const log = (s: string) => process.stdout.write(`${s}\n`);
+const kafka = () =>
+  new Kafka({ clientId: 'bench-startup', brokers: BROKERS!.split(','), logLevel: logLevel.NOTHING });
+
+// ── machine load over one measurement ────────────────────────────────────────────────────────────
+
+function machineTicks(): { busy: number; total: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const idle = (f[3] ?? 0) + (f[4] ?? 0);
+  return { busy: f.reduce((s, x) => s + x, 0) - idle, total: f.reduce((s, x) => s + x, 0) };
+}
+const NCPU = readFileSync('/proc/cpuinfo', 'utf8').match(/^processor/gm)?.length ?? 1;
+/** Cores busy on the whole machine between the call and the returned function's call. */
+function loadMeter(): () => number {
+  const m0 = machineTicks();
+  return () => {
+    const m1 = machineTicks();
+    return Math.round(((m1.busy - m0.busy) / Math.max(1, m1.total - m0.total)) * NCPU * 100) / 100;
+  };
+}
+const loadavg = () => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+
+// ── setup ────────────────────────────────────────────────────────────────────────────────────────
+
+function topicsOf(prefix: string): Record<string, string> {
+  const t: Record<string, string> = {};
+  for (const [k, v] of Object.entries({
+    alerts: 'anomalies',
+    deployments: 'deployments',
+    feedback: 'feedback',
+    scored: 'scored',
+    P1: 'p1',
+    P2: 'p2',
+    P3: 'p3',
+    P4: 'p4',
+    actions: 'actions',
+    dlq: 'dlq',
+    dedup_changelog: 'dedup',
+  }))
+    t[k] = `${prefix}.${v}`;
+  return t;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => res(port));
+    });
+  });
+}
+
+interface World {
+  id: string;
+  topics: Record<string, string>;
+  doc: Record<string, unknown>;
+}
+
+/** Topics of their own (deploy_retention left at its 24 h default), the catalog, a config template. */
+async function makeWorld(a: Args, admin: Admin, catalog: Record<string, unknown>): Promise<World> {
+  const id = `st-${randomBytes(4).toString('hex')}`;
+  const topics = topicsOf(id);
+  const doc = {
+    models: catalog,
+    topics,
+    kafka: {
+      brokers: BROKERS!.split(','),
+      partitions: {
+        alerts: 1,
+        deployments: a.partitions,
+        feedback: 1,
+        outputs: 1,
+        dlq: 1,
+        dedup_changelog: 1,
+      },
+      max_watermark_wait: '20s',
+      session_timeout: '10s',
+    },
+    registry: { url: REGISTRY! },
+    log: { level: 'info' },
+  };
+  const config = parseConfig({ ...doc, kafka: { ...doc.kafka, group_id: id } });
+  await retried(() => ensureTopics(admin, config));
+  return { id, topics, doc };
+}
+
+/** --deploys events, evenly over [now − 23.5 h, now − 1 min], each record stamped with its event time. */
+async function produceDeploys(a: Args, topic: string): Promise<{ bytes: number; seconds: number }> {
+  const rng = new Rng(1).fork('deploys');
+  const now = Date.now();
+  const from = now - 23.5 * HOUR;
+  const span = 23.5 * HOUR - 60_000;
+  const producer = kafka().producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const started = performance.now();
+  let batch: Message[] = [];
+  let size = 0;
+  let bytes = 0;
+  for (let i = 0; i < a.deploys; i++) {
+    const t = Math.floor(from + (i * span) / a.deploys);
+    const value = deployLine(rng, i, t, a.models);
+    const key = (JSON.parse(value) as { model_id?: string; service?: string }).model_id ?? null;
+    batch.push({ key, value, timestamp: String(t) });
+    size += value.length + 80;
+    bytes += value.length;
+    if (size > 700_000) {
+      await producer.send({ topic, messages: batch });
+      batch = [];
+      size = 0;
+    }
+  }
+  if (batch.length > 0) await producer.send({ topic, messages: batch });
+  await producer.disconnect();
+  return { bytes, seconds: (performance.now() - started) / 1000 };
+}
+
+// ── the measured things ─────────────────────────────────────────────────────────────────────────
+
+interface Timed {
+  seconds: number;
+  machineCores: number;
+  loadavg1: number;
+}
+
+function spawnLogged(argv: string[], logFile: string): ChildProcess {
+  const out = openSync(logFile, 'a');
+  return spawn(NODE, argv, {
+    cwd: ROOT,
+    env: { ...process.env, KAFKA_BROKERS: BROKERS, SCHEMA_REGISTRY_URL: REGISTRY },
+    stdio: ['ignore', out, out],
+  });
+}
+
+/** Spawn to exit (status 0 required). */
+async function timeToExit(argv: string[], logFile: string): Promise<Timed> {
+  const meter = loadMeter();
+  const started = performance.now();
+  const child = spawnLogged(argv, logFile);
+  const code = await new Promise<number | null>((done) => child.once('exit', done));
+  const seconds = (performance.now() - started) / 1000;
+  if (code !== 0) throw new Error(`${argv.join(' ')} exited with ${code} (log: ${logFile})`);
+  return { seconds, machineCores: meter(), loadavg1: loadavg() };
+}
+
+async function ready(port: number): Promise<boolean> {
+  try {
+    const r = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(1_000) });
+    return r.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/** Spawn of `alert-triage run` to /readyz 200 (polled every 20 ms); then SIGTERM. */
+async function timeToReady(
+  a: Args,
+  w: World,
+  deployments: string,
+  tag: string,
+  nodeFlags: string[] = [],
+): Promise<Ready> {
+  const port = await freePort();
+  const group = `${w.id}-${tag}`;
+  const doc = {
+    ...w.doc,
+    topics: { ...w.topics, deployments },
+    kafka: { ...(w.doc.kafka as object), group_id: group, transactional_id_prefix: group, client_id: group },
+    http: { port },
+  };
+  const configPath = join(a.dir, `${group}.yaml`);
+  writeFileSync(configPath, toYaml(doc));
+  const meter = loadMeter();
+  const started = performance.now();
+  const spawnedAt = Date.now();
+  const logFile = join(a.dir, `${group}.log`);
+  const child = spawnLogged(
+    [...nodeFlags, join(ROOT, 'bin/alert-triage.js'), 'run', '--config', configPath],
+    logFile,
+  );
+  let exited: number | null | undefined;
+  child.once('exit', (code) => {
+    exited = code;
+  });
+  for (;;) {
+    if (await ready(port)) break;
+    if (exited !== undefined) throw new Error(`alert-triage run exited with ${exited} before ready`);
+    if (performance.now() - started > 300_000) throw new Error('not ready after 300 s');
+    await sleep(20);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const machineCores = meter();
+  const details = await fetch(`http://127.0.0.1:${port}/readyz`)
+    .then((r) => r.json())
+    .catch(() => undefined);
+  child.kill('SIGTERM');
+  const kill = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  if (exited === undefined) await new Promise((r) => child.once('exit', r));
+  clearTimeout(kill);
+  return { seconds, machineCores, loadavg1: loadavg(), details, phases: phasesOf(logFile, spawnedAt) };
+}
+
+interface Phases {
+  /** Spawn to 'alert-triage starting': node, the imports, the config loaded and validated, HTTP up. */
+  configured: number | null;
+  /** Spawn to 'alert-triage running': StreamService.start() returned (registry, readers, groups). */
+  started: number | null;
+  /** Spawn to 'joined the alert consumer group'. */
+  joined: number | null;
+}
+type Ready = Timed & { details: unknown; phases: Phases };
+
+/** The service's own log lines (pino, epoch ms), seconds after the spawn. */
+function phasesOf(logFile: string, spawnedAt: number): Phases {
+  const at: Record<string, number> = {};
+  for (const line of readFileSync(logFile, 'utf8').split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      const r = JSON.parse(line) as { msg?: string; time?: number };
+      if (r.msg && r.time && at[r.msg] === undefined) at[r.msg] = r.time;
+    } catch {
+      // not a log record
+    }
+  }
+  const s = (msg: string) => (at[msg] === undefined ? null : r2((at[msg]! - spawnedAt) / 1000));
+  return {
+    configured: s('alert-triage starting'),
+    started: s('alert-triage running'),
+    joined: s('joined the alert consumer group'),
+  };
+}
+
+/** Topic creation on a busy broker: kafkajs' wait for leaders can give up early; try again. */
+async function retried<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (i >= attempts) throw err;
+      log(`retrying after: ${(err as Error).message}`);
+      await sleep(1_000 * i);
+    }
+  }
+}
+
+function medianPhases(rs: Ready[]): Phases {
+  const m = (k: keyof Phases) => {
+    const xs = rs.flatMap((r) => (r.phases[k] === null ? [] : [r.phases[k]!]));
+    return xs.length ? r2(median(xs)) : null;
+  };
+  return { configured: m('configured'), started: m('started'), joined: m('joined') };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((x, y) => x - y);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+const r2 = (x: number) => Math.round(x * 100) / 100;
+
+async function main(): Promise<void> {
+  if (!BROKERS || !REGISTRY) throw new Error('KAFKA_BROKERS and SCHEMA_REGISTRY_URL must be set');
+  const a = parseArgs(process.argv.slice(2));
+  mkdirSync(a.dir, { recursive: true });
+  if (a.profile) mkdirSync(a.profile, { recursive: true });
+  const admin = kafka().admin();
+  await admin.connect();
+  const catalog = buildCatalog(new Rng(1).fork('catalog'), a.models);
+  const w = await makeWorld(a, admin, catalog);
+  const empty = `${w.id}.deployments-empty`;
+  await retried(async () => {
+    if ((await admin.listTopics()).includes(empty)) return;
+    await admin.createTopics({
+      topics: [{ topic: empty, numPartitions: a.partitions, replicationFactor: 1 }],
+      waitForLeaders: true,
+    });
+  });
+  const produced = await produceDeploys(a, w.topics.deployments!);
+  log(
+    `startup bench: node ${process.version}, ${a.deploys} deploys (${(produced.bytes / 2 ** 20).toFixed(1)} MiB of values, ` +
+      `produced in ${produced.seconds.toFixed(1)} s) over the last 23.5 h in ${a.partitions} partition(s), ` +
+      `${a.models} models, ${a.runs} run(s); topics ${w.id}.*`,
+  );
+  const logFile = (name: string) => join(a.dir, `${w.id}-${name}.log`);
+  // The config alone: `topics --dry-run` loads and validates the same file, prints, exits.
+  const dryConfig = join(a.dir, `${w.id}-dry-run.yaml`);
+  writeFileSync(dryConfig, toYaml({ ...w.doc, kafka: { ...(w.doc.kafka as object), group_id: w.id } }));
+  const dry: Timed[] = [];
+  const help: Timed[] = [];
+  const plain: Timed[] = [];
+  const idle: Ready[] = [];
+  const full: Ready[] = [];
+  const plainArgs = [
+    join(ROOT, 'scripts/bench/plain-consumer.ts'),
+    ...['--brokers', BROKERS, '--topic', w.topics.deployments!, '--count', String(a.deploys)],
+  ];
+  const line = (what: string, t: Timed) =>
+    `${what.padEnd(34)} ${t.seconds.toFixed(2).padStart(6)} s   (machine ${t.machineCores.toFixed(2)} cores busy, loadavg ${t.loadavg1})`;
+  const phaseLine = (p: Phases) =>
+    `[config loaded ${p.configured} s, start() returned ${p.started} s, joined ${p.joined} s]`;
+  for (let r = 1; r <= a.runs; r++) {
+    const h = await timeToExit([join(ROOT, 'bin/alert-triage.js'), '--help'], logFile('help'));
+    help.push(h);
+    log(`run ${r}: ${line('node: alert-triage --help', h)}`);
+    const d = await timeToExit(
+      [join(ROOT, 'bin/alert-triage.js'), 'topics', '--dry-run', '--config', dryConfig],
+      logFile('dry-run'),
+    );
+    dry.push(d);
+    log(`run ${r}: ${line(`node + config: topics --dry-run`, d)}`);
+    const p = await timeToExit(plainArgs, logFile('plain'));
+    plain.push(p);
+    log(`run ${r}: ${line(`baseline: kafkajs reads ${a.deploys}`, p)}`);
+    const e = await timeToReady(a, w, empty, `empty-${r}`);
+    idle.push(e);
+    log(`run ${r}: ${line('service ready, 0 deploys', e)} ${phaseLine(e.phases)}`);
+    const f = await timeToReady(a, w, w.topics.deployments!, `full-${r}`);
+    full.push(f);
+    log(`run ${r}: ${line(`service ready, ${a.deploys} deploys`, f)} ${phaseLine(f.phases)}`);
+  }
+  const last = full.at(-1)?.details as { details?: { windowEntries?: number } } | undefined;
+  const windowEntries = last?.details?.windowEntries ?? null;
+  if (a.profile) {
+    const pr = await timeToReady(a, w, w.topics.deployments!, 'profile', [
+      '--cpu-prof',
+      '--cpu-prof-dir',
+      a.profile,
+      '--cpu-prof-name',
+      `startup-${w.id}.cpuprofile`,
+    ]);
+    log(
+      `profiled run: ready in ${pr.seconds.toFixed(2)} s ${phaseLine(pr.phases)}; profile ${join(a.profile, `startup-${w.id}.cpuprofile`)}`,
+    );
+  }
+  const m = (xs: Timed[]) => median(xs.map((x) => x.seconds));
+  const ready = m(full);
+  const result = {
+    bench: 'startup',
+    node: process.version,
+    deploys: a.deploys,
+    deploy_partitions: a.partitions,
+    models: a.models,
+    runs: a.runs,
+    window_entries: windowEntries,
+    ready_seconds: r2(ready),
+    ready_empty_seconds: r2(m(idle)),
+    baseline_read_seconds: r2(m(plain)),
+    node_help_seconds: r2(m(help)),
+    config_dry_run_seconds: r2(m(dry)),
+    rebuild_records_per_sec: Math.round(a.deploys / Math.max(0.001, ready - m(idle))),
+    baseline_records_per_sec: Math.round(a.deploys / Math.max(0.001, m(plain) - m(help))),
+    phases_full_median: medianPhases(full),
+    phases_empty_median: medianPhases(idle),
+    ratio_ready_to_baseline: r2(ready / m(plain)),
+    machine_cores_busy_median: r2(median(full.map((x) => x.machineCores))),
+    loadavg1_median: r2(median([...help, ...dry, ...plain, ...idle, ...full].map((x) => x.loadavg1))),
+    floor_seconds: FLOOR_SECONDS,
+    meets_floor: ready <= FLOOR_SECONDS,
+  };
+  log(
+    `median: ready ${result.ready_seconds} s with ${a.deploys} deploys (floor <= ${FLOOR_SECONDS} s), ` +
+      `${result.ready_empty_seconds} s with none | plain kafkajs read ${result.baseline_read_seconds} s | ` +
+      `node --help ${result.node_help_seconds} s | config ${result.config_dry_run_seconds} s | window ${windowEntries} entries`,
+  );
+  if (!a.keep)
+    await admin.deleteTopics({ topics: [...Object.values(w.topics), empty] }).catch(() => undefined);
+  await admin.disconnect();
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+await main();
