@@ -587,7 +587,10 @@ export class StreamService {
         this.o.observer?.retry?.(reason);
         const wait = Math.min(MAX_BACKOFF_MS, 200 * 2 ** attempt);
         this.log.warn({ err, attempt, wait }, `${reason} failed; retrying`);
-        await sleep(wait);
+        // In slices, so a SIGTERM during the wait stops the service now, not after the backoff.
+        const until = Date.now() + wait;
+        while (Date.now() < until && !this.stopping) await sleep(Math.min(250, until - Date.now()));
+        if (this.stopping) throw err;
       }
     }
   }
