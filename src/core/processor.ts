@@ -116,6 +116,12 @@ export interface StepResult {
 export interface ProcessorOptions {
   classifyRootCause?: RootCauseClassifier;
   maxContextChanges?: number;
+  /**
+   * Whether feedback can arrive (default true). When a run has no feedback input at all (an offline
+   * run without a feedback file), nothing would ever read the per-alert memory feedback is matched
+   * against, so the step keeps none: no entry, no root-cause features, per alert.
+   */
+  feedback?: boolean;
 }
 
 export type Step = (state: TriageState, input: CoreInput) => StepResult;
@@ -156,6 +162,7 @@ export function createStep(config: Config, options: ProcessorOptions = {}): Step
     versionHorizonMs: config.windows.deploy_retention - config.windows.allowed_lateness,
     maxContextChanges: options.maxContextChanges ?? 5,
   };
+  const feedbackCanArrive = options.feedback !== false;
   const dedupWindows = { windowMs: config.windows.dedup, renotifyMs: config.windows.renotify_after };
   const tierRules = {
     thresholds: config.scoring.tiers,
@@ -249,10 +256,12 @@ export function createStep(config: Config, options: ProcessorOptions = {}): Step
     const tier = assigned.tier;
     const routing = routingDecision(seen, tier, alert.event_time, dedupWindows);
     state.dedup.set(fingerprint, routing.entry);
-    state.recentAlerts.remember(
-      alert,
-      config.scoring.root_cause.learn ? { tier, features: rootCauseFeatures(rootCauseInput) } : { tier },
-    );
+    if (feedbackCanArrive) {
+      state.recentAlerts.remember(
+        alert,
+        config.scoring.root_cause.learn ? { tier, features: rootCauseFeatures(rootCauseInput) } : { tier },
+      );
+    }
 
     // score.reasons is this alert's own array: the tier's sentences are appended to it, not copied.
     const reasons = score.reasons;

@@ -104,9 +104,10 @@ export class AlertMemory {
     if (extra.tier !== undefined) r.tier = extra.tier;
     if (extra.features !== undefined) r.features = extra.features;
     if (alert.source !== undefined) r.source = alert.source;
-    const known = this.byId.has(alert.alert_id);
+    // One lookup, not has() then set(): a redelivered alert replaces its entry, so the size stays.
+    const before = this.byId.size;
     this.byId.set(alert.alert_id, r);
-    if (known) return; // a redelivered alert keeps its place in the ring
+    if (this.byId.size === before) return; // a redelivered alert keeps its place in the ring
     const evicted = this.ring[this.next];
     if (evicted !== undefined) this.byId.delete(evicted);
     this.ring[this.next] = alert.alert_id;

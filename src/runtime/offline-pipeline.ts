@@ -63,7 +63,8 @@ export async function runOffline(
   options: ProcessorOptions & { clock?: () => number } = {},
 ): Promise<OfflineStats> {
   const clock = options.clock ?? Date.now;
-  const step = createStep(config, options);
+  // Without a feedback file no feedback can arrive: the step need not remember alerts for it.
+  const step = createStep(config, { ...options, feedback: options.feedback ?? Boolean(files.feedback) });
   const state = createState(config);
   const stats: OfflineStats = {
     read: { alert: 0, deploy: 0, feedback: 0 },
