@@ -9,14 +9,14 @@
 //   - baseline: a plain kafkajs consumer (scripts/bench/plain-consumer.ts) reading the same records of
 //     the same topic, spawn to exit;
 //   - the service on an empty deployments topic (the fixed part: registry, groups, producers);
-//   - the service with the --deploys records to rebuild.
+//   - the service with the --deploys records to rebuild, its config as YAML and (the same) as JSON.
 //
 //   KAFKA_BROKERS=… SCHEMA_REGISTRY_URL=… node scripts/bench/startup.ts [--deploys 100000]
 //        [--models 10000] [--partitions 1] [--runs 3] [--profile <dir>] [--dir <tmp>/alert-triage-startup-bench]
 //
 // --profile runs the service child under `node --cpu-prof` (once more, after the timed runs;
 // summarize with scripts/bench/profile-summary.ts). The last line of stdout is one JSON object.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -243,6 +243,7 @@ async function timeToReady(
   deployments: string,
   tag: string,
   nodeFlags: string[] = [],
+  format: 'yaml' | 'json' = 'yaml',
 ): Promise<Ready> {
   const port = await freePort();
   const group = `${w.id}-${tag}`;
@@ -252,8 +253,8 @@ async function timeToReady(
     kafka: { ...(w.doc.kafka as object), group_id: group, transactional_id_prefix: group, client_id: group },
     http: { port },
   };
-  const configPath = join(a.dir, `${group}.yaml`);
-  writeFileSync(configPath, toYaml(doc));
+  const configPath = join(a.dir, `${group}.${format}`);
+  writeFileSync(configPath, format === 'json' ? JSON.stringify(doc) : toYaml(doc));
   const meter = loadMeter();
   const started = performance.now();
   const spawnedAt = Date.now();
@@ -335,6 +336,16 @@ function medianPhases(rs: Ready[]): Phases {
   return { configured: m('configured'), started: m('started'), joined: m('joined') };
 }
 
+/** The commit measured, and the source files that differed from it (others work in the same tree). */
+function codeVersion(): { git_head: string; src_changed: string[] } {
+  const git = (...args: string[]) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
+  const changed = git('status', '--porcelain', '--', 'src');
+  return {
+    git_head: git('rev-parse', '--short', 'HEAD'),
+    src_changed: changed ? changed.split('\n').map((l) => l.slice(3)) : [],
+  };
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((x, y) => x - y);
   const mid = s.length >> 1;
@@ -374,6 +385,7 @@ async function main(): Promise<void> {
   const plain: Timed[] = [];
   const idle: Ready[] = [];
   const full: Ready[] = [];
+  const fullJson: Ready[] = [];
   const plainArgs = [
     join(ROOT, 'scripts/bench/plain-consumer.ts'),
     ...['--brokers', BROKERS, '--topic', w.topics.deployments!, '--count', String(a.deploys)],
@@ -401,6 +413,9 @@ async function main(): Promise<void> {
     const f = await timeToReady(a, w, w.topics.deployments!, `full-${r}`);
     full.push(f);
     log(`run ${r}: ${line(`service ready, ${a.deploys} deploys`, f)} ${phaseLine(f.phases)}`);
+    const j = await timeToReady(a, w, w.topics.deployments!, `json-${r}`, [], 'json');
+    fullJson.push(j);
+    log(`run ${r}: ${line(`  the same, config as JSON`, j)} ${phaseLine(j.phases)}`);
   }
   const last = full.at(-1)?.details as { details?: { windowEntries?: number } } | undefined;
   const windowEntries = last?.details?.windowEntries ?? null;
@@ -420,6 +435,7 @@ async function main(): Promise<void> {
   const ready = m(full);
   const result = {
     bench: 'startup',
+    ...codeVersion(),
     node: process.version,
     deploys: a.deploys,
     deploy_partitions: a.partitions,
@@ -427,6 +443,7 @@ async function main(): Promise<void> {
     runs: a.runs,
     window_entries: windowEntries,
     ready_seconds: r2(ready),
+    ready_json_config_seconds: r2(m(fullJson)),
     ready_empty_seconds: r2(m(idle)),
     baseline_read_seconds: r2(m(plain)),
     node_help_seconds: r2(m(help)),
@@ -435,14 +452,18 @@ async function main(): Promise<void> {
     baseline_records_per_sec: Math.round(a.deploys / Math.max(0.001, m(plain) - m(help))),
     phases_full_median: medianPhases(full),
     phases_empty_median: medianPhases(idle),
+    phases_json_config_median: medianPhases(fullJson),
     ratio_ready_to_baseline: r2(ready / m(plain)),
     machine_cores_busy_median: r2(median(full.map((x) => x.machineCores))),
-    loadavg1_median: r2(median([...help, ...dry, ...plain, ...idle, ...full].map((x) => x.loadavg1))),
+    loadavg1_median: r2(
+      median([...help, ...dry, ...plain, ...idle, ...full, ...fullJson].map((x) => x.loadavg1)),
+    ),
     floor_seconds: FLOOR_SECONDS,
     meets_floor: ready <= FLOOR_SECONDS,
   };
   log(
-    `median: ready ${result.ready_seconds} s with ${a.deploys} deploys (floor <= ${FLOOR_SECONDS} s), ` +
+    `median: ready ${result.ready_seconds} s with ${a.deploys} deploys (floor <= ${FLOOR_SECONDS} s; ` +
+      `${result.ready_json_config_seconds} s with the config as JSON), ` +
       `${result.ready_empty_seconds} s with none | plain kafkajs read ${result.baseline_read_seconds} s | ` +
       `node --help ${result.node_help_seconds} s | config ${result.config_dry_run_seconds} s | window ${windowEntries} entries`,
   );
