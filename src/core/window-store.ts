@@ -10,8 +10,25 @@ export interface DeployWindowLimits {
 
 export type InsertResult = 'inserted' | 'duplicate' | 'expired';
 
-export const modelKey = (modelId: string): string => `model:${modelId}`;
-export const serviceKey = (service: string): string => `service:${service}`;
+/**
+ * The window's key for a model or a service. Interned while there are few of them (a catalog's worth):
+ * every alert asks for three or four, and a new string per ask was hashed again at each map lookup.
+ */
+export const modelKey = (modelId: string): string => interned(MODEL_KEYS, 'model:', modelId);
+export const serviceKey = (service: string): string => interned(SERVICE_KEYS, 'service:', service);
+
+const MODEL_KEYS = new Map<string, string>();
+const SERVICE_KEYS = new Map<string, string>();
+const MAX_INTERNED_KEYS = 100_000;
+
+function interned(keys: Map<string, string>, prefix: string, name: string): string {
+  let key = keys.get(name);
+  if (key === undefined) {
+    key = prefix + name;
+    if (keys.size < MAX_INTERNED_KEYS) keys.set(name, key);
+  }
+  return key;
+}
 
 const VERSION_KINDS: ReadonlySet<DeployKind> = new Set(['model_deploy', 'rollback']);
 
@@ -150,7 +167,7 @@ export class DeployWindow {
   }
 }
 
-/** Up to this many events, a key's duplicate check scans them; past it, a map of ids answers. */
+/** Up to this many events, a key's duplicate check scans them; past it, a set of ids answers. */
 const ID_SCAN = 32;
 
 /**
@@ -165,9 +182,9 @@ class TimeLog {
   /**
    * The event ids held, for the duplicate check, once the log is longer than ID_SCAN: scanning a full
    * key (256 events) on every insert was most of the cost of filling a big window. A short log is
-   * scanned (no set: most keys hold few events, and a set costs ~30 B per entry).
+   * scanned (no set: most keys hold few events, and the set costs ~30 B per entry).
    */
-  private ids: Map<string, number> | undefined;
+  private ids: Set<string> | undefined;
   private readonly trackIds: boolean;
 
   /** `trackIds`: whether `has` is asked (the key's own log), so ids are worth indexing. */
@@ -186,27 +203,22 @@ class TimeLog {
     return false;
   }
 
-  private countId(eventId: string, by: number): void {
-    const ids = this.ids!;
-    const n = (ids.get(eventId) ?? 0) + by;
-    if (n > 0) ids.set(eventId, n);
-    else ids.delete(eventId);
-  }
-
   /** Keeps `ids` in step after events were added (`by` = 1) or removed (-1). */
   private noteIds(events: readonly DeployEvent[], by: number): void {
     if (!this.trackIds) return;
     if (this.ids === undefined) {
       if (this.events.length <= ID_SCAN) return;
-      this.ids = new Map();
-      for (const d of this.events) this.countId(d.event_id, 1);
+      this.ids = new Set();
+      for (const d of this.events) this.ids.add(d.event_id);
       return;
     }
     if (this.events.length <= ID_SCAN / 2) {
       this.ids = undefined;
       return;
     }
-    for (const d of events) this.countId(d.event_id, by);
+    // Ids are unique within a log (insertAt refuses a held one), so a set is enough.
+    if (by > 0) for (const d of events) this.ids.add(d.event_id);
+    else for (const d of events) this.ids.delete(d.event_id);
   }
 
   /** Inserts after any events at the same time (arrival order among equals); mostly an append. */
