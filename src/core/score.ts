@@ -270,8 +270,27 @@ export function pct(x: number): string {
   return `${Math.round(x * 100)}%`;
 }
 
-function fmt(x: number): string {
-  return Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(4)));
+export function fmt(x: number): string {
+  if (Number.isInteger(x)) return String(x);
+  // Already 4 significant digits or fewer (most thresholds and values): rounding to 4 changes
+  // nothing, so its shortest form is the answer, without toPrecision and a parse back.
+  const s = String(x);
+  if (s.length <= 6 && s.indexOf('e') < 0 && significantDigits(s) <= 4) return s;
+  return String(Number(x.toPrecision(4)));
+}
+
+/** Significant digits of a plain decimal (no exponent) as String(number) writes it. */
+function significantDigits(s: string): number {
+  let n = 0;
+  let leading = true;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) continue; // sign, point
+    if (leading && c === 48) continue;
+    leading = false;
+    n++;
+  }
+  return n;
 }
 
 function minutes(m: number): string {
