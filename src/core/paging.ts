@@ -44,7 +44,11 @@ export interface PagingInput {
 }
 
 export function pagingFields(p: PagingInput): { pagerduty: PagerDutyFields; opsgenie: OpsgenieFields } {
-  const what = [p.signal, p.feature, p.metric].filter(Boolean).join(' ');
+  // The signal, feature and metric that are present (non-empty), space-separated: by hand, not an
+  // array filtered and joined per alert.
+  let what = p.signal || '';
+  if (p.feature) what = what ? `${what} ${p.feature}` : p.feature;
+  if (p.metric) what = what ? `${what} ${p.metric}` : p.metric;
   const summary = `[${p.tier}] ${p.modelId}: ${what} (priority ${Math.round(p.priority)}, ~${Math.round(p.impactPerHour)}/h at risk)`;
   const details: Record<string, unknown> = {
     priority: p.priority,
@@ -69,7 +73,7 @@ export function pagingFields(p: PagingInput): { pagerduty: PagerDutyFields; opsg
       alias: p.fingerprint,
       priority: p.tier,
       message: summary.slice(0, 130),
-      tags: [p.tier, p.signal, p.rootCause, ...(p.productArea ? [p.productArea] : [])],
+      tags: p.productArea ? [p.tier, p.signal, p.rootCause, p.productArea] : [p.tier, p.signal, p.rootCause],
     },
   };
 }

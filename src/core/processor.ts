@@ -170,11 +170,26 @@ export function createStep(config: Config, options: ProcessorOptions = {}): Step
     gates: config.scoring.gates,
   };
 
-  const profileOf = (modelId: string): { profile: ModelProfile; inCatalog: boolean } => {
-    return Object.hasOwn(config.models, modelId)
-      ? { profile: config.models[modelId]!, inCatalog: true }
-      : { profile: config.defaults, inCatalog: false };
+  // The escalation path of a (template, owner) pair is the same list every time: made once and shared
+  // by the alerts that carry it, as `compliance` is shared with the profile.
+  const escalations = new Map<readonly string[], Map<string, string[]>>();
+  const escalationFor = (template: readonly string[], owner: string): string[] => {
+    let byOwner = escalations.get(template);
+    if (byOwner === undefined) {
+      byOwner = new Map();
+      escalations.set(template, byOwner);
+    }
+    let path = byOwner.get(owner);
+    if (path === undefined) {
+      path = escalationPath(template, owner);
+      byOwner.set(owner, path);
+    }
+    return path;
   };
+
+  // The catalog as a map, made once: one lookup per alert (the catalog object, ten thousand keys in
+  // dictionary mode, took a hasOwn check and a keyed read).
+  const catalog = new Map<string, ModelProfile>(Object.entries(config.models));
 
   const advance = (state: TriageState, lane: string, t: number, events: CoreEvent[]) => {
     const laneTime = state.lanes.get(lane);
@@ -221,7 +236,9 @@ export function createStep(config: Config, options: ProcessorOptions = {}): Step
       (state.lanes.get(lane) ?? Number.NEGATIVE_INFINITY) - config.windows.allowed_lateness;
     advance(state, lane, alert.event_time, out.events);
     const modelId = alert.model_id;
-    const { profile, inCatalog } = profileOf(modelId);
+    const listed = catalog.get(modelId);
+    const inCatalog = listed !== undefined;
+    const profile = listed ?? config.defaults;
 
     const fingerprint = fingerprintOf(alert);
     const seen = noteOccurrence(state.dedup.get(fingerprint), alert.event_time, dedupWindows);
@@ -281,7 +298,7 @@ export function createStep(config: Config, options: ProcessorOptions = {}): Step
       reasons,
       context,
       owner,
-      escalation: escalationPath(profile.escalation ?? config.escalation[tier], owner),
+      escalation: escalationFor(profile.escalation ?? config.escalation[tier], owner),
       playbook: profile.playbook ?? null,
       sla: slaDeadlines(alert.event_time, config.sla[tier]),
       root_cause: { label: rootCause.label, confidence: rootCause.confidence, by: rootCause.by },
