@@ -421,7 +421,7 @@ async function trial(a: Args, admin: Admin, inputs: Inputs, shared: Shared, shap
 
 /** The commit measured, and the source files that differed from it (others work in the same tree). */
 function codeVersion(): { git_head: string; src_changed: string[] } {
-  const git = (...args: string[]) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
+  const git = (...args: string[]) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout.trimEnd();
   const changed = git('status', '--porcelain', '--', 'src');
   return {
     git_head: git('rev-parse', '--short', 'HEAD'),

@@ -12,7 +12,11 @@
 //   - the service with the --deploys records to rebuild, its config as YAML and (the same) as JSON.
 //
 //   KAFKA_BROKERS=… SCHEMA_REGISTRY_URL=… node scripts/bench/startup.ts [--deploys 100000]
-//        [--models 10000] [--partitions 1] [--runs 3] [--profile <dir>] [--dir <tmp>/alert-triage-startup-bench]
+//        [--models 10000] [--partitions 1] [--runs 3] [--changelog 0] [--profile <dir>] [--keep]
+//        [--dir <tmp>/alert-triage-startup-bench]
+//
+// --changelog N also times a start (deployments empty) whose dedup changelog holds N entries to restore.
+// --keep leaves the topics in place.
 //
 // --profile runs the service child under `node --cpu-prof` (once more, after the timed runs;
 // summarize with scripts/bench/profile-summary.ts). The last line of stdout is one JSON object.
@@ -40,6 +44,8 @@ interface Args {
   models: number;
   partitions: number;
   runs: number;
+  /** Also time a start with this many dedup-changelog records to restore (0: skipped). */
+  changelog: number;
   profile: string | undefined;
   keep: boolean;
   dir: string;
@@ -51,6 +57,7 @@ function parseArgs(argv: readonly string[]): Args {
     models: 10_000,
     partitions: 1,
     runs: 3,
+    changelog: 0,
     profile: undefined,
     keep: false,
     dir: join(tmpdir(), 'alert-triage-startup-bench'),
@@ -72,6 +79,7 @@ function parseArgs(argv: readonly string[]): Args {
       else if (flag === '--models') a.models = n;
       else if (flag === '--partitions') a.partitions = n;
       else if (flag === '--runs') a.runs = n;
+      else if (flag === '--changelog') a.changelog = n;
       else throw new Error(`unknown argument ${flag}`);
     }
   }
@@ -197,6 +205,29 @@ async function produceDeploys(a: Args, topic: string): Promise<{ bytes: number; 
   if (batch.length > 0) await producer.send({ topic, messages: batch });
   await producer.disconnect();
   return { bytes, seconds: (performance.now() - started) / 1000 };
+}
+
+/** --changelog dedup entries under distinct fingerprints, last seen within the last hour. */
+async function produceChangelog(a: Args, topic: string): Promise<void> {
+  const rng = new Rng(2).fork('changelog');
+  const now = Date.now();
+  const producer = kafka().producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  let batch: Message[] = [];
+  for (let i = 0; i < a.changelog; i++) {
+    const last = now - rng.int(0, HOUR - 1);
+    const entry = { first_seen: last - rng.int(0, HOUR), last_seen: last, occurrences: rng.int(1, 40) };
+    const routed = rng.chance(0.5)
+      ? { routed_tier: rng.pick(['P1', 'P2', 'P3', 'P4']), routed_at: last }
+      : {};
+    batch.push({ key: rng.hex(16), value: JSON.stringify({ ...entry, ...routed }) });
+    if (batch.length === 2_000) {
+      await producer.send({ topic, messages: batch });
+      batch = [];
+    }
+  }
+  if (batch.length > 0) await producer.send({ topic, messages: batch });
+  await producer.disconnect();
 }
 
 // ── the measured things ─────────────────────────────────────────────────────────────────────────
@@ -338,7 +369,7 @@ function medianPhases(rs: Ready[]): Phases {
 
 /** The commit measured, and the source files that differed from it (others work in the same tree). */
 function codeVersion(): { git_head: string; src_changed: string[] } {
-  const git = (...args: string[]) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
+  const git = (...args: string[]) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout.trimEnd();
   const changed = git('status', '--porcelain', '--', 'src');
   return {
     git_head: git('rev-parse', '--short', 'HEAD'),
@@ -371,6 +402,9 @@ async function main(): Promise<void> {
     });
   });
   const produced = await produceDeploys(a, w.topics.deployments!);
+  // A second world whose deployments are empty and whose dedup changelog holds --changelog entries.
+  const wc = a.changelog > 0 ? await makeWorld(a, admin, catalog) : undefined;
+  if (wc) await produceChangelog(a, wc.topics.dedup_changelog!);
   log(
     `startup bench: node ${process.version}, ${a.deploys} deploys (${(produced.bytes / 2 ** 20).toFixed(1)} MiB of values, ` +
       `produced in ${produced.seconds.toFixed(1)} s) over the last 23.5 h in ${a.partitions} partition(s), ` +
@@ -386,6 +420,7 @@ async function main(): Promise<void> {
   const idle: Ready[] = [];
   const full: Ready[] = [];
   const fullJson: Ready[] = [];
+  const withChangelog: Ready[] = [];
   const plainArgs = [
     join(ROOT, 'scripts/bench/plain-consumer.ts'),
     ...['--brokers', BROKERS, '--topic', w.topics.deployments!, '--count', String(a.deploys)],
@@ -416,6 +451,11 @@ async function main(): Promise<void> {
     const j = await timeToReady(a, w, w.topics.deployments!, `json-${r}`, [], 'json');
     fullJson.push(j);
     log(`run ${r}: ${line(`  the same, config as JSON`, j)} ${phaseLine(j.phases)}`);
+    if (wc) {
+      const c = await timeToReady(a, wc, wc.topics.deployments!, `changelog-${r}`);
+      withChangelog.push(c);
+      log(`run ${r}: ${line(`service ready, ${a.changelog} changelog`, c)} ${phaseLine(c.phases)}`);
+    }
   }
   const last = full.at(-1)?.details as { details?: { windowEntries?: number } } | undefined;
   const windowEntries = last?.details?.windowEntries ?? null;
@@ -445,11 +485,19 @@ async function main(): Promise<void> {
     ready_seconds: r2(ready),
     ready_json_config_seconds: r2(m(fullJson)),
     ready_empty_seconds: r2(m(idle)),
+    ...(wc
+      ? {
+          changelog_records: a.changelog,
+          ready_changelog_seconds: r2(m(withChangelog)),
+          changelog_restore_records_per_sec: Math.round(
+            a.changelog / Math.max(0.001, m(withChangelog) - m(idle)),
+          ),
+        }
+      : {}),
     baseline_read_seconds: r2(m(plain)),
     node_help_seconds: r2(m(help)),
     config_dry_run_seconds: r2(m(dry)),
     rebuild_records_per_sec: Math.round(a.deploys / Math.max(0.001, ready - m(idle))),
-    baseline_records_per_sec: Math.round(a.deploys / Math.max(0.001, m(plain) - m(help))),
     phases_full_median: medianPhases(full),
     phases_empty_median: medianPhases(idle),
     phases_json_config_median: medianPhases(fullJson),
@@ -468,7 +516,9 @@ async function main(): Promise<void> {
       `node --help ${result.node_help_seconds} s | config ${result.config_dry_run_seconds} s | window ${windowEntries} entries`,
   );
   if (!a.keep)
-    await admin.deleteTopics({ topics: [...Object.values(w.topics), empty] }).catch(() => undefined);
+    await admin
+      .deleteTopics({ topics: [...Object.values(w.topics), ...Object.values(wc?.topics ?? {}), empty] })
+      .catch(() => undefined);
   await admin.disconnect();
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
