@@ -13,7 +13,10 @@
 // end; "overall" counts from the first spawn. CPU per instance and of the broker come from /proc.
 //
 //   KAFKA_BROKERS=… SCHEMA_REGISTRY_URL=… node scripts/bench/scale.ts [--alerts 100000] [--models 1000]
-//        [--deploys 20000] [--runs 2] [--shapes 1x1,2x2,4x4,1x4] [--dir <tmp>/alert-triage-scale-bench]
+//        [--deploys 20000] [--runs 2] [--shapes 1x1,2x2,4x4,1x4] [--profile <dir>]
+//        [--dir <tmp>/alert-triage-scale-bench]
+//
+// --profile runs the first instance of every trial under `node --cpu-prof` (scripts/bench/profile-summary.ts).
 //
 // The broker's CPU is that of the process listening on the first broker's port (found through
 // /proc/net/tcp; n/a if it is not on this machine). The last line of stdout is one JSON object.
@@ -55,6 +58,8 @@ interface Args {
   runs: number;
   shapes: Shape[];
   dir: string;
+  /** Run instance 0 of each trial under `node --cpu-prof`, profiles written here. */
+  profile: string | undefined;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -65,6 +70,7 @@ function parseArgs(argv: readonly string[]): Args {
     runs: 2,
     shapes: parseShapes('1x1,2x2,4x4,1x4'),
     dir: join(tmpdir(), 'alert-triage-scale-bench'),
+    profile: undefined,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
@@ -72,6 +78,7 @@ function parseArgs(argv: readonly string[]): Args {
     if (v === undefined) throw new Error(`${flag} needs a value`);
     if (flag === '--shapes') a.shapes = parseShapes(v);
     else if (flag === '--dir') a.dir = resolve(v);
+    else if (flag === '--profile') a.profile = resolve(v);
     else {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} needs a positive whole number, got ${v}`);
@@ -346,7 +353,11 @@ async function trial(a: Args, admin: Admin, inputs: Inputs, shared: Shared, shap
     );
     const logFile = join(a.dir, `${id}-${i}.log`);
     const out = openSync(logFile, 'a');
-    const proc = spawn(NODE, [join(ROOT, 'bin/alert-triage.js'), 'run', '--config', configPath], {
+    const prof =
+      a.profile && i === 0
+        ? ['--cpu-prof', '--cpu-prof-dir', a.profile, '--cpu-prof-name', `${id}-${i}.cpuprofile`]
+        : [];
+    const proc = spawn(NODE, [...prof, join(ROOT, 'bin/alert-triage.js'), 'run', '--config', configPath], {
       cwd: ROOT,
       env: { ...process.env, KAFKA_BROKERS: BROKERS, SCHEMA_REGISTRY_URL: REGISTRY },
       stdio: ['ignore', out, out],
@@ -439,6 +450,7 @@ async function main(): Promise<void> {
   if (!BROKERS || !REGISTRY) throw new Error('KAFKA_BROKERS and SCHEMA_REGISTRY_URL must be set');
   const a = parseArgs(process.argv.slice(2));
   mkdirSync(a.dir, { recursive: true });
+  if (a.profile) mkdirSync(a.profile, { recursive: true });
   const admin = kafka().admin();
   await admin.connect();
   const inputs = makeInputs(a);
