@@ -24,19 +24,8 @@ export interface DedupWindows {
 }
 
 export function fingerprintOf(alert: AnomalyAlert): string {
-  const text = `${alert.model_id}\u0000${alert.signal}\u0000${alert.feature ?? ''}\u0000${alert.metric ?? ''}`;
-  // Remembered while there are few (a noisy model fires the same fingerprint over and over): a map
-  // lookup costs less than hashing and formatting again, and the same string object comes back,
-  // with its hash already computed for the dedup store's own lookup.
-  let fp = FINGERPRINTS.get(text);
-  if (fp === undefined) {
-    fp = `fp-${hash64(text)}`;
-    if (FINGERPRINTS.size < MAX_FINGERPRINTS) FINGERPRINTS.set(text, fp);
-  }
-  return fp;
+  return `fp-${hash64(`${alert.model_id}\u0000${alert.signal}\u0000${alert.feature ?? ''}\u0000${alert.metric ?? ''}`)}`;
 }
-const FINGERPRINTS = new Map<string, string>();
-const MAX_FINGERPRINTS = 100_000;
 
 /** The entry after one more occurrence at time t. Occurrences inside the window extend the episode. */
 export function noteOccurrence(entry: DedupEntry | undefined, t: number, w: DedupWindows): DedupEntry {

@@ -1,6 +1,6 @@
 // The deploy-context join: what changed for an alert's model, and upstream of it, shortly before it.
 import type { AnomalyAlert, DeployEvent, DeployKind } from './events.ts';
-import { type DeployWindow, modelKey, serviceKey } from './window-store.ts';
+import type { DeployWindow } from './window-store.ts';
 
 export interface ContextChange {
   event_id: string;
@@ -48,14 +48,14 @@ export function joinDeployContext(
   // Candidates carry their time from the window's index, so sorting them reads no event (ties
   // aside): only the few that make the list are read, which in a big window saves cache misses.
   const found: Candidate[] = [];
-  const collect = (key: string, via: ContextChange['via']) =>
-    window.visitLatest(key, from, t, limit, (d, time) => {
+  const collect = (kind: 'model' | 'service', name: string, via: ContextChange['via']) =>
+    window.visitLatestOf(kind, name, from, t, limit, (d, time) => {
       found.push({ d, via, time });
     });
-  collect(modelKey(alert.model_id), 'model');
+  collect('model', alert.model_id, 'model');
   // A service named like the model is its serving code.
-  collect(serviceKey(alert.model_id), 'model');
-  for (const service of upstream) collect(serviceKey(service), 'upstream');
+  collect('service', alert.model_id, 'model');
+  for (const service of upstream) collect('service', service, 'upstream');
   if (found.length > 1) {
     found.sort((a, b) => b.time - a.time || (a.d.event_id < b.d.event_id ? -1 : 1));
   }
@@ -70,8 +70,8 @@ export function joinDeployContext(
   const strength = nearest ? Math.max(0, 1 - (t - nearest.event_time) / Math.max(1, w.correlationMs)) : 0;
 
   // The deploy that brought the serving version in tells what it replaced.
-  const modelVersions = window.latestVersions(
-    modelKey(alert.model_id),
+  const modelVersions = window.latestModelVersions(
+    alert.model_id,
     t - w.versionHorizonMs,
     t,
     VERSION_LOOKBACK,

@@ -10,25 +10,10 @@ export interface DeployWindowLimits {
 
 export type InsertResult = 'inserted' | 'duplicate' | 'expired';
 
-/**
- * The window's key for a model or a service. Interned while there are few of them (a catalog's worth):
- * every alert asks for three or four, and a new string per ask was hashed again at each map lookup.
- */
-export const modelKey = (modelId: string): string => interned(MODEL_KEYS, 'model:', modelId);
-export const serviceKey = (service: string): string => interned(SERVICE_KEYS, 'service:', service);
-
-const MODEL_KEYS = new Map<string, string>();
-const SERVICE_KEYS = new Map<string, string>();
-const MAX_INTERNED_KEYS = 100_000;
-
-function interned(keys: Map<string, string>, prefix: string, name: string): string {
-  let key = keys.get(name);
-  if (key === undefined) {
-    key = prefix + name;
-    if (keys.size < MAX_INTERNED_KEYS) keys.set(name, key);
-  }
-  return key;
-}
+export const modelKey = (modelId: string): string => `${MODEL_PREFIX}${modelId}`;
+export const serviceKey = (service: string): string => `${SERVICE_PREFIX}${service}`;
+const MODEL_PREFIX = 'model:';
+const SERVICE_PREFIX = 'service:';
 
 const VERSION_KINDS: ReadonlySet<DeployKind> = new Set(['model_deploy', 'rollback']);
 
@@ -39,11 +24,12 @@ export const bringsVersion = (d: DeployEvent): boolean =>
 export class DeployWindow {
   private readonly byKey = new Map<string, TimeLog>();
   /**
-   * Per key, the subsequence of its events that `bringsVersion`, in the same order. Version lookups
-   * scan this instead of every event of the key: on a busy key most events are code or config
-   * changes, and stepping over them (each a cache miss in a big window) was most of a join.
+   * The same logs by model id and by service name: the join and inserts look them up by the name
+   * they hold, with no key string built (and hashed) per lookup. In a big window each lookup is
+   * a cache miss or two, and the join makes three or four per alert.
    */
-  private readonly versionsByKey = new Map<string, TimeLog>();
+  private readonly byModel = new Map<string, TimeLog>();
+  private readonly byService = new Map<string, TimeLog>();
   private entries = 0;
   private sweptAt = Number.NEGATIVE_INFINITY;
   readonly limits: DeployWindowLimits;
@@ -65,9 +51,9 @@ export class DeployWindow {
   insert(deploy: DeployEvent, streamTime: number): InsertResult {
     if (deploy.event_time < streamTime - this.limits.retentionMs) return 'expired';
     let result: InsertResult = 'duplicate';
-    if (deploy.model_id !== undefined && this.insertAt(modelKey(deploy.model_id), deploy))
+    if (deploy.model_id !== undefined && this.insertAt(this.byModel, MODEL_PREFIX, deploy.model_id, deploy))
       result = 'inserted';
-    if (deploy.service !== undefined && this.insertAt(serviceKey(deploy.service), deploy))
+    if (deploy.service !== undefined && this.insertAt(this.byService, SERVICE_PREFIX, deploy.service, deploy))
       result = 'inserted';
     return result;
   }
@@ -103,9 +89,26 @@ export class DeployWindow {
     this.byKey.get(key)?.visitNewest(from, to, limit, visit);
   }
 
+  /** `visitLatest` for the key of a model (`model`) or a service (`service`), by its name. */
+  visitLatestOf(
+    kind: 'model' | 'service',
+    name: string,
+    from: number,
+    to: number,
+    limit: number,
+    visit: (d: DeployEvent, time: number) => void,
+  ): void {
+    (kind === 'model' ? this.byModel : this.byService).get(name)?.visitNewest(from, to, limit, visit);
+  }
+
   /** Like `latest(key, from, to, limit, bringsVersion)`, from the index of version-bringing events. */
   latestVersions(key: string, from: number, to: number, limit: number): DeployEvent[] {
-    return this.versionsByKey.get(key)?.newest(from, to, limit) ?? [];
+    return this.byKey.get(key)?.versions?.newest(from, to, limit) ?? [];
+  }
+
+  /** `latestVersions(modelKey(modelId), …)`. */
+  latestModelVersions(modelId: string, from: number, to: number, limit: number): DeployEvent[] {
+    return this.byModel.get(modelId)?.versions?.newest(from, to, limit) ?? [];
   }
 
   /**
@@ -121,22 +124,27 @@ export class DeployWindow {
       const gone = log.dropBefore(horizon);
       if (gone === 0) continue;
       removed += gone;
-      if (log.length === 0) this.byKey.delete(key);
-      const versions = this.versionsByKey.get(key);
+      const versions = log.versions;
       if (versions) {
         versions.dropBefore(horizon);
-        if (versions.length === 0) this.versionsByKey.delete(key);
+        if (versions.length === 0) log.versions = undefined;
+      }
+      if (log.length === 0) {
+        this.byKey.delete(key);
+        if (key.startsWith(MODEL_PREFIX)) this.byModel.delete(key.slice(MODEL_PREFIX.length));
+        else this.byService.delete(key.slice(SERVICE_PREFIX.length));
       }
     }
     this.entries -= removed;
     return removed;
   }
 
-  private insertAt(key: string, deploy: DeployEvent): boolean {
-    let log = this.byKey.get(key);
+  private insertAt(byName: Map<string, TimeLog>, prefix: string, name: string, deploy: DeployEvent): boolean {
+    let log = byName.get(name);
     if (!log) {
       log = new TimeLog(true);
-      this.byKey.set(key, log);
+      byName.set(name, log);
+      this.byKey.set(prefix + name, log);
     }
     // A redelivered event_id is skipped.
     if (log.has(deploy.event_id)) return false;
@@ -145,21 +153,21 @@ export class DeployWindow {
     log.add(deploy);
     this.entries++;
     if (bringsVersion(deploy)) {
-      let versions = this.versionsByKey.get(key);
+      let versions = log.versions;
       if (!versions) {
         versions = new TimeLog(false);
-        this.versionsByKey.set(key, versions);
+        log.versions = versions;
       }
       // Placed as in the key's log (after its equals), so it stays the same subsequence.
       versions.add(deploy);
     }
     if (log.length > this.limits.maxPerKey) {
       const evicted = log.shift();
-      const versions = this.versionsByKey.get(key);
+      const versions = log.versions;
       // The oldest event, if it brought a version, is the oldest of the subsequence too.
       if (versions && versions.events[0] === evicted) {
         versions.shift();
-        if (versions.length === 0) this.versionsByKey.delete(key);
+        if (versions.length === 0) log.versions = undefined;
       }
       this.entries--;
     }
@@ -185,6 +193,12 @@ class TimeLog {
    * scanned (no set: most keys hold few events, and the set costs ~30 B per entry).
    */
   private ids: Set<string> | undefined;
+  /**
+   * Of a key's log: the subsequence of its events that `bringsVersion`, in the same order. Version
+   * lookups scan this instead of every event of the key: on a busy key most events are code or
+   * config changes, and stepping over them (each a cache miss in a big window) was most of a join.
+   */
+  versions: TimeLog | undefined;
   private readonly trackIds: boolean;
 
   /** `trackIds`: whether `has` is asked (the key's own log), so ids are worth indexing. */
