@@ -461,13 +461,24 @@ export class StreamService {
       this.o.observer?.outputs?.(result.outputs);
       pending.push(...result.outputs);
     }
+    // A tier record is the scored record again: in JSON its bytes are the same, so it is encoded once.
+    const reuse = this.config.output.format === 'json';
+    let last: { alert: object; value: Message['value'] } | undefined;
     for (const o of pending) {
       switch (o.kind) {
-        case 'scored':
-          push(t.scored, await this.encoded('scored', t.scored, o.key, o.alert, { tier: o.alert.tier }));
+        case 'scored': {
+          const m = await this.encoded('scored', t.scored, o.key, o.alert, { tier: o.alert.tier });
+          last = { alert: o.alert, value: m.value };
+          push(t.scored, m);
           break;
+        }
         case 'tier':
-          push(t[o.tier], await this.encoded('scored', t[o.tier], o.key, o.alert, { tier: o.tier }));
+          push(
+            t[o.tier],
+            reuse && last?.alert === o.alert
+              ? { key: o.key, value: last.value, headers: { tier: o.tier } }
+              : await this.encoded('scored', t[o.tier], o.key, o.alert, { tier: o.tier }),
+          );
           break;
         case 'action':
           push(t.actions, await this.encoded('action', t.actions, o.key, o.action, { type: o.action.type }));

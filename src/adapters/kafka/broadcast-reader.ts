@@ -144,9 +144,16 @@ export class BroadcastReader {
   async refreshHighs(minIntervalMs = 250): Promise<void> {
     if (Date.now() - this.highsRefreshedAt < minIntervalMs) return;
     this.highsRefreshedAt = Date.now();
-    for (const t of this.options.topics) {
-      for (const h of await this.options.admin.fetchTopicOffsets(t.topic)) {
-        const p = this.partitions.get(key(t.topic, h.partition));
+    // The topics side by side: the service asks before every chunk, and each ask is two round trips.
+    const all = await Promise.all(
+      this.options.topics.map(async (t) => ({
+        topic: t.topic,
+        highs: await this.options.admin.fetchTopicOffsets(t.topic),
+      })),
+    );
+    for (const { topic, highs } of all) {
+      for (const h of highs) {
+        const p = this.partitions.get(key(topic, h.partition));
         if (p) p.high = maxBig(p.high, BigInt(h.high));
       }
     }
