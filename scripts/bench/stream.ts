@@ -355,6 +355,9 @@ async function registerAlertSchema(topics: Record<string, string>, format: Forma
   return ids[`${topics.alerts}-value`]!;
 }
 
+/** Children still running: killed if the bench fails half-way, so none is left behind. */
+const children = new Set<ChildProcess>();
+
 function startChild(a: Args, s: Setup): { proc: ChildProcess; exited: Promise<number | null> } {
   const out = openSync(join(a.dir, `${s.id}.log`), 'a');
   const proc = spawn(NODE, s.argv, {
@@ -362,7 +365,13 @@ function startChild(a: Args, s: Setup): { proc: ChildProcess; exited: Promise<nu
     env: { ...process.env, KAFKA_BROKERS: BROKERS, SCHEMA_REGISTRY_URL: REGISTRY },
     stdio: ['ignore', out, out],
   });
-  const exited = new Promise<number | null>((res) => proc.once('exit', (code) => res(code)));
+  children.add(proc);
+  const exited = new Promise<number | null>((res) =>
+    proc.once('exit', (code) => {
+      children.delete(proc);
+      res(code);
+    }),
+  );
   return { proc, exited };
 }
 
@@ -577,7 +586,9 @@ async function latency(
   warmEnd = t0 + a.warmup * 1000;
   let sent = 0;
   while (sent < total) {
-    const due = Math.min(total, Math.floor(((Date.now() - t0) / 1000) * rate));
+    // At most 1,000 records (~420 kB) per send: a stalled tick must not make a request over 1 MiB.
+    const owed = Math.min(total, Math.floor(((Date.now() - t0) / 1000) * rate));
+    const due = Math.min(owed, sent + 1_000);
     if (due > sent) {
       const now = Date.now();
       const messages: Message[] = [];
@@ -591,6 +602,7 @@ async function latency(
       }
       await producer.send({ topic: s.input, messages });
       sent = due;
+      if (sent < owed) continue;
     }
     await sleep(5);
   }
@@ -877,6 +889,7 @@ main().then(
   () => process.exit(0),
   (err: unknown) => {
     console.error(err);
+    for (const c of children) c.kill('SIGKILL');
     process.exit(1);
   },
 );
