@@ -355,6 +355,16 @@ async function registerAlertSchema(topics: Record<string, string>, format: Forma
   return ids[`${topics.alerts}-value`]!;
 }
 
+/** The commit measured, and the files under src/ that differ from it (others work in the same tree). */
+function codeVersion(): { commit: string; src_changed: string[] } {
+  const git = (args: string[]) =>
+    spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
+  return {
+    commit: git(['rev-parse', '--short', 'HEAD']),
+    src_changed: git(['status', '--porcelain', '--', 'src']).split('\n').filter(Boolean),
+  };
+}
+
 /** Children still running: killed if the bench fails half-way, so none is left behind. */
 const children = new Set<ChildProcess>();
 
@@ -741,6 +751,7 @@ async function main(): Promise<void> {
     warmup: a.warmup,
     runs: a.runs,
     record_bytes: inputs.meanBytes,
+    ...codeVersion(),
   };
   const rows: string[][] = [];
   for (const format of a.formats) {
@@ -825,19 +836,22 @@ async function main(): Promise<void> {
         };
         const p99 = med('service', 'p99');
         const floor = rate === 5_000 ? `≤ ${FLOOR_P99_MS} ms ${p99 <= FLOOR_P99_MS ? 'met' : 'MISSED'}` : '';
+        // More than a second of input left when the load stopped: the outputs are read for 60 s more, so the
+        // latest ones may never be seen, and the percentiles are then lower bounds.
+        const behind = (sys: System) => (med(sys, 'lagAtEnd') > rate ? ' (fell behind: lower bound)' : '');
         rows.push([
           format,
           `latency p50 ms at ${rate}/s`,
-          `${med('service', 'p50')}`,
-          `${med('passthrough', 'p50')}`,
+          `${med('service', 'p50')}${behind('service')}`,
+          `${med('passthrough', 'p50')}${behind('passthrough')}`,
           '',
           '',
         ]);
         rows.push([
           format,
           `latency p99 ms at ${rate}/s`,
-          `${p99}`,
-          `${med('passthrough', 'p99')}`,
+          `${p99}${behind('service')}`,
+          `${med('passthrough', 'p99')}${behind('passthrough')}`,
           '',
           floor,
         ]);
