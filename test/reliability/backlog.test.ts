@@ -12,7 +12,14 @@ import { after, before, describe, it } from 'node:test';
 import type { Admin } from 'kafkajs';
 import { loadConfigFile } from '../../src/adapters/file/config-file.ts';
 import type { Config } from '../../src/config.ts';
-import { createTopics, kafka, ndjsonLines, produceLines, SKIP } from '../integration/harness.ts';
+import {
+  createTopics,
+  INPUT_PRODUCER,
+  kafka,
+  ndjsonLines,
+  produceLines,
+  SKIP,
+} from '../integration/harness.ts';
 import {
   type Child,
   type ChildSetup,
@@ -33,7 +40,7 @@ const MiB = 1024 * 1024;
 
 /** Streams an NDJSON file into a topic, keyed by model_id, a few sends in flight. */
 async function produceFile(topic: string, file: string): Promise<number> {
-  const producer = kafka().producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = kafka().producer(INPUT_PRODUCER);
   await producer.connect();
   let batch: { key: string; value: string }[] = [];
   let bytes = 0;

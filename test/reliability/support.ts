@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Admin } from 'kafkajs';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
-import { BROKERS, kafka, REGISTRY, ROOT, uniqueTopics } from '../integration/harness.ts';
+import { BROKERS, INPUT_PRODUCER, kafka, REGISTRY, ROOT, uniqueTopics } from '../integration/harness.ts';
 
 export const NODE = process.execPath;
 
@@ -158,7 +158,7 @@ export async function produceSized(
   messages: { key: string | null; value: Buffer | null }[],
   maxBytes = 700_000,
 ): Promise<void> {
-  const producer = kafka().producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = kafka().producer(INPUT_PRODUCER);
   await producer.connect();
   let batch: { key: string | null; value: Buffer | null }[] = [];
   let bytes = 0;
