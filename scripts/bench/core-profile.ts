@@ -1,0 +1,42 @@
+// CPU profile of the step alone, on bench:core's state: only the timed loop is profiled (through the
+// inspector), not the window build or the decoding of the input, which dominate a `--cpu-prof` of
+// the whole benchmark.
+//
+//   taskset -c 1 node scripts/bench/core-profile.ts [--alerts 300000] [--out /tmp/core-step.cpuprofile]
+//   node scripts/bench/profile-summary.ts /tmp/core-step.cpuprofile --top 30
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { createState, createStep } from '../../src/core/processor.ts';
+import { Rng } from '../sample/prng.ts';
+import { ALERT_SPAN, alertLine, buildConfig, buildWindow, DEPLOY_SPAN, decoded, T0 } from './core.ts';
+
+const argv = process.argv.slice(2);
+const opt = (flag: string, d: string) => {
+  const i = argv.indexOf(flag);
+  return i >= 0 ? argv[i + 1]! : d;
+};
+const alerts = Number(opt('--alerts', '300000'));
+const out = opt('--out', '/tmp/core-step.cpuprofile');
+const args = { alerts, models: 10_000, window: 1_000_000, runs: 1, seed: 1, cpu: null };
+const config = buildConfig(new Rng(1).fork('catalog'), args.models);
+const step = createStep(config);
+const window = buildWindow(config, step, args);
+const rng = new Rng(1).fork('alerts');
+const inputs = Array.from({ length: alerts }, (_, i) =>
+  decoded('alert', alertLine(rng, i, T0 + DEPLOY_SPAN + Math.floor((i * ALERT_SPAN) / alerts), args.models)),
+);
+const run = () => {
+  const state = { ...createState(config), deploys: window.deploys };
+  for (const input of inputs) step(state, input);
+};
+run(); // warm-up
+const session = new Session();
+session.connect();
+await session.post('Profiler.enable');
+await session.post('Profiler.start');
+const t0 = performance.now();
+run();
+const seconds = (performance.now() - t0) / 1000;
+const { profile } = await session.post('Profiler.stop');
+writeFileSync(out, JSON.stringify(profile));
+process.stdout.write(`${Math.round(alerts / seconds)} alerts/s while profiled; profile in ${out}\n`);
