@@ -109,7 +109,10 @@ export class BroadcastReader {
         p.position = maxBig(p.position, BigInt(message.offset) + 1n);
       }
     }
-    if (p) p.high = maxBig(p.high, BigInt(batch.highWatermark));
+    // Not batch.highWatermark: that is the high watermark, past any open transaction, which this
+    // read_committed reader cannot reach until the transaction ends (after a SIGKILL, when the
+    // transaction times out: a minute). The highs come from refreshHighs (ListOffsets read_committed:
+    // the last stable offset), so catching up means reaching what can be read.
     await heartbeat();
   }
 
