@@ -31,7 +31,6 @@ import {
   readlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +38,8 @@ import { type Admin, Kafka, logLevel, type Message } from 'kafkajs';
 import { stringify as toYaml } from 'yaml';
 import { ensureTopics } from '../../src/adapters/kafka/admin.ts';
 import { parseConfig } from '../../src/config.ts';
+import { uniqueTopics } from '../../test/integration/harness.ts';
+import { freePort } from '../../test/reliability/support.ts';
 import { Rng } from '../sample/prng.ts';
 import { alertLine, buildCatalog, deployLine } from './core.ts';
 
@@ -161,25 +162,6 @@ function brokerPid(): number | undefined {
 
 // ── inputs, shared per partition count ───────────────────────────────────────────────────────────
 
-function topicsOf(prefix: string): Record<string, string> {
-  const t: Record<string, string> = {};
-  for (const [k, v] of Object.entries({
-    alerts: 'anomalies',
-    deployments: 'deployments',
-    feedback: 'feedback',
-    scored: 'scored',
-    P1: 'p1',
-    P2: 'p2',
-    P3: 'p3',
-    P4: 'p4',
-    actions: 'actions',
-    dlq: 'dlq',
-    dedup_changelog: 'dedup',
-  }))
-    t[k] = `${prefix}.${v}`;
-  return t;
-}
-
 async function produce(topic: string, messages: Message[]): Promise<void> {
   const producer = kafka().producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
@@ -272,17 +254,6 @@ async function sharedTopics(admin: Admin, inputs: Inputs, partitions: number): P
 
 // ── one trial ────────────────────────────────────────────────────────────────────────────────────
 
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-  });
-}
-
 interface Trial {
   shape: string;
   alerts: number;
@@ -310,7 +281,7 @@ async function committed(admin: Admin, group: string, topic: string): Promise<nu
 async function trial(a: Args, admin: Admin, inputs: Inputs, shared: Shared, shape: Shape): Promise<Trial> {
   const id = `${shared.prefix}-${shapeName(shape)}-${randomBytes(3).toString('hex')}`;
   const topics: Record<string, string> = {
-    ...topicsOf(id),
+    ...uniqueTopics(id),
     alerts: shared.alerts,
     deployments: shared.deployments,
   };

@@ -23,7 +23,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +30,8 @@ import { type Admin, Kafka, logLevel, type Message } from 'kafkajs';
 import { stringify as toYaml } from 'yaml';
 import { ensureTopics } from '../../src/adapters/kafka/admin.ts';
 import { parseConfig } from '../../src/config.ts';
+import { uniqueTopics } from '../../test/integration/harness.ts';
+import { freePort } from '../../test/reliability/support.ts';
 import { Rng } from '../sample/prng.ts';
 import { buildCatalog, deployLine } from './core.ts';
 
@@ -113,36 +114,6 @@ const loadavg = () => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]
 
 // ── setup ────────────────────────────────────────────────────────────────────────────────────────
 
-function topicsOf(prefix: string): Record<string, string> {
-  const t: Record<string, string> = {};
-  for (const [k, v] of Object.entries({
-    alerts: 'anomalies',
-    deployments: 'deployments',
-    feedback: 'feedback',
-    scored: 'scored',
-    P1: 'p1',
-    P2: 'p2',
-    P3: 'p3',
-    P4: 'p4',
-    actions: 'actions',
-    dlq: 'dlq',
-    dedup_changelog: 'dedup',
-  }))
-    t[k] = `${prefix}.${v}`;
-  return t;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-  });
-}
-
 interface World {
   id: string;
   topics: Record<string, string>;
@@ -152,7 +123,7 @@ interface World {
 /** Topics of their own (deploy_retention left at its 24 h default), the catalog, a config template. */
 async function makeWorld(a: Args, admin: Admin, catalog: Record<string, unknown>): Promise<World> {
   const id = `st-${randomBytes(4).toString('hex')}`;
-  const topics = topicsOf(id);
+  const topics = uniqueTopics(id);
   const doc = {
     models: catalog,
     topics,

@@ -22,7 +22,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +33,8 @@ import { createCodec, registryTopicsOf } from '../../src/adapters/registry/codec
 import { frame } from '../../src/adapters/registry/wire-format.ts';
 import { parseConfig } from '../../src/config.ts';
 import { parseAlert } from '../../src/core/parse-record.ts';
+import { uniqueTopics } from '../../test/integration/harness.ts';
+import { freePort } from '../../test/reliability/support.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const NODE = process.execPath;
@@ -234,36 +235,6 @@ interface Setup {
   argv: string[];
 }
 
-function serviceTopics(prefix: string): Record<string, string> {
-  const t: Record<string, string> = {};
-  for (const [k, v] of [
-    ['alerts', 'anomalies'],
-    ['deployments', 'deployments'],
-    ['feedback', 'feedback'],
-    ['scored', 'scored'],
-    ['P1', 'p1'],
-    ['P2', 'p2'],
-    ['P3', 'p3'],
-    ['P4', 'p4'],
-    ['actions', 'actions'],
-    ['dlq', 'dlq'],
-    ['dedup_changelog', 'dedup'],
-  ])
-    t[k!] = `${prefix}.${v}`;
-  return t;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-  });
-}
-
 async function setUp(a: Args, inputs: Inputs, admin: Admin, system: System, format: Format): Promise<Setup> {
   const id = `sb-${randomBytes(4).toString('hex')}`;
   if (system === 'passthrough') {
@@ -292,10 +263,10 @@ async function setUp(a: Args, inputs: Inputs, admin: Admin, system: System, form
         ...['--brokers', BROKERS!, '--input', input, '--output', output, '--group', id],
       ],
     };
-    if (format === 'avro') setup.alertSchemaId = await registerAlertSchema(serviceTopics(id), format);
+    if (format === 'avro') setup.alertSchemaId = await registerAlertSchema(uniqueTopics(id), format);
     return setup;
   }
-  const topics = serviceTopics(id);
+  const topics = uniqueTopics(id);
   const port = await freePort();
   const doc = {
     ...(parseYaml(readFileSync(inputs.catalog, 'utf8')) as Record<string, unknown>),
