@@ -15,11 +15,13 @@ import { createTopics, json, ndjsonLines, produceLines, readTopic, SKIP } from '
 import {
   type Child,
   type ChildSetup,
+  checkTierTopics,
   freePort,
   generateWorld,
   groupProgress,
   isReady,
   prng,
+  scoredOnce,
   sleep,
   spawnCli,
   workDir,
@@ -106,37 +108,14 @@ describe('crash: SIGKILL at random moments, restart, nothing lost, nothing doubl
     const scored = (
       await readTopic(config.topics.scored, { expected: ALERTS, timeoutMs: 180_000, settleMs: 3_000 })
     ).map((m) => json<ScoredAlert>(m));
-    const seen = new Map<string, number>();
-    for (const a of scored) seen.set(a.alert_id, (seen.get(a.alert_id) ?? 0) + 1);
-    const lost = alertIds.filter((id) => !seen.has(id));
-    const duplicates = [...seen.values()].filter((n) => n > 1).length;
-
-    // Each tier topic: exactly the non-suppressed scored alerts of that tier, each once.
-    const tierReport: Record<string, { expected: number; got: number; twice: number; wrong: number }> = {};
-    for (const tier of ['P1', 'P2', 'P3', 'P4'] as const) {
-      const want = new Set(
-        scored.filter((a) => a.tier === tier && !a.dedup.suppressed).map((a) => a.alert_id),
-      );
-      const got = (
-        await readTopic(config.topics[tier], { expected: want.size, timeoutMs: 120_000, settleMs: 2_000 })
-      ).map((m) => json<ScoredAlert>(m).alert_id);
-      const counts = new Map<string, number>();
-      for (const id of got) counts.set(id, (counts.get(id) ?? 0) + 1);
-      tierReport[tier] = {
-        expected: want.size,
-        got: got.length,
-        twice: [...counts.values()].filter((n) => n > 1).length,
-        wrong:
-          [...counts.keys()].filter((id) => !want.has(id)).length +
-          [...want].filter((id) => !counts.has(id)).length,
-      };
-    }
+    const { distinct, lost, duplicates } = scoredOnce(scored, alertIds);
+    const tierReport = await checkTierTopics(config, scored, { timeoutMs: 120_000, settleMs: 2_000 });
     const figures = {
       alerts_fed: ALERTS,
       kills_survived: kills.length,
       kills,
       scored_records: scored.length,
-      distinct_scored: seen.size,
+      distinct_scored: distinct,
       lost: lost.length,
       duplicates,
       tiers: tierReport,

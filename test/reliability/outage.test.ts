@@ -37,12 +37,14 @@ import {
 import {
   type Child,
   type ChildSetup,
+  checkTierTopics,
   freePort,
   generateWorld,
   groupProgress,
   isReady,
   metricSum,
   metricsText,
+  scoredOnce,
   sleep,
   spawnCli,
   workDir,
@@ -226,30 +228,9 @@ describe('outage: broker restart and registry hang mid-stream', { skip }, () => 
     const scored = (
       await readTopic(config.topics.scored, { expected: ALERTS, timeoutMs: 120_000, settleMs: 3_000 })
     ).map((m) => json<ScoredAlert>(m));
-    const seen = new Map<string, number>();
-    for (const a of scored) seen.set(a.alert_id, (seen.get(a.alert_id) ?? 0) + 1);
-    const lost = alertIds.filter((a) => !seen.has(a));
-    const duplicates = [...seen.values()].filter((n) => n > 1).length;
+    const { lost, duplicates } = scoredOnce(scored, alertIds);
     const dlq = await readTopic(config.topics.dlq, { timeoutMs: 5_000, settleMs: 1_000 });
-    const tiers: Record<string, { expected: number; got: number; twice: number; wrong: number }> = {};
-    for (const tier of ['P1', 'P2', 'P3', 'P4'] as const) {
-      const want = new Set(
-        scored.filter((a) => a.tier === tier && !a.dedup.suppressed).map((a) => a.alert_id),
-      );
-      const got = (
-        await readTopic(config.topics[tier], { expected: want.size, timeoutMs: 60_000, settleMs: 1_000 })
-      ).map((m) => json<ScoredAlert>(m).alert_id);
-      const counts = new Map<string, number>();
-      for (const a of got) counts.set(a, (counts.get(a) ?? 0) + 1);
-      tiers[tier] = {
-        expected: want.size,
-        got: got.length,
-        twice: [...counts.values()].filter((n) => n > 1).length,
-        wrong:
-          [...counts.keys()].filter((a) => !want.has(a)).length +
-          [...want].filter((a) => !counts.has(a)).length,
-      };
-    }
+    const tiers = await checkTierTopics(config, scored, { timeoutMs: 60_000, settleMs: 1_000 });
     // Allowances: the cluster probe (every 2 s) is overdue after 4 s, so "not ready" comes within ~8 s
     // of the broker going away; a registry request times out after 10 s (+ the Avro records' produce).
     const duringBroker = readiness.between(brokerDown + 9_000, brokerBack);

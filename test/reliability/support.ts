@@ -8,7 +8,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Admin } from 'kafkajs';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
-import { BROKERS, INPUT_PRODUCER, kafka, REGISTRY, ROOT, uniqueTopics } from '../integration/harness.ts';
+import type { Config } from '../../src/config.ts';
+import type { ScoredAlert } from '../../src/core/processor.ts';
+import {
+  BROKERS,
+  INPUT_PRODUCER,
+  json,
+  kafka,
+  REGISTRY,
+  ROOT,
+  readTopic,
+  uniqueTopics,
+} from '../integration/harness.ts';
 
 export const NODE = process.execPath;
 
@@ -184,4 +195,53 @@ export async function isReady(port: number): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** How many times each fed alert was scored: the ones never scored, and how many were scored more than once. */
+export function scoredOnce(
+  scored: ScoredAlert[],
+  alertIds: string[],
+): { distinct: number; lost: string[]; duplicates: number } {
+  const seen = new Map<string, number>();
+  for (const a of scored) seen.set(a.alert_id, (seen.get(a.alert_id) ?? 0) + 1);
+  return {
+    distinct: seen.size,
+    lost: alertIds.filter((id) => !seen.has(id)),
+    duplicates: [...seen.values()].filter((n) => n > 1).length,
+  };
+}
+
+export interface TierCheck {
+  expected: number;
+  got: number;
+  /** Alerts paged twice on the tier topic. */
+  twice: number;
+  /** Alerts missing from the tier topic or on it without belonging there. */
+  wrong: number;
+}
+
+/** Each tier topic (read_committed) against the scored alerts: exactly the non-suppressed ones of that tier, each once. */
+export async function checkTierTopics(
+  config: Config,
+  scored: ScoredAlert[],
+  opts: { timeoutMs: number; settleMs: number },
+): Promise<Record<string, TierCheck>> {
+  const report: Record<string, TierCheck> = {};
+  for (const tier of ['P1', 'P2', 'P3', 'P4'] as const) {
+    const want = new Set(scored.filter((a) => a.tier === tier && !a.dedup.suppressed).map((a) => a.alert_id));
+    const got = (await readTopic(config.topics[tier], { expected: want.size, ...opts })).map(
+      (m) => json<ScoredAlert>(m).alert_id,
+    );
+    const counts = new Map<string, number>();
+    for (const id of got) counts.set(id, (counts.get(id) ?? 0) + 1);
+    report[tier] = {
+      expected: want.size,
+      got: got.length,
+      twice: [...counts.values()].filter((n) => n > 1).length,
+      wrong:
+        [...counts.keys()].filter((id) => !want.has(id)).length +
+        [...want].filter((id) => !counts.has(id)).length,
+    };
+  }
+  return report;
 }
