@@ -10,6 +10,7 @@
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from './common.ts';
 
 const HERE = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -47,12 +48,6 @@ async function prepare(name: string, root: string, alerts: number, window: numbe
     },
   };
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 
 async function main(argv: string[]): Promise<void> {
   const other = argv[0];

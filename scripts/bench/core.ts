@@ -19,6 +19,7 @@ import type { CoreInput } from '../../src/core/events.ts';
 import { createState, createStep, type Step, type TriageState } from '../../src/core/processor.ts';
 import { decodeJsonText } from '../../src/runtime/decode.ts';
 import { Rng } from '../sample/prng.ts';
+import { median } from './common.ts';
 
 export interface Args {
   alerts: number;
@@ -240,12 +241,6 @@ function timed(run: () => void): Timing {
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = process.cpuUsage(cpu0);
   return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');

@@ -20,7 +20,7 @@
 //
 // The broker's CPU is that of the process listening on the first broker's port (found through
 // /proc/net/tcp; n/a if it is not on this machine). The last line of stdout is one JSON object.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   existsSync,
@@ -41,6 +41,7 @@ import { parseConfig } from '../../src/config.ts';
 import { uniqueTopics } from '../../test/integration/harness.ts';
 import { freePort } from '../../test/reliability/support.ts';
 import { Rng } from '../sample/prng.ts';
+import { codeVersion, median, produceBatched } from './common.ts';
 import { alertLine, buildCatalog, deployLine } from './core.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -162,25 +163,6 @@ function brokerPid(): number | undefined {
 
 // ── inputs, shared per partition count ───────────────────────────────────────────────────────────
 
-async function produce(topic: string, messages: Message[]): Promise<void> {
-  const producer = kafka().producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  let batch: Message[] = [];
-  let bytes = 0;
-  for (const m of messages) {
-    const size = String(m.value).length + 80;
-    if (bytes + size > 700_000) {
-      await producer.send({ topic, messages: batch });
-      batch = [];
-      bytes = 0;
-    }
-    batch.push(m);
-    bytes += size;
-  }
-  if (batch.length > 0) await producer.send({ topic, messages: batch });
-  await producer.disconnect();
-}
-
 /** Topic creation on a busy broker: kafkajs' wait for leaders can give up early; try again. */
 async function retried<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
   for (let i = 1; ; i++) {
@@ -245,8 +227,8 @@ async function sharedTopics(admin: Admin, inputs: Inputs, partitions: number): P
     ].filter((t) => !have.has(t.topic));
     if (topics.length) await admin.createTopics({ topics, waitForLeaders: true });
   });
-  await produce(deployments, inputs.deploys);
-  await produce(alerts, inputs.alerts);
+  await produceBatched(kafka(), deployments, inputs.deploys);
+  await produceBatched(kafka(), alerts, inputs.alerts);
   const highs = await admin.fetchTopicOffsets(alerts);
   const perPartition = highs.sort((x, y) => x.partition - y.partition).map((h) => Number(h.high));
   return { prefix, partitions, alerts, deployments, perPartition };
@@ -399,22 +381,6 @@ async function trial(a: Args, admin: Admin, inputs: Inputs, shared: Shared, shap
     loadavg1: Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]),
     dlq,
   };
-}
-
-/** The commit measured, and the source files that differed from it (others work in the same tree). */
-function codeVersion(): { git_head: string; src_changed: string[] } {
-  const git = (...args: string[]) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout.trimEnd();
-  const changed = git('status', '--porcelain', '--', 'src');
-  return {
-    git_head: git('rev-parse', '--short', 'HEAD'),
-    src_changed: changed ? changed.split('\n').map((l) => l.slice(3)) : [],
-  };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((x, y) => x - y);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 async function main(): Promise<void> {

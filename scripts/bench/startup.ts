@@ -20,7 +20,7 @@
 //
 // --profile runs the service child under `node --cpu-prof` (once more, after the timed runs;
 // summarize with scripts/bench/profile-summary.ts). The last line of stdout is one JSON object.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,6 +33,7 @@ import { parseConfig } from '../../src/config.ts';
 import { uniqueTopics } from '../../test/integration/harness.ts';
 import { freePort } from '../../test/reliability/support.ts';
 import { Rng } from '../sample/prng.ts';
+import { codeVersion, median } from './common.ts';
 import { buildCatalog, deployLine } from './core.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -336,22 +337,6 @@ function medianPhases(rs: Ready[]): Phases {
     return xs.length ? r2(median(xs)) : null;
   };
   return { configured: m('configured'), started: m('started'), joined: m('joined') };
-}
-
-/** The commit measured, and the source files that differed from it (others work in the same tree). */
-function codeVersion(): { git_head: string; src_changed: string[] } {
-  const git = (...args: string[]) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout.trimEnd();
-  const changed = git('status', '--porcelain', '--', 'src');
-  return {
-    git_head: git('rev-parse', '--short', 'HEAD'),
-    src_changed: changed ? changed.split('\n').map((l) => l.slice(3)) : [],
-  };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((x, y) => x - y);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 const r2 = (x: number) => Math.round(x * 100) / 100;
 

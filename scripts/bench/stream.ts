@@ -35,6 +35,7 @@ import { parseConfig } from '../../src/config.ts';
 import { parseAlert } from '../../src/core/parse-record.ts';
 import { uniqueTopics } from '../../test/integration/harness.ts';
 import { freePort } from '../../test/reliability/support.ts';
+import { codeVersion, median, produceBatched } from './common.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const NODE = process.execPath;
@@ -296,7 +297,8 @@ async function setUp(a: Args, inputs: Inputs, admin: Admin, system: System, form
   const configPath = join(a.dir, `${id}.yaml`);
   writeFileSync(configPath, toYaml(doc));
   await retrying(() => ensureTopics(admin, parseConfig(doc)));
-  await produce(
+  await produceBatched(
+    kafka(),
     topics.deployments!,
     inputs.deploys.map((l) => ({ key: null, value: Buffer.from(l) })),
   );
@@ -326,18 +328,14 @@ async function registerAlertSchema(topics: Record<string, string>, format: Forma
   return ids[`${topics.alerts}-value`]!;
 }
 
-/** The commit measured, and the files under src/ that differ from it (others work in the same tree). */
-function codeVersion(): { commit: string; src_changed: string[] } {
-  const git = (args: string[]) =>
-    spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
-  return {
-    commit: git(['rev-parse', '--short', 'HEAD']),
-    src_changed: git(['status', '--porcelain', '--', 'src']).split('\n').filter(Boolean),
-  };
-}
-
 /** Children still running: killed if the bench fails half-way, so none is left behind. */
 const children = new Set<ChildProcess>();
+
+/** This bench's JSON has always called the commit `commit`. */
+const commitOf = (v: { git_head: string; src_changed: string[] }) => ({
+  commit: v.git_head,
+  src_changed: v.src_changed,
+});
 
 function startChild(a: Args, s: Setup): { proc: ChildProcess; exited: Promise<number | null> } {
   const out = openSync(join(a.dir, `${s.id}.log`), 'a');
@@ -361,26 +359,6 @@ async function stopChild(c: { proc: ChildProcess; exited: Promise<number | null>
   const t = setTimeout(() => c.proc.kill('SIGKILL'), 30_000);
   await c.exited;
   clearTimeout(t);
-}
-
-/** Produces in sends of ≤ ~700 kB (a record batch over 1 MiB would be refused). */
-async function produce(topic: string, messages: Message[]): Promise<void> {
-  const producer = kafka().producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  let batch: Message[] = [];
-  let bytes = 0;
-  for (const m of messages) {
-    const size = ((m.value as Buffer | null)?.length ?? 0) + 80;
-    if (bytes + size > 700_000) {
-      await producer.send({ topic, messages: batch });
-      batch = [];
-      bytes = 0;
-    }
-    batch.push(m);
-    bytes += size;
-  }
-  if (batch.length > 0) await producer.send({ topic, messages: batch });
-  await producer.disconnect();
 }
 
 const wireValue = (r: { json: Buffer; avro: Buffer }, format: Format, schemaId?: number): Buffer =>
@@ -442,7 +420,8 @@ interface Drain {
 
 async function drain(a: Args, inputs: Inputs, admin: Admin, system: System, format: Format): Promise<Drain> {
   const s = await setUp(a, inputs, admin, system, format);
-  await produce(
+  await produceBatched(
+    kafka(),
     s.input,
     inputs.backlog.map((r) => ({ key: r.key, value: wireValue(r, format, s.alertSchemaId) })),
   );
@@ -686,12 +665,6 @@ async function perfTools(a: Args, admin: Admin, recordSize: number): Promise<Per
 // ── main ───────────────────────────────────────────────────────────────────────────────────────
 
 const round = (x: number, d = 0) => Math.round(x * 10 ** d) / 10 ** d;
-const median = (xs: number[]) => {
-  const s = [...xs].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-
 async function main(): Promise<void> {
   const a = parseArgs(process.argv.slice(2));
   if (!BROKERS || !REGISTRY) {
@@ -722,7 +695,7 @@ async function main(): Promise<void> {
     warmup: a.warmup,
     runs: a.runs,
     record_bytes: inputs.meanBytes,
-    ...codeVersion(),
+    ...commitOf(codeVersion()),
   };
   const rows: string[][] = [];
   for (const format of a.formats) {

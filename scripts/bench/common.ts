@@ -1,0 +1,46 @@
+// Pieces every benchmark script needs: the median of repeated runs, which code was measured, and
+// producing a prepared input into a topic in record batches the broker accepts.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import type { Kafka, Message } from 'kafkajs';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** The commit measured, and the files under src/ that differ from it (others may work in the same tree). */
+export function codeVersion(): { git_head: string; src_changed: string[] } {
+  const git = (...args: string[]) =>
+    spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout?.trimEnd() ?? '';
+  const changed = git('status', '--porcelain', '--', 'src');
+  return {
+    git_head: git('rev-parse', '--short', 'HEAD'),
+    src_changed: changed ? changed.split('\n').map((l) => l.slice(3)) : [],
+  };
+}
+
+/** Produces `messages` in sends of ≤ ~700 kB (a record batch over 1 MiB would be refused). */
+export async function produceBatched(kafka: Kafka, topic: string, messages: Message[]): Promise<void> {
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  let batch: Message[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const v = m.value;
+    const size =
+      (v === null || v === undefined ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : v.length) + 80;
+    if (bytes + size > 700_000 && batch.length > 0) {
+      await producer.send({ topic, messages: batch });
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(m);
+    bytes += size;
+  }
+  if (batch.length > 0) await producer.send({ topic, messages: batch });
+  await producer.disconnect();
+}
