@@ -89,9 +89,8 @@ log() { printf '[infra] %s\n' "$*" >&2; }
 die() { printf '[infra] ERROR: %s\n' "$*" >&2; exit 1; }
 
 # ---------------------------------------------------------------- java selection
-java_major() { # prints the feature version of a java binary, or nothing
-  "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p' | head -n1
-}
+# shellcheck source=scripts/infra/java.sh
+source "$SCRIPT_DIR/java.sh"
 CDS_OPTS=()
 set_cds_opts() { # java jsa-prefix : sets CDS_OPTS for an AppCDS dynamic archive keyed by the exact JVM build
   CDS_OPTS=()
@@ -106,24 +105,6 @@ set_cds_opts() { # java jsa-prefix : sets CDS_OPTS for an AppCDS dynamic archive
   elif [[ -s "$jsa" ]]; then CDS_OPTS=("-XX:SharedArchiveFile=$jsa")
   else CDS_OPTS=("-XX:ArchiveClassesAtExit=$jsa")   # JDK 17: the archive is written when the JVM exits (at `down`)
   fi
-}
-kafka_java() {
-  if [[ -n "${ALERT_TRIAGE_KAFKA_JAVA:-}" ]]; then echo "$ALERT_TRIAGE_KAFKA_JAVA"
-  elif [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]]; then echo "$JAVA_HOME/bin/java"
-  else command -v java || die "no java found (Kafka $KAFKA_VERSION needs Java >= 17); set ALERT_TRIAGE_KAFKA_JAVA"
-  fi
-}
-REGISTRY_JAVA=""
-resolve_registry_java() { # sets REGISTRY_JAVA (no subshell, so `die` exits the script)
-  [[ -n "$REGISTRY_JAVA" ]] && return 0
-  if [[ -n "${ALERT_TRIAGE_REGISTRY_JAVA:-}" ]]; then REGISTRY_JAVA="$ALERT_TRIAGE_REGISTRY_JAVA"; return 0; fi
-  local c m
-  for c in ${JAVA_HOME:+"$JAVA_HOME/bin/java"} "$(command -v java || true)" /usr/lib/jvm/*/bin/java; do
-    [[ -n "$c" && -x "$c" ]] || continue
-    m="$(java_major "$c")"
-    if [[ -n "$m" && "$m" -ge 21 ]]; then REGISTRY_JAVA="$c"; return 0; fi
-  done
-  die "Apicurio Registry $APICURIO_VERSION needs Java >= 21 and none was found (looked at \$JAVA_HOME, java on PATH, /usr/lib/jvm/*). Set ALERT_TRIAGE_REGISTRY_JAVA=/path/to/java"
 }
 
 # ---------------------------------------------------------------- fetching

@@ -86,27 +86,8 @@ log() { printf '[secure] %s\n' "$*" >&2; }
 die() { printf '[secure] ERROR: %s\n' "$*" >&2; exit 1; }
 
 # ---------------------------------------------------------------- java (as infra.sh picks it)
-java_major() {
-  "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p' | head -n1
-}
-kafka_java() {
-  if [[ -n "${ALERT_TRIAGE_KAFKA_JAVA:-}" ]]; then echo "$ALERT_TRIAGE_KAFKA_JAVA"
-  elif [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]]; then echo "$JAVA_HOME/bin/java"
-  else command -v java || die "no java found (Kafka $KAFKA_VERSION needs Java >= 17); set ALERT_TRIAGE_KAFKA_JAVA"
-  fi
-}
-REGISTRY_JAVA=""
-resolve_registry_java() {
-  [[ -n "$REGISTRY_JAVA" ]] && return 0
-  if [[ -n "${ALERT_TRIAGE_REGISTRY_JAVA:-}" ]]; then REGISTRY_JAVA="$ALERT_TRIAGE_REGISTRY_JAVA"; return 0; fi
-  local c m
-  for c in ${JAVA_HOME:+"$JAVA_HOME/bin/java"} "$(command -v java || true)" /usr/lib/jvm/*/bin/java; do
-    [[ -n "$c" && -x "$c" ]] || continue
-    m="$(java_major "$c")"
-    if [[ -n "$m" && "$m" -ge 21 ]]; then REGISTRY_JAVA="$c"; return 0; fi
-  done
-  die "Apicurio Registry $APICURIO_VERSION needs Java >= 21 and none was found; set ALERT_TRIAGE_REGISTRY_JAVA"
-}
+# shellcheck source=scripts/infra/java.sh
+source "$SCRIPT_DIR/java.sh"
 CDS_OPTS=()
 set_cds_opts() { # java name : an AppCDS archive of our own (never infra.sh's), keyed by the JVM build
   CDS_OPTS=()
