@@ -406,11 +406,7 @@ export class StreamService {
         const p = this.producers.get(partition);
         this.producers.delete(partition);
         await p?.disconnect().catch(() => undefined);
-        const until = Date.now() + wait;
-        while (Date.now() < until && isRunning() && !this.stopping) {
-          await sleep(Math.min(250, wait));
-          await heartbeat().catch(() => undefined);
-        }
+        await this.backoff(wait, isRunning, heartbeat);
       }
     }
   }
@@ -582,6 +578,18 @@ export class StreamService {
     }
   }
 
+  /**
+   * Waits `ms` before a retry, in slices of ≤ 250 ms so a SIGTERM (or `keepGoing` turning false) ends the
+   * wait at once; `between` runs after each slice (the consumer's heartbeat).
+   */
+  private async backoff(ms: number, keepGoing = () => true, between?: () => Promise<void>): Promise<void> {
+    const until = Date.now() + ms;
+    while (Date.now() < until && !this.stopping && keepGoing()) {
+      await sleep(Math.min(250, until - Date.now()));
+      await between?.().catch(() => undefined);
+    }
+  }
+
   /** Retries a transient fault with backoff until it succeeds or the service stops. */
   private async retryTransient<T>(reason: string, fn: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
@@ -598,9 +606,7 @@ export class StreamService {
         this.o.observer?.retry?.(reason);
         const wait = Math.min(MAX_BACKOFF_MS, 200 * 2 ** attempt);
         this.log.warn({ err, attempt, wait }, `${reason} failed; retrying`);
-        // In slices, so a SIGTERM during the wait stops the service now, not after the backoff.
-        const until = Date.now() + wait;
-        while (Date.now() < until && !this.stopping) await sleep(Math.min(250, until - Date.now()));
+        await this.backoff(wait);
         if (this.stopping) throw err;
       }
     }
