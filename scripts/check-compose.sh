@@ -41,7 +41,7 @@ else
   skip "no compose implementation on PATH, and apt-get is unavailable (or not root) to install one"
 fi
 
-log "using: ${compose[*]} ($("${compose[@]}" version 2>/dev/null | head -n1))"
+log "using: ${compose[*]} ($("${compose[@]}" version 2>/dev/null | sed -n 1p))"
 out="$(mktemp)"
 trap 'rm -f "$out"' EXIT
 if ! "${compose[@]}" -f "$FILE" config >"$out" 2>&1; then

@@ -70,7 +70,7 @@ STOP_TIMEOUT="${ALERT_TRIAGE_STOP_TIMEOUT:-20}"
 MVN="${MVN:-mvn}"
 KEEP_DATA=0
 
-pom_prop() { sed -n "s:.*<$1>\(.*\)</$1>.*:\1:p" "$POM" | head -n1; }
+pom_prop() { sed -n "s:.*<$1>\(.*\)</$1>.*:\1:p" "$POM" | sed -n 1p; }
 KAFKA_VERSION="$(pom_prop kafka.version)"
 APICURIO_VERSION="$(pom_prop apicurio.version)"
 
@@ -97,8 +97,8 @@ set_cds_opts() { # java jsa-prefix : sets CDS_OPTS for an AppCDS dynamic archive
   [[ "$USE_CDS" == 1 ]] || return 0
   local java="$1" prefix="$2" props ver major jsa
   props="$("$java" -XshowSettings:properties -version 2>&1)"
-  ver="$(sed -n 's/^ *java\.vm\.version = //p' <<<"$props" | head -n1)"
-  major="$(sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p' <<<"$props" | head -n1)"
+  ver="$(sed -n 's/^ *java\.vm\.version = //p' <<<"$props" | sed -n 1p)"
+  major="$(sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p' <<<"$props" | sed -n 1p)"
   [[ -n "$ver" && -n "$major" ]] || return 0
   jsa="$prefix-jdk-${ver//[^A-Za-z0-9._-]/_}.jsa"
   if ((major >= 19)); then CDS_OPTS=(-XX:+AutoCreateSharedArchive "-XX:SharedArchiveFile=$jsa")

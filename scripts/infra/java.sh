@@ -2,7 +2,7 @@
 # Sourced by infra.sh and secure.sh: which java runs the broker (>= 17) and which the registry (>= 21).
 # Expects die(), KAFKA_VERSION and APICURIO_VERSION from the script that sources it.
 java_major() { # prints the feature version of a java binary, or nothing
-  "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p' | head -n1
+  "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p' | sed -n 1p
 }
 kafka_java() {
   if [[ -n "${ALERT_TRIAGE_KAFKA_JAVA:-}" ]]; then echo "$ALERT_TRIAGE_KAFKA_JAVA"

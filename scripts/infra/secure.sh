@@ -64,7 +64,7 @@ STOP_TIMEOUT="${ALERT_TRIAGE_STOP_TIMEOUT:-20}"
 USE_CDS="${ALERT_TRIAGE_CDS:-1}"
 CLUSTER_ID="Sec0rEdTeStClusterId0A"   # 22-char base64url UUID; the data is wiped at every up anyway
 
-pom_prop() { sed -n "s:.*<$1>\(.*\)</$1>.*:\1:p" "$POM" | head -n1; }
+pom_prop() { sed -n "s:.*<$1>\(.*\)</$1>.*:\1:p" "$POM" | sed -n 1p; }
 KAFKA_VERSION="$(pom_prop kafka.version)"
 APICURIO_VERSION="$(pom_prop apicurio.version)"
 KAFKA_LIBS="$INFRA_HOME/artifacts/kafka-$KAFKA_VERSION/libs"
@@ -94,8 +94,8 @@ set_cds_opts() { # java name : an AppCDS archive of our own (never infra.sh's), 
   [[ "$USE_CDS" == 1 ]] || return 0
   local props ver major jsa
   props="$("$1" -XshowSettings:properties -version 2>&1)"
-  ver="$(sed -n 's/^ *java\.vm\.version = //p' <<<"$props" | head -n1)"
-  major="$(sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p' <<<"$props" | head -n1)"
+  ver="$(sed -n 's/^ *java\.vm\.version = //p' <<<"$props" | sed -n 1p)"
+  major="$(sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p' <<<"$props" | sed -n 1p)"
   [[ -n "$ver" && -n "$major" ]] || return 0
   mkdir -p "$CDS_DIR"
   jsa="$CDS_DIR/$2-jdk-${ver//[^A-Za-z0-9._-]/_}.jsa"
@@ -140,7 +140,7 @@ registry_healthy() {
   [[ "$(printf 'user = "%s:%s"\n' "$REGISTRY_USER" "$(env_value SCHEMA_REGISTRY_PASSWORD)" |
     "${c[@]}" -K - "$CCOMPAT_URL/subjects" 2>/dev/null)" == 200 ]]
 }
-env_value() { sed -n "s/^$1=//p" "$ENV_FILE" 2>/dev/null | head -n1; }
+env_value() { sed -n "s/^$1=//p" "$ENV_FILE" 2>/dev/null | sed -n 1p; }
 
 spawn() { # svc cmd... : detached (own session), pid file written by the child itself, output to <svc>.log
   local svc="$1"; shift
