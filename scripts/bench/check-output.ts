@@ -23,6 +23,26 @@ import {
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { exitWithUsageIfAsked, parseArgsOrExit } from './common.ts';
+
+const USAGE = `
+Usage: node scripts/bench/check-output.ts record|check [--dir DIR] [--world WORLD]
+
+Output-contract guard for performance work (no npm script): runs \`alert-triage score\` on fixed inputs
+(examples/sample-week with and without feedback, as NDJSON and as a table; a copy with CRLF, blank and
+invalid lines; with --world, a generated world) and compares every output byte for byte, scored_at
+removed. \`record\` writes the reference under DIR/ref; \`check\` writes DIR/now and reports, per
+output, equal or the first differing line (exit 1 if any differs).
+
+Options:
+  --dir DIR      working directory (default /tmp/at-check)
+  --world WORLD  also a generated world: scripts/sample/generate-world.ts --alerts-only-count 200000
+                 --out WORLD (default: none)
+  -h, --help     print this text and exit
+
+Environment: none needed.
+`;
+exitWithUsageIfAsked(process.argv.slice(2), USAGE);
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SAMPLE = join(ROOT, 'examples/sample-week');
@@ -157,18 +177,25 @@ function compare(a: string, b: string): string | undefined {
   return r.status === 0 ? undefined : (r.stdout || r.stderr).trim();
 }
 
-async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
+function parseArgs(argv: readonly string[]): { mode: 'record' | 'check'; work: string; world?: string } {
   const mode = argv[0];
   if (mode !== 'record' && mode !== 'check')
-    throw new Error('usage: check-output.ts record|check [--dir D] [--world W]');
+    throw new Error(`the first argument must be record or check, got ${mode ?? 'nothing'}`);
   let work = '/tmp/at-check';
   let world: string | undefined;
   for (let i = 1; i < argv.length; i += 2) {
-    if (argv[i] === '--dir') work = resolve(argv[i + 1]!);
-    else if (argv[i] === '--world') world = resolve(argv[i + 1]!);
-    else throw new Error(`unknown argument ${argv[i]}`);
+    const flag = argv[i]!;
+    if (flag !== '--dir' && flag !== '--world') throw new Error(`unknown argument ${flag}`);
+    const v = argv[i + 1];
+    if (v === undefined) throw new Error(`${flag} needs a value`);
+    if (flag === '--dir') work = resolve(v);
+    else world = resolve(v);
   }
+  return { mode, work, world };
+}
+
+async function main(): Promise<void> {
+  const { mode, work, world } = parseArgsOrExit('check-output', () => parseArgs(process.argv.slice(2)));
   mkdirSync(work, { recursive: true });
   const side = mode === 'record' ? 'ref' : 'now';
   let failed = 0;

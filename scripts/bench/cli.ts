@@ -14,9 +14,29 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median } from './common.ts';
+import { exitWithUsageIfAsked, median, parseArgsOrExit } from './common.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const DEFAULT_DIR = join(tmpdir(), 'alert-triage-bench');
+const USAGE = `
+Usage: npm run bench:cli -- [options]
+       node scripts/bench/cli.ts [options]
+
+The offline CLI end to end: \`alert-triage score\` on a generated world, written to /dev/null, against a
+baseline in the same session (scripts/bench/parse-only.ts: the same lines parsed and re-serialized, no
+scoring). Both run as child processes; wall time, CPU and peak RSS (via /usr/bin/time -v where it
+exists). The world is generated once into --dir and reused. Last line of stdout: one JSON object.
+
+Options (positive whole numbers):
+  --alerts N    alerts in the generated world (default 1000000)
+  --seed N      seed of the generated world (default 7)
+  --runs N      runs of each side, medians reported (default 1)
+  --dir D       where generated worlds are kept (default ${DEFAULT_DIR})
+  -h, --help    print this text and exit
+
+Environment: none needed.
+`;
+exitWithUsageIfAsked(process.argv.slice(2), USAGE);
 const TIME = '/usr/bin/time';
 /** The targets of issue 5, printed beside the figures. */
 const TARGET_SECONDS_PER_MILLION = 15;
@@ -30,9 +50,11 @@ interface Args {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { alerts: 1_000_000, seed: 7, runs: 1, dir: join(tmpdir(), 'alert-triage-bench') };
+  const args: Args = { alerts: 1_000_000, seed: 7, runs: 1, dir: DEFAULT_DIR };
   for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
+    const flag = argv[i]!;
+    if (!['--alerts', '--seed', '--runs', '--dir'].includes(flag))
+      throw new Error(`unknown argument ${flag}`);
     const v = argv[++i];
     if (v === undefined) throw new Error(`${flag} needs a value`);
     if (flag === '--dir') {
@@ -135,7 +157,7 @@ const mib = (x: number | null) => (x === null ? 'n/a' : `${x.toFixed(0)} MiB`);
 const cpu = (m: Measured) => (m.cpuSeconds === null ? '' : `, cpu ${m.cpuSeconds.toFixed(1)} s`);
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseArgsOrExit('bench:cli', () => parseArgs(process.argv.slice(2)));
   const files = await world(args);
   const node = process.execPath;
   const baselineCmd = [join(ROOT, 'scripts/bench/parse-only.ts'), files.alerts, '/dev/null'];

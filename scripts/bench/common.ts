@@ -1,10 +1,35 @@
-// Pieces every benchmark script needs: the median of repeated runs, which code was measured, and
-// producing a prepared input into a topic in record batches the broker accepts.
+// Pieces every benchmark script needs: --help and command-line errors, the median of repeated runs,
+// which code was measured, and producing a prepared input into a topic in record batches the broker
+// accepts.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Kafka, Message } from 'kafkajs';
 
 const ROOT = join(import.meta.dirname, '..', '..');
+
+/**
+ * Prints `usage` to stdout and exits 0 when `argv` holds `--help` or `-h`. Each script calls it first,
+ * before it looks at its environment, its other arguments or any file, so that asking always works.
+ */
+export function exitWithUsageIfAsked(argv: readonly string[], usage: string): void {
+  if (!argv.includes('--help') && !argv.includes('-h')) return;
+  process.stdout.write(`${usage.trim()}\n`);
+  process.exit(0);
+}
+
+/**
+ * Runs a script's argument parsing. What it throws (an unknown flag, a missing or bad value) is a
+ * mistake on the command line, not a failure of the benchmark: one line on stderr,
+ * `<name>: <message> (see --help)`, and exit code 2.
+ */
+export function parseArgsOrExit<T>(name: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    process.stderr.write(`${name}: ${e instanceof Error ? e.message : String(e)} (see --help)\n`);
+    process.exit(2);
+  }
+}
 
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -10,7 +10,26 @@
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median } from './common.ts';
+import { exitWithUsageIfAsked, median, parseArgsOrExit } from './common.ts';
+
+const USAGE = `
+Usage: node --expose-gc scripts/bench/core-ab.ts <other checkout> [options]
+       (e.g. taskset -c 1 node --expose-gc …; no npm script)
+
+Same-process A/B of the step function: this checkout against another one (e.g. a git worktree of an
+older commit, with node_modules linked), each on bench:core's state built and decoded by its own
+code, runs interleaved (A B, B A, …). Reports alerts per wall second and per CPU second, medians;
+last line of stdout: one JSON object. With --expose-gc, collects garbage before every run.
+
+Options (positive whole numbers):
+  --alerts N    alerts stepped per run (default 200000)
+  --window N    deploy events in the window (default 1000000)
+  --runs N      runs of each side, medians reported (default 6)
+  -h, --help    print this text and exit
+
+Environment: none needed.
+`;
+exitWithUsageIfAsked(process.argv.slice(2), USAGE);
 
 const HERE = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -49,17 +68,26 @@ async function prepare(name: string, root: string, alerts: number, window: numbe
   };
 }
 
-async function main(argv: string[]): Promise<void> {
+function parseArgs(argv: readonly string[]) {
   const other = argv[0];
-  if (!other || other.startsWith('--'))
-    throw new Error('usage: core-ab.ts <other checkout> [--alerts N] [--window N] [--runs N]');
-  const opt = (flag: string, d: number) => {
-    const i = argv.indexOf(flag);
-    return i > 0 ? Number(argv[i + 1]) : d;
-  };
-  const alerts = opt('--alerts', 200_000);
-  const window = opt('--window', 1_000_000);
-  const runs = opt('--runs', 6);
+  if (!other || other.startsWith('-')) throw new Error('the other checkout must be the first argument');
+  const a = { other, alerts: 200_000, window: 1_000_000, runs: 6 };
+  for (let i = 1; i < argv.length; i += 2) {
+    const flag = argv[i]!;
+    if (flag !== '--alerts' && flag !== '--window' && flag !== '--runs')
+      throw new Error(`unknown argument ${flag}`);
+    const v = argv[i + 1];
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} needs a positive whole number, got ${v}`);
+    if (flag === '--alerts') a.alerts = n;
+    else if (flag === '--window') a.window = n;
+    else a.runs = n;
+  }
+  return a;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { other, alerts, window, runs } = parseArgsOrExit('core-ab', () => parseArgs(argv));
   const gc = (globalThis as { gc?: () => void }).gc;
   const a = await prepare('A (other)', resolve(other), alerts, window);
   const b = await prepare('B (this)', HERE, alerts, window);

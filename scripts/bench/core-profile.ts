@@ -8,15 +8,43 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { createState, createStep } from '../../src/core/processor.ts';
 import { Rng } from '../sample/prng.ts';
+import { exitWithUsageIfAsked, parseArgsOrExit } from './common.ts';
 import { ALERT_SPAN, alertLine, buildConfig, buildWindow, DEPLOY_SPAN, decoded, T0 } from './core.ts';
 
-const argv = process.argv.slice(2);
-const opt = (flag: string, d: string) => {
-  const i = argv.indexOf(flag);
-  return i >= 0 ? argv[i + 1]! : d;
-};
-const alerts = Number(opt('--alerts', '300000'));
-const out = opt('--out', '/tmp/core-step.cpuprofile');
+const USAGE = `
+Usage: node scripts/bench/core-profile.ts [options]
+       (e.g. taskset -c 1 node …; no npm script)
+
+CPU profile of the step function alone, on bench:core's state (10,000 models, a deploy window of
+1,000,000 entries): only the timed loop is profiled, through the inspector, not the window build or
+the decoding of the input. Prints the rate while profiled; summarize the profile with
+scripts/bench/profile-summary.ts.
+
+Options:
+  --alerts N    alerts stepped, a positive whole number (default 300000)
+  --out FILE    where the .cpuprofile is written (default /tmp/core-step.cpuprofile)
+  -h, --help    print this text and exit
+
+Environment: none needed.
+`;
+exitWithUsageIfAsked(process.argv.slice(2), USAGE);
+
+function parseArgs(argv: readonly string[]): { alerts: number; out: string } {
+  const a = { alerts: 300_000, out: '/tmp/core-step.cpuprofile' };
+  for (let i = 0; i < argv.length; i += 2) {
+    const flag = argv[i]!;
+    if (flag !== '--alerts' && flag !== '--out') throw new Error(`unknown argument ${flag}`);
+    const v = argv[i + 1];
+    if (v === undefined) throw new Error(`${flag} needs a value`);
+    if (flag === '--out') a.out = v;
+    else if (!Number.isInteger(Number(v)) || Number(v) < 1)
+      throw new Error(`--alerts needs a positive whole number, got ${v}`);
+    else a.alerts = Number(v);
+  }
+  return a;
+}
+
+const { alerts, out } = parseArgsOrExit('core-profile', () => parseArgs(process.argv.slice(2)));
 const args = { alerts, models: 10_000, window: 1_000_000, runs: 1, seed: 1, cpu: null };
 const config = buildConfig(new Rng(1).fork('catalog'), args.models);
 const step = createStep(config);

@@ -19,7 +19,29 @@ import type { CoreInput } from '../../src/core/events.ts';
 import { createState, createStep, type Step, type TriageState } from '../../src/core/processor.ts';
 import { decodeJsonText } from '../../src/runtime/decode.ts';
 import { Rng } from '../sample/prng.ts';
-import { median } from './common.ts';
+import { exitWithUsageIfAsked, median, parseArgsOrExit } from './common.ts';
+
+const USAGE = `
+Usage: npm run bench:core -- [options]
+       node scripts/bench/core.ts [options]
+
+The step function alone on one core: alerts scored per second against a generated catalog and deploy
+window (input decoded before the clock starts), beside a trivial baseline loop (fingerprint + Map
+lookup) interleaved in the same process, and the heap one window entry costs. Re-runs itself with
+--expose-gc, pinned to one CPU with taskset where it exists. Last line of stdout: one JSON object.
+
+Options (whole numbers):
+  --alerts N    alerts stepped per run (default 500000)
+  --models N    models in the generated catalog (default 10000)
+  --window N    deploy events in the window (default 1000000)
+  --runs N      timed runs, median reported (default 5)
+  --seed N      seed of the generated data (default 1)
+  --cpu N       CPU to pin the run to with taskset (default 0)
+  --no-pin      do not pin to a CPU
+  -h, --help    print this text and exit
+
+Environment: none needed (BENCH_CORE_CHILD is set by the script for its own re-run).
+`;
 
 export interface Args {
   alerts: number;
@@ -39,6 +61,8 @@ const SERVICES = 1_000;
 /** Share of deploy events naming an upstream service rather than a model. */
 const SERVICE_SHARE = 0.1;
 
+const NUMBER_FLAGS = ['--alerts', '--models', '--window', '--runs', '--seed', '--cpu'];
+
 function parseArgs(argv: readonly string[]): Args {
   const args: Args = { alerts: 500_000, models: 10_000, window: 1_000_000, runs: 5, seed: 1, cpu: 0 };
   for (let i = 0; i < argv.length; i++) {
@@ -47,6 +71,7 @@ function parseArgs(argv: readonly string[]): Args {
       args.cpu = null;
       continue;
     }
+    if (!NUMBER_FLAGS.includes(flag!)) throw new Error(`unknown argument ${flag}`);
     const v = Number(argv[++i]);
     if (!Number.isInteger(v) || v < 0) throw new Error(`${flag} needs a whole number, got ${argv[i]}`);
     if (flag === '--alerts') args.alerts = v;
@@ -345,7 +370,8 @@ function bench(args: Args): void {
 }
 
 if (import.meta.main) {
-  const args = parseArgs(process.argv.slice(2));
+  exitWithUsageIfAsked(process.argv.slice(2), USAGE);
+  const args = parseArgsOrExit('bench:core', () => parseArgs(process.argv.slice(2)));
   // Relaunched once (as the child) to get --expose-gc and the pinning, even when started with
   // --expose-gc already (as `npm run bench:core` does).
   const hasGc = typeof (globalThis as { gc?: unknown }).gc === 'function';

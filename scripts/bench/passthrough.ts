@@ -8,6 +8,28 @@
 //   node scripts/bench/passthrough.ts --brokers 127.0.0.1:29092 --input T --output T2 --group G
 //        [--tx-prefix P] [--session-timeout-ms 10000]
 import { Kafka, type KafkaMessage, logLevel, type Producer } from 'kafkajs';
+import { exitWithUsageIfAsked, parseArgsOrExit } from './common.ts';
+
+const USAGE = `
+Usage: node scripts/bench/passthrough.ts --brokers HOST:PORT[,…] --input T --output T2 --group G [options]
+
+The baseline of bench:stream (which starts it; no npm script of its own): a kafkajs transactional
+passthrough with the stream service's shape and none of its work. Reads --input with read_committed
+in group G, and per chunk of at most 500 records sends the same bytes to --output and commits the
+offsets in one transaction. Runs until SIGTERM or SIGINT.
+
+Options:
+  --brokers B,…             Kafka bootstrap brokers (required)
+  --input T                 topic read (required)
+  --output T2               topic written (required)
+  --group G                 consumer group (required)
+  --tx-prefix P             prefix of the transactional ids (default: the group)
+  --session-timeout-ms MS   consumer session timeout (default 10000)
+  -h, --help                print this text and exit
+
+Environment: none (the brokers come from --brokers).
+`;
+exitWithUsageIfAsked(process.argv.slice(2), USAGE);
 
 const CHUNK = 500;
 
@@ -20,7 +42,12 @@ interface Args {
   sessionTimeout: number;
 }
 
+const FLAGS = ['--brokers', '--input', '--output', '--group', '--tx-prefix', '--session-timeout-ms'];
+
 function parseArgs(argv: readonly string[]): Args {
+  for (let i = 0; i < argv.length; i += 2) {
+    if (!FLAGS.includes(argv[i]!)) throw new Error(`unknown argument ${argv[i]}`);
+  }
   const get = (flag: string): string | undefined => {
     const i = argv.indexOf(flag);
     return i >= 0 ? argv[i + 1] : undefined;
@@ -31,18 +58,21 @@ function parseArgs(argv: readonly string[]): Args {
     return v;
   };
   const group = need('--group');
+  const sessionTimeout = Number(get('--session-timeout-ms') ?? 10_000);
+  if (!Number.isInteger(sessionTimeout) || sessionTimeout < 1)
+    throw new Error(`--session-timeout-ms needs a positive whole number, got ${get('--session-timeout-ms')}`);
   return {
     brokers: need('--brokers').split(','),
     input: need('--input'),
     output: need('--output'),
     group,
     txPrefix: get('--tx-prefix') ?? group,
-    sessionTimeout: Number(get('--session-timeout-ms') ?? 10_000),
+    sessionTimeout,
   };
 }
 
 async function main(): Promise<void> {
-  const a = parseArgs(process.argv.slice(2));
+  const a = parseArgsOrExit('passthrough', () => parseArgs(process.argv.slice(2)));
   // The same client settings as src/adapters/kafka/client.ts.
   const kafka = new Kafka({
     clientId: `${a.group}-passthrough`,

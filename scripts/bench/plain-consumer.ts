@@ -4,17 +4,43 @@
 //
 //   node scripts/bench/plain-consumer.ts --brokers 127.0.0.1:39092 --topic T --count 100000
 import { Kafka, logLevel } from 'kafkajs';
+import { exitWithUsageIfAsked, parseArgsOrExit } from './common.ts';
 
-function arg(flag: string): string {
-  const i = process.argv.indexOf(flag);
-  const v = i >= 0 ? process.argv[i + 1] : undefined;
-  if (!v) throw new Error(`${flag} is required`);
-  return v;
+const USAGE = `
+Usage: node scripts/bench/plain-consumer.ts --brokers HOST:PORT[,…] --topic T --count N
+
+The baseline of bench:startup's reader (bench:startup starts it; no npm script of its own): a plain
+kafkajs consumer (a group of its own, read_committed, from the beginning) that reads N records of T
+and exits, printing {"read", "bytes"} as one JSON line. No decoding, no state.
+
+Options (all required):
+  --brokers B,…   Kafka bootstrap brokers
+  --topic T       topic read
+  --count N       records to read, a positive whole number
+  -h, --help      print this text and exit
+
+Environment: none (the brokers come from --brokers).
+`;
+exitWithUsageIfAsked(process.argv.slice(2), USAGE);
+
+function parseArgs(argv: readonly string[]): { brokers: string[]; topic: string; count: number } {
+  for (let i = 0; i < argv.length; i += 2) {
+    if (!['--brokers', '--topic', '--count'].includes(argv[i]!))
+      throw new Error(`unknown argument ${argv[i]}`);
+  }
+  const arg = (flag: string): string => {
+    const i = argv.indexOf(flag);
+    const v = i >= 0 ? argv[i + 1] : undefined;
+    if (!v) throw new Error(`${flag} is required`);
+    return v;
+  };
+  const count = Number(arg('--count'));
+  if (!Number.isInteger(count) || count < 1)
+    throw new Error(`--count needs a positive whole number, got ${arg('--count')}`);
+  return { brokers: arg('--brokers').split(','), topic: arg('--topic'), count };
 }
 
-const brokers = arg('--brokers').split(',');
-const topic = arg('--topic');
-const count = Number(arg('--count'));
+const { brokers, topic, count } = parseArgsOrExit('plain-consumer', () => parseArgs(process.argv.slice(2)));
 const kafka = new Kafka({ clientId: 'bench-plain-consumer', brokers, logLevel: logLevel.NOTHING });
 const consumer = kafka.consumer({
   groupId: `bench-plain-${process.pid}-${Date.now()}`,

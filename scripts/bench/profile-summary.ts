@@ -6,6 +6,22 @@
 // what to make cheaper. Samples are attributed by the profile's time deltas, so the figures are ms.
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
+import { exitWithUsageIfAsked, parseArgsOrExit } from './common.ts';
+
+const USAGE = `
+Usage: node scripts/bench/profile-summary.ts <file.cpuprofile> [--top N]
+
+Self time per function from a V8 .cpuprofile (written by node --cpu-prof, core-profile.ts, or the
+--profile option of bench:stream, bench:startup and bench:scale), heaviest first, in ms: what a
+function spent in its own code, not in what it called. No npm script.
+
+Options:
+  --top N       rows printed, a positive whole number (default 30)
+  -h, --help    print this text and exit
+
+Environment: none needed.
+`;
+exitWithUsageIfAsked(process.argv.slice(2), USAGE);
 
 interface CallFrame {
   functionName: string;
@@ -22,11 +38,22 @@ interface CpuProfile {
   timeDeltas: number[];
 }
 
-function main(argv: string[]): void {
+function parseArgs(argv: readonly string[]): { file: string; top: number } {
   const file = argv[0];
-  if (!file) throw new Error('usage: node scripts/bench/profile-summary.ts <file.cpuprofile> [--top 30]');
-  const topAt = argv.indexOf('--top');
-  const top = topAt >= 0 ? Number(argv[topAt + 1]) : 30;
+  if (!file || file.startsWith('-')) throw new Error('the .cpuprofile file must be the first argument');
+  let top = 30;
+  for (let i = 1; i < argv.length; i += 2) {
+    if (!argv[i]!.startsWith('-')) throw new Error(`one .cpuprofile at a time, got also ${argv[i]}`);
+    if (argv[i] !== '--top') throw new Error(`unknown argument ${argv[i]}`);
+    top = Number(argv[i + 1]);
+    if (!Number.isInteger(top) || top < 1)
+      throw new Error(`--top needs a positive whole number, got ${argv[i + 1]}`);
+  }
+  return { file, top };
+}
+
+function main(argv: string[]): void {
+  const { file, top } = parseArgsOrExit('profile-summary', () => parseArgs(argv));
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
 
   const nameOf = new Map<number, string>();

@@ -41,8 +41,33 @@ import { parseConfig } from '../../src/config.ts';
 import { uniqueTopics } from '../../test/integration/harness.ts';
 import { freePort } from '../../test/reliability/support.ts';
 import { Rng } from '../sample/prng.ts';
-import { codeVersion, median, produceBatched } from './common.ts';
+import { codeVersion, exitWithUsageIfAsked, median, parseArgsOrExit, produceBatched } from './common.ts';
 import { alertLine, buildCatalog, deployLine } from './core.ts';
+
+const DEFAULT_DIR = join(tmpdir(), 'alert-triage-scale-bench');
+const USAGE = `
+Usage: KAFKA_BROKERS=… SCHEMA_REGISTRY_URL=… npm run bench:scale -- [options]
+       KAFKA_BROKERS=… SCHEMA_REGISTRY_URL=… node scripts/bench/scale.ts [options]
+
+Scale-out on one machine: the same backlog of --alerts alerts drained by \`alert-triage run\` as
+INSTANCES processes (one consumer group) on PARTITIONS partitions, per shape; 1x1 is the baseline.
+Shapes interleaved once per run, medians of --runs: alerts/s from the last rebalance ("steady") and
+from the first spawn ("overall"), CPU per instance and of the broker. Last line of stdout: one JSON object.
+
+Options (positive whole numbers unless noted):
+  --alerts N      alerts in the backlog (default 100000)
+  --models N      models in the generated catalog (default 1000)
+  --deploys N     deploy events in the deploy history (default 20000)
+  --runs N        runs of every shape, medians reported (default 2)
+  --shapes S,…    INSTANCESxPARTITIONS list (default 1x1,2x2,4x4,1x4)
+  --profile DIR   run each trial's first instance under node --cpu-prof, profiles into DIR (default off)
+  --dir DIR       configs and child logs (default ${DEFAULT_DIR})
+  -h, --help      print this text and exit
+
+Environment (required): KAFKA_BROKERS, SCHEMA_REGISTRY_URL of a Kafka and a registry of your own
+(bash scripts/infra/infra.sh up; export $(bash scripts/infra/infra.sh env)).
+`;
+exitWithUsageIfAsked(process.argv.slice(2), USAGE);
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const NODE = process.execPath;
@@ -71,11 +96,13 @@ function parseArgs(argv: readonly string[]): Args {
     deploys: 20_000,
     runs: 2,
     shapes: parseShapes('1x1,2x2,4x4,1x4'),
-    dir: join(tmpdir(), 'alert-triage-scale-bench'),
+    dir: DEFAULT_DIR,
     profile: undefined,
   };
+  const flags = ['--alerts', '--models', '--deploys', '--runs', '--shapes', '--profile', '--dir'];
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
+    if (!flags.includes(flag)) throw new Error(`unknown argument ${flag}`);
     const v = argv[++i];
     if (v === undefined) throw new Error(`${flag} needs a value`);
     if (flag === '--shapes') a.shapes = parseShapes(v);
@@ -384,8 +411,8 @@ async function trial(a: Args, admin: Admin, inputs: Inputs, shared: Shared, shap
 }
 
 async function main(): Promise<void> {
+  const a = parseArgsOrExit('bench:scale', () => parseArgs(process.argv.slice(2)));
   if (!BROKERS || !REGISTRY) throw new Error('KAFKA_BROKERS and SCHEMA_REGISTRY_URL must be set');
-  const a = parseArgs(process.argv.slice(2));
   mkdirSync(a.dir, { recursive: true });
   if (a.profile) mkdirSync(a.profile, { recursive: true });
   const admin = kafka().admin();

@@ -33,8 +33,35 @@ import { parseConfig } from '../../src/config.ts';
 import { uniqueTopics } from '../../test/integration/harness.ts';
 import { freePort } from '../../test/reliability/support.ts';
 import { Rng } from '../sample/prng.ts';
-import { codeVersion, median } from './common.ts';
+import { codeVersion, exitWithUsageIfAsked, median, parseArgsOrExit } from './common.ts';
 import { buildCatalog, deployLine } from './core.ts';
+
+const DEFAULT_DIR = join(tmpdir(), 'alert-triage-startup-bench');
+const USAGE = `
+Usage: KAFKA_BROKERS=… SCHEMA_REGISTRY_URL=… npm run bench:startup -- [options]
+       KAFKA_BROKERS=… SCHEMA_REGISTRY_URL=… node scripts/bench/startup.ts [options]
+
+The stream service's start-up: spawn of \`alert-triage run\` to /readyz answering 200, with --deploys
+deploy events of the last 24 h to read back into the deploy window, its config as YAML and as JSON.
+Interleaved in the same run (medians of --runs): \`alert-triage --help\`, \`topics --dry-run\`, a plain
+kafkajs consumer reading the same records (scripts/bench/plain-consumer.ts), and the service on an
+empty deployments topic. Last line of stdout: one JSON object.
+
+Options (positive whole numbers unless noted):
+  --deploys N     deploy events to rebuild the window from (default 100000)
+  --models N      models in the generated catalog (default 10000)
+  --partitions N  partitions of the deployments topic (default 1)
+  --runs N        runs of each measurement, medians reported (default 3)
+  --changelog N   also time a start restoring N dedup-changelog entries (default: not timed)
+  --profile DIR   one more, profiled start under node --cpu-prof, profile into DIR (default off)
+  --keep          leave the bench's topics in place (default: deleted at the end)
+  --dir DIR       configs and child logs (default ${DEFAULT_DIR})
+  -h, --help      print this text and exit
+
+Environment (required): KAFKA_BROKERS, SCHEMA_REGISTRY_URL of a Kafka and a registry of your own
+(bash scripts/infra/infra.sh up; export $(bash scripts/infra/infra.sh env)).
+`;
+exitWithUsageIfAsked(process.argv.slice(2), USAGE);
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const NODE = process.execPath;
@@ -62,14 +89,16 @@ function parseArgs(argv: readonly string[]): Args {
     changelog: 0,
     profile: undefined,
     keep: false,
-    dir: join(tmpdir(), 'alert-triage-startup-bench'),
+    dir: DEFAULT_DIR,
   };
+  const valued = ['--deploys', '--models', '--partitions', '--runs', '--changelog', '--profile', '--dir'];
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     if (flag === '--keep') {
       a.keep = true;
       continue;
     }
+    if (!valued.includes(flag)) throw new Error(`unknown argument ${flag}`);
     const v = argv[++i];
     if (v === undefined) throw new Error(`${flag} needs a value`);
     if (flag === '--profile') a.profile = resolve(v);
@@ -341,8 +370,8 @@ function medianPhases(rs: Ready[]): Phases {
 const r2 = (x: number) => Math.round(x * 100) / 100;
 
 async function main(): Promise<void> {
+  const a = parseArgsOrExit('bench:startup', () => parseArgs(process.argv.slice(2)));
   if (!BROKERS || !REGISTRY) throw new Error('KAFKA_BROKERS and SCHEMA_REGISTRY_URL must be set');
-  const a = parseArgs(process.argv.slice(2));
   mkdirSync(a.dir, { recursive: true });
   if (a.profile) mkdirSync(a.profile, { recursive: true });
   const admin = kafka().admin();

@@ -10,17 +10,46 @@
 import { parseConfig } from '../../src/config.ts';
 import { createState, createStep } from '../../src/core/processor.ts';
 import { Rng } from '../sample/prng.ts';
+import { exitWithUsageIfAsked, parseArgsOrExit } from './common.ts';
 import { alertLine, buildCatalog, decoded, T0 } from './core.ts';
 
-const gc = (globalThis as { gc?: () => void }).gc;
-if (!gc) throw new Error('run with node --expose-gc');
+const USAGE = `
+Usage: node --expose-gc scripts/bench/state-memory.ts [options]
 
-function arg(flag: string, fallback: number): number {
-  const i = process.argv.indexOf(flag);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+Heap per unit of the alert-side state, for docs/SCALING.md (no npm script): steps --alerts generated
+alerts (bench:core's generator, no deploy window) through two fresh states that differ only in
+windows.max_tracked_alerts (--alerts vs 1) and compares the heap used after forced collections: bytes
+per remembered alert and per live dedup fingerprint. Last line of stdout: one JSON object.
+
+Options (positive whole numbers):
+  --alerts N    alerts stepped (default 100000)
+  --models N    models in the generated catalog (default 1000)
+  -h, --help    print this text and exit
+
+Needs node --expose-gc. Environment: none needed.
+`;
+exitWithUsageIfAsked(process.argv.slice(2), USAGE);
+
+function parseArgs(argv: readonly string[]): { alerts: number; models: number } {
+  const a = { alerts: 100_000, models: 1_000 };
+  for (let i = 0; i < argv.length; i += 2) {
+    const flag = argv[i]!;
+    if (flag !== '--alerts' && flag !== '--models') throw new Error(`unknown argument ${flag}`);
+    const n = Number(argv[i + 1]);
+    if (!Number.isInteger(n) || n < 1)
+      throw new Error(`${flag} needs a positive whole number, got ${argv[i + 1]}`);
+    if (flag === '--alerts') a.alerts = n;
+    else a.models = n;
+  }
+  return a;
 }
-const alerts = arg('--alerts', 100_000);
-const models = arg('--models', 1_000);
+const { alerts, models } = parseArgsOrExit('state-memory', () => parseArgs(process.argv.slice(2)));
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) {
+  process.stderr.write('state-memory: run with node --expose-gc (see --help)\n');
+  process.exit(2);
+}
 
 function heap(): number {
   for (let i = 0; i < 4; i++) gc!();

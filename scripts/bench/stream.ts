@@ -35,7 +35,36 @@ import { parseConfig } from '../../src/config.ts';
 import { parseAlert } from '../../src/core/parse-record.ts';
 import { uniqueTopics } from '../../test/integration/harness.ts';
 import { freePort } from '../../test/reliability/support.ts';
-import { codeVersion, median, produceBatched } from './common.ts';
+import { codeVersion, exitWithUsageIfAsked, median, parseArgsOrExit, produceBatched } from './common.ts';
+
+const DEFAULT_DIR = join(tmpdir(), 'alert-triage-stream-bench');
+const USAGE = `
+Usage: KAFKA_BROKERS=… SCHEMA_REGISTRY_URL=… npm run bench:stream -- [options]
+       KAFKA_BROKERS=… SCHEMA_REGISTRY_URL=… node scripts/bench/stream.ts [options]
+
+The stream service (\`alert-triage run\`) on the real broker, per format, against the kafkajs
+transactional passthrough of scripts/bench/passthrough.ts, interleaved A/B (medians of --runs):
+throughput draining a backlog, end-to-end latency at a paced rate, and Kafka's own producer and
+consumer performance tools as the ceiling. Last line of stdout: one JSON object.
+
+Options:
+  --alerts N        alerts in the backlog; also the perf tools' record count (default 200000)
+  --partitions N    partitions of the input topics (default 4)
+  --rate R[,R…]     paced rates of the latency runs, alerts/s (default 5000)
+  --seconds S       measured seconds of each latency run (default 40)
+  --warmup S        warm-up seconds before each latency run, not counted (default 5)
+  --runs N          A/B pairs per figure (default 2)
+  --formats F[,F…]  json and/or avro (default json,avro)
+  --only P[,P…]     throughput, latency and/or perf (default all three)
+  --profile DIR     run the service under node --cpu-prof, profiles into DIR (default off)
+  --dir DIR         generated worlds, configs and child logs (default ${DEFAULT_DIR})
+  -h, --help        print this text and exit
+
+Environment (required): KAFKA_BROKERS, SCHEMA_REGISTRY_URL of a Kafka and a registry of your own
+(bash scripts/infra/infra.sh up; export $(bash scripts/infra/infra.sh env)). The perf step runs
+Kafka's tools through scripts/infra/infra.sh kafka-run.
+`;
+exitWithUsageIfAsked(process.argv.slice(2), USAGE);
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const NODE = process.execPath;
@@ -63,6 +92,19 @@ interface Args {
   dir: string;
 }
 
+const FLAGS = [
+  '--alerts',
+  '--partitions',
+  '--rate',
+  '--seconds',
+  '--warmup',
+  '--runs',
+  '--formats',
+  '--only',
+  '--profile',
+  '--dir',
+];
+
 function parseArgs(argv: readonly string[]): Args {
   const a: Args = {
     alerts: 200_000,
@@ -74,10 +116,11 @@ function parseArgs(argv: readonly string[]): Args {
     formats: ['json', 'avro'],
     only: new Set(['throughput', 'latency', 'perf']),
     profile: undefined,
-    dir: join(tmpdir(), 'alert-triage-stream-bench'),
+    dir: DEFAULT_DIR,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
+    if (!FLAGS.includes(flag)) throw new Error(`unknown argument ${flag}`);
     const v = argv[++i];
     if (v === undefined) throw new Error(`${flag} needs a value`);
     if (flag === '--formats') {
@@ -88,8 +131,11 @@ function parseArgs(argv: readonly string[]): Args {
     } else if (flag === '--rate') {
       a.rates = v.split(',').map(Number);
       if (a.rates.some((r) => !(r > 0))) throw new Error(`--rate needs positive numbers, got ${v}`);
-    } else if (flag === '--only') a.only = new Set(v.split(','));
-    else if (flag === '--profile') a.profile = resolve(v);
+    } else if (flag === '--only') {
+      a.only = new Set(v.split(','));
+      const bad = [...a.only].find((p) => !['throughput', 'latency', 'perf'].includes(p));
+      if (bad !== undefined) throw new Error(`--only: throughput, latency or perf, got ${bad}`);
+    } else if (flag === '--profile') a.profile = resolve(v);
     else if (flag === '--dir') a.dir = resolve(v);
     else {
       const n = Number(v);
@@ -666,7 +712,7 @@ async function perfTools(a: Args, admin: Admin, recordSize: number): Promise<Per
 
 const round = (x: number, d = 0) => Math.round(x * 10 ** d) / 10 ** d;
 async function main(): Promise<void> {
-  const a = parseArgs(process.argv.slice(2));
+  const a = parseArgsOrExit('bench:stream', () => parseArgs(process.argv.slice(2)));
   if (!BROKERS || !REGISTRY) {
     console.error(
       'bench:stream needs a broker and a registry: KAFKA_BROKERS and SCHEMA_REGISTRY_URL.\n' +
