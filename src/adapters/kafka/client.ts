@@ -4,7 +4,33 @@ import { Kafka, type KafkaConfig, logLevel as kafkaLogLevel, type SASLOptions } 
 import type { Logger } from 'pino';
 import type { Config } from '../../config.ts';
 
+let negativeTimeoutWarningDropped = false;
+
+/**
+ * kafkajs 2.2.4 computes one request-queue delay as `throttledUntil - Date.now()` with `throttledUntil` 0, so every
+ * process on Node 24 prints a `TimeoutNegativeWarning` (tulios/kafkajs#1751; the fixes, #1755 and #1756, were never
+ * released). Node clamps that delay to 1 ms, which is what kafkajs meant, so the line is noise, and it is not JSON
+ * on a service whose stderr is otherwise pino's. Only that warning type is dropped; every other warning is emitted.
+ */
+export function dropKafkajsNegativeTimeoutWarning(): void {
+  if (negativeTimeoutWarningDropped) return;
+  negativeTimeoutWarningDropped = true;
+  const emit = process.emitWarning;
+  process.emitWarning = function emitWarning(
+    this: unknown,
+    warning: string | Error,
+    ...rest: unknown[]
+  ): void {
+    const first = rest[0];
+    const type = typeof first === 'string' ? first : (first as { type?: unknown } | undefined)?.type;
+    if (type === 'TimeoutNegativeWarning') return;
+    if (warning instanceof Error && warning.name === 'TimeoutNegativeWarning') return;
+    (emit as (...args: unknown[]) => void).call(this, warning, ...rest);
+  } as typeof process.emitWarning;
+}
+
 export function createKafka(config: Config, logger: Logger, clientSuffix = ''): Kafka {
+  dropKafkajsNegativeTimeoutWarning();
   const k = config.kafka;
   const options: KafkaConfig = {
     clientId: `${k.client_id}${clientSuffix}`,
