@@ -54,6 +54,8 @@ set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 POM="$SCRIPT_DIR/pom.xml"
+# shellcheck source=scripts/infra/lib.sh
+source "$SCRIPT_DIR/lib.sh"
 
 INFRA_HOME="${ALERT_TRIAGE_INFRA_HOME:-$HOME/.cache/alert-triage-infra}"
 KAFKA_PORT="${ALERT_TRIAGE_KAFKA_PORT:-9092}"
@@ -70,7 +72,6 @@ STOP_TIMEOUT="${ALERT_TRIAGE_STOP_TIMEOUT:-20}"
 MVN="${MVN:-mvn}"
 KEEP_DATA=0
 
-pom_prop() { sed -n "s:.*<$1>\(.*\)</$1>.*:\1:p" "$POM" | sed -n 1p; }
 KAFKA_VERSION="$(pom_prop kafka.version)"
 APICURIO_VERSION="$(pom_prop apicurio.version)"
 
@@ -87,25 +88,6 @@ CCOMPAT_URL="$REGISTRY_BASE/apis/ccompat/v7"
 
 log() { printf '[infra] %s\n' "$*" >&2; }
 die() { printf '[infra] ERROR: %s\n' "$*" >&2; exit 1; }
-
-# ---------------------------------------------------------------- java selection
-# shellcheck source=scripts/infra/java.sh
-source "$SCRIPT_DIR/java.sh"
-CDS_OPTS=()
-set_cds_opts() { # java jsa-prefix : sets CDS_OPTS for an AppCDS dynamic archive keyed by the exact JVM build
-  CDS_OPTS=()
-  [[ "$USE_CDS" == 1 ]] || return 0
-  local java="$1" prefix="$2" props ver major jsa
-  props="$("$java" -XshowSettings:properties -version 2>&1)"
-  ver="$(sed -n 's/^ *java\.vm\.version = //p' <<<"$props" | sed -n 1p)"
-  major="$(sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p' <<<"$props" | sed -n 1p)"
-  [[ -n "$ver" && -n "$major" ]] || return 0
-  jsa="$prefix-jdk-${ver//[^A-Za-z0-9._-]/_}.jsa"
-  if ((major >= 19)); then CDS_OPTS=(-XX:+AutoCreateSharedArchive "-XX:SharedArchiveFile=$jsa")
-  elif [[ -s "$jsa" ]]; then CDS_OPTS=("-XX:SharedArchiveFile=$jsa")
-  else CDS_OPTS=("-XX:ArchiveClassesAtExit=$jsa")   # JDK 17: the archive is written when the JVM exits (at `down`)
-  fi
-}
 
 # ---------------------------------------------------------------- fetching
 mvn_fetch() { # goal, extra -D...
@@ -159,21 +141,12 @@ tools_classpath() {
 }
 
 # ---------------------------------------------------------------- process helpers
-# Each JVM carries -Dalert.triage.infra=<svc>, so a stale pid file can never make us signal
-# an unrelated process that reused the pid.
 pid_of() { # prints pid if the service's process is alive
-  local svc="$1" f pid
-  case "$svc" in kafka) f="$KAFKA_RUN/kafka.pid" ;; registry) f="$REGISTRY_RUN/registry.pid" ;; esac
-  [[ -f "$f" ]] || return 1
-  pid="$(cat "$f" 2>/dev/null || true)"
-  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  [[ -r "/proc/$pid/cmdline" ]] || return 1
-  local cmdline; cmdline="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || return 1
-  [[ "$cmdline" == *"-Dalert.triage.infra=$svc "* ]] || return 1
-  echo "$pid"
+  case "$1" in
+    kafka) marked_pid "$KAFKA_RUN/kafka.pid" alert.triage.infra kafka ;;
+    registry) marked_pid "$REGISTRY_RUN/registry.pid" alert.triage.infra registry ;;
+  esac
 }
-
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 kafka_healthy() {
   # A real Kafka round trip: ApiVersions v0 request (correlation id 1, client id "probe"),
@@ -196,18 +169,6 @@ healthy() { "${1}_healthy"; }
 log_file() { case "$1" in kafka) echo "$KAFKA_RUN/kafka.log" ;; registry) echo "$REGISTRY_RUN/registry.log" ;; esac; }
 svc_port() { case "$1" in kafka) echo "$KAFKA_PORT" ;; registry) echo "$REGISTRY_PORT" ;; esac; }
 
-spawn() { # svc logfile cmd... : detached (own session), nohup, pid file written by the child itself
-  local svc="$1" logf="$2"; shift 2
-  local pidf="${logf%.log}.pid"
-  rm -f "$pidf"
-  : >"$logf"
-  # 9>&- : do not let the daemon inherit the flock fd of `up`/`down`.
-  setsid nohup sh -c 'echo $$ >"$0"; exec "$@"' "$pidf" "$@" >>"$logf" 2>&1 </dev/null 9>&- &
-  local i
-  for i in $(seq 1 50); do [[ -s "$pidf" ]] && return 0; sleep 0.1; done
-  die "$svc: process did not start (see $logf)"
-}
-
 # ---------------------------------------------------------------- kafka
 start_kafka() {
   local java; java="$(kafka_java)"
@@ -221,41 +182,10 @@ advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
-log.dirs=$KAFKA_RUN/data
-num.partitions=1
-default.replication.factor=1
-min.insync.replicas=1
-auto.create.topics.enable=$KAFKA_AUTO_CREATE
-delete.topic.enable=true
-offsets.topic.replication.factor=1
-offsets.topic.num.partitions=10
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-transaction.state.log.num.partitions=10
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
-group.initial.rebalance.delay.ms=0
-num.network.threads=2
-num.io.threads=4
-log.retention.hours=24
-log.segment.bytes=67108864
+$(single_node_properties "$KAFKA_RUN/data" "$KAFKA_AUTO_CREATE")
 EOF
-  cat >"$KAFKA_RUN/log4j2.xml" <<'EOF'
-<?xml version="1.0" encoding="UTF-8"?>
-<Configuration status="warn">
-  <Appenders><Console name="STDOUT" target="SYSTEM_OUT"><PatternLayout pattern="[%d] %p %m (%c)%n"/></Console></Appenders>
-  <Loggers>
-    <Root level="info"><AppenderRef ref="STDOUT"/></Root>
-    <Logger name="kafka.request.logger" level="warn"/>
-    <Logger name="state.change.logger" level="warn"/>
-    <Logger name="org.apache.kafka.clients" level="warn"/>
-    <Logger name="org.apache.kafka.common.config.AbstractConfig" level="warn"/>
-  </Loggers>
-</Configuration>
-EOF
-  # Explicit, sorted classpath (stable across runs, as AppCDS requires).
-  local cp="" j
-  for j in "$KAFKA_LIBS"/*.jar; do cp="${cp:+$cp:}$j"; done
+  write_broker_log4j "$KAFKA_RUN/log4j2.xml"
+  local cp; cp="$(kafka_classpath)"
   # KRaft storage: `kafka.tools.StorageTool format` runs once per Kafka version + cluster id into a
   # pristine template (it holds only meta.properties + bootstrap.checkpoint, no paths or ports); each
   # `up` copies the template into the empty data dir, which saves a JVM launch.
@@ -306,25 +236,11 @@ start_registry() {
 
 # ---------------------------------------------------------------- commands
 stop_svcs() { # svc... : SIGTERM all at once, wait, SIGKILL stragglers, then wipe their data dirs (unless KEEP_DATA=1)
-  local svc pid i pids=() alive
+  local svc pid pids=()
   for svc in "$@"; do
-    if pid="$(pid_of "$svc")"; then
-      log "$svc: stopping pid $pid"
-      kill -TERM "$pid" 2>/dev/null || true
-      pids+=("$pid")
-    fi
+    if pid="$(pid_of "$svc")"; then log "$svc: stopping pid $pid"; pids+=("$pid"); fi
   done
-  for ((i = 0; i < STOP_TIMEOUT * 10 && ${#pids[@]}; i++)); do
-    alive=()
-    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive+=("$pid"); done
-    pids=("${alive[@]}")
-    ((${#pids[@]})) && sleep 0.1
-  done
-  for pid in "${pids[@]}"; do
-    log "pid $pid still alive after ${STOP_TIMEOUT}s, SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  done
+  terminate "${pids[@]}"
   for svc in "$@"; do
     if [[ "$KEEP_DATA" == 1 ]]; then
       case "$svc" in kafka) rm -f "$KAFKA_RUN/kafka.pid" ;; registry) rm -f "$REGISTRY_RUN/registry.pid" ;; esac
@@ -372,21 +288,7 @@ cmd_up() {
     "start_$svc"
     to_wait+=("$svc")
   done
-  local deadline=$(($(date +%s) + UP_TIMEOUT)) pending
-  while ((${#to_wait[@]})); do
-    pending=()
-    for svc in "${to_wait[@]}"; do
-      if healthy "$svc"; then
-        log "$svc: up after $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.1f", b-a}')s (pid $(pid_of "$svc" || echo '?'))"
-      elif ! pid_of "$svc" >/dev/null; then
-        fail_svc "process exited during startup" "$svc"
-      else pending+=("$svc"); fi
-    done
-    ((${#pending[@]})) || break
-    (($(date +%s) < deadline)) || fail_svc "not healthy after ${UP_TIMEOUT}s" "${pending[@]}"
-    to_wait=("${pending[@]}")
-    sleep 0.2
-  done
+  wait_healthy "$t0" fail_svc "${to_wait[@]}"
   log "ready: kafka 127.0.0.1:$KAFKA_PORT, registry $CCOMPAT_URL"
 }
 

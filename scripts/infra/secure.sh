@@ -50,6 +50,8 @@ umask 077   # keys, passwords and the config files that hold them: owner only
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 POM="$SCRIPT_DIR/pom.xml"
+# shellcheck source=scripts/infra/lib.sh
+source "$SCRIPT_DIR/lib.sh"
 
 HOME_DIR="${ALERT_TRIAGE_SECURE_HOME:-$HOME/.cache/alert-triage-secure}"
 INFRA_HOME="${ALERT_TRIAGE_INFRA_HOME:-$HOME/.cache/alert-triage-infra}"
@@ -64,7 +66,6 @@ STOP_TIMEOUT="${ALERT_TRIAGE_STOP_TIMEOUT:-20}"
 USE_CDS="${ALERT_TRIAGE_CDS:-1}"
 CLUSTER_ID="Sec0rEdTeStClusterId0A"   # 22-char base64url UUID; the data is wiped at every up anyway
 
-pom_prop() { sed -n "s:.*<$1>\(.*\)</$1>.*:\1:p" "$POM" | sed -n 1p; }
 KAFKA_VERSION="$(pom_prop kafka.version)"
 APICURIO_VERSION="$(pom_prop apicurio.version)"
 KAFKA_LIBS="$INFRA_HOME/artifacts/kafka-$KAFKA_VERSION/libs"
@@ -85,26 +86,6 @@ SASL_MECHANISM="scram-sha-512"   # what `env` hands the clients; SCRAM-SHA-256 w
 log() { printf '[secure] %s\n' "$*" >&2; }
 die() { printf '[secure] ERROR: %s\n' "$*" >&2; exit 1; }
 
-# ---------------------------------------------------------------- java (as infra.sh picks it)
-# shellcheck source=scripts/infra/java.sh
-source "$SCRIPT_DIR/java.sh"
-CDS_OPTS=()
-set_cds_opts() { # java name : an AppCDS archive of our own (never infra.sh's), keyed by the JVM build
-  CDS_OPTS=()
-  [[ "$USE_CDS" == 1 ]] || return 0
-  local props ver major jsa
-  props="$("$1" -XshowSettings:properties -version 2>&1)"
-  ver="$(sed -n 's/^ *java\.vm\.version = //p' <<<"$props" | sed -n 1p)"
-  major="$(sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p' <<<"$props" | sed -n 1p)"
-  [[ -n "$ver" && -n "$major" ]] || return 0
-  mkdir -p "$CDS_DIR"
-  jsa="$CDS_DIR/$2-jdk-${ver//[^A-Za-z0-9._-]/_}.jsa"
-  if ((major >= 19)); then CDS_OPTS=(-XX:+AutoCreateSharedArchive "-XX:SharedArchiveFile=$jsa")
-  elif [[ -s "$jsa" ]]; then CDS_OPTS=("-XX:SharedArchiveFile=$jsa")
-  else CDS_OPTS=("-XX:ArchiveClassesAtExit=$jsa")
-  fi
-}
-
 fetch_artifacts() {
   [[ -f "$KAFKA_LIBS/.complete" && -f "$APICURIO_DIR/.complete" ]] && return 0
   log "artifacts missing in $INFRA_HOME/artifacts: fetching them with infra.sh fetch"
@@ -112,18 +93,7 @@ fetch_artifacts() {
 }
 
 # ---------------------------------------------------------------- processes
-# Each JVM carries -Dalert.triage.secure=<svc>: a stale pid file never makes us signal another process.
-pid_of() {
-  local svc="$1" f pid cmdline
-  f="$RUN_DIR/$svc/$svc.pid"
-  [[ -f "$f" ]] || return 1
-  pid="$(cat "$f" 2>/dev/null || true)"
-  [[ "$pid" =~ ^[0-9]+$ && -r "/proc/$pid/cmdline" ]] || return 1
-  cmdline="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || return 1
-  [[ "$cmdline" == *"-Dalert.triage.secure=$svc "* ]] || return 1
-  echo "$pid"
-}
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+pid_of() { marked_pid "$RUN_DIR/$1/$1.pid" alert.triage.secure "$1"; }
 
 kafka_healthy() {
   # The TLS handshake on the SASL_SSL port verifies against our CA (and the SAN 127.0.0.1), and the
@@ -142,32 +112,12 @@ registry_healthy() {
 }
 env_value() { sed -n "s/^$1=//p" "$ENV_FILE" 2>/dev/null | sed -n 1p; }
 
-spawn() { # svc cmd... : detached (own session), pid file written by the child itself, output to <svc>.log
-  local svc="$1"; shift
-  local logf="$RUN_DIR/$svc/$svc.log" pidf="$RUN_DIR/$svc/$svc.pid" i
-  rm -f "$pidf"; : >"$logf"
-  # shellcheck disable=SC2016  # $$, $0 and $@ are the inner shell's
-  setsid nohup sh -c 'echo $$ >"$0"; exec "$@"' "$pidf" "$@" >>"$logf" 2>&1 </dev/null 9>&- &
-  for i in $(seq 1 50); do [[ -s "$pidf" ]] && return 0; sleep 0.1; done
-  die "$svc: process did not start (see $logf)"
-}
-
 stop_all() { # SIGTERM both, wait, SIGKILL stragglers, then wipe everything but the logs and CDS archives
-  local svc pid i pids=() alive
+  local svc pid pids=()
   for svc in kafka registry; do
-    if pid="$(pid_of "$svc")"; then log "$svc: stopping pid $pid"; kill -TERM "$pid" 2>/dev/null || true; pids+=("$pid"); fi
+    if pid="$(pid_of "$svc")"; then log "$svc: stopping pid $pid"; pids+=("$pid"); fi
   done
-  for ((i = 0; i < STOP_TIMEOUT * 10 && ${#pids[@]}; i++)); do
-    alive=()
-    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive+=("$pid"); done
-    pids=("${alive[@]}")
-    ((${#pids[@]})) && sleep 0.1
-  done
-  for pid in "${pids[@]}"; do
-    log "pid $pid still alive after ${STOP_TIMEOUT}s, SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  done
+  terminate "${pids[@]}"
   rm -rf "$TLS_DIR" "$ENV_FILE" "$KAFKA_RUN/data" "$KAFKA_RUN"/*.properties "$KAFKA_RUN"/*.args "$KAFKA_RUN/kafka.pid" \
     "$REGISTRY_RUN/tmp" "$REGISTRY_RUN"/*.properties "$REGISTRY_RUN/registry.pid"
 }
@@ -212,8 +162,8 @@ EOF
 
 # ---------------------------------------------------------------- kafka
 start_kafka() {
-  local java cp="" j broker_pw store_pw kafka_pw
-  java="$(kafka_java)"
+  local java cp broker_pw store_pw kafka_pw
+  java="$(kafka_java)"; cp="$(kafka_classpath)"
   broker_pw="$(sed -n 's/^BROKER_PASSWORD=//p' "$RUN_DIR/broker.secrets")"
   store_pw="$(sed -n 's/^KEYSTORE_PASSWORD=//p' "$RUN_DIR/broker.secrets")"
   kafka_pw="$(env_value KAFKA_SASL_PASSWORD)"
@@ -240,39 +190,9 @@ ssl.truststore.type=PEM
 ssl.truststore.location=$TLS_DIR/ca.pem
 ssl.client.auth=none
 ssl.endpoint.identification.algorithm=https
-log.dirs=$KAFKA_RUN/data
-num.partitions=1
-default.replication.factor=1
-min.insync.replicas=1
-auto.create.topics.enable=false
-delete.topic.enable=true
-offsets.topic.replication.factor=1
-offsets.topic.num.partitions=4
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-transaction.state.log.num.partitions=4
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
-group.initial.rebalance.delay.ms=0
-num.network.threads=2
-num.io.threads=2
-log.retention.hours=24
-log.segment.bytes=16777216
+$(single_node_properties "$KAFKA_RUN/data" false)
 EOF
-  cat >"$KAFKA_RUN/log4j2.xml" <<'EOF'
-<?xml version="1.0" encoding="UTF-8"?>
-<Configuration status="warn">
-  <Appenders><Console name="STDOUT" target="SYSTEM_OUT"><PatternLayout pattern="[%d] %p %m (%c)%n"/></Console></Appenders>
-  <Loggers>
-    <Root level="info"><AppenderRef ref="STDOUT"/></Root>
-    <Logger name="kafka.request.logger" level="warn"/>
-    <Logger name="state.change.logger" level="warn"/>
-    <Logger name="org.apache.kafka.clients" level="warn"/>
-    <Logger name="org.apache.kafka.common.config.AbstractConfig" level="warn"/>
-  </Loggers>
-</Configuration>
-EOF
-  for j in "$KAFKA_LIBS"/*.jar; do cp="${cp:+$cp:}$j"; done
+  write_broker_log4j "$KAFKA_RUN/log4j2.xml"
   # Format with the SCRAM users. The passwords go in a java argument file (0600), so they never show in
   # `ps`; the data is formatted afresh at every up (the users are new each time).
   rm -rf "$KAFKA_RUN/data"
@@ -286,8 +206,8 @@ EOF
     -cp "$cp" "@$KAFKA_RUN/format.args" >"$KAFKA_RUN/format.log" 2>&1 \
     || { tail -n 30 "$KAFKA_RUN/format.log" >&2; die "kafka: StorageTool format failed (log: $KAFKA_RUN/format.log)"; }
   rm -f "$KAFKA_RUN/format.args"
-  set_cds_opts "$java" kafka-broker
-  spawn kafka "$java" -Dalert.triage.secure=kafka \
+  set_cds_opts "$java" "$CDS_DIR/kafka-broker"
+  spawn kafka "$KAFKA_RUN/kafka.log" "$java" -Dalert.triage.secure=kafka \
     -Xms128m "-Xmx$KAFKA_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:TieredStopAtLevel=1 -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$KAFKA_RUN/log4j2.xml" -Dkafka.logs.dir="$KAFKA_RUN" \
     "${CDS_OPTS[@]}" -cp "$cp" kafka.Kafka "$KAFKA_RUN/server.properties"
@@ -313,8 +233,8 @@ quarkus.security.users.embedded.roles.$REGISTRY_USER=sr-admin
 quarkus.http.auth.permission.apis.paths=/apis/*
 quarkus.http.auth.permission.apis.policy=authenticated
 EOF
-  set_cds_opts "$REGISTRY_JAVA" registry
-  spawn registry "$REGISTRY_JAVA" -Dalert.triage.secure=registry \
+  set_cds_opts "$REGISTRY_JAVA" "$CDS_DIR/registry"
+  spawn registry "$REGISTRY_RUN/registry.log" "$REGISTRY_JAVA" -Dalert.triage.secure=registry \
     -Xms64m "-Xmx$REGISTRY_HEAP" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
     -Djava.io.tmpdir="$REGISTRY_RUN/tmp" \
     -Dquarkus.config.locations="file:$REGISTRY_RUN/secure.properties" \
@@ -328,8 +248,14 @@ EOF
 # ---------------------------------------------------------------- commands
 both_healthy() { pid_of kafka >/dev/null && pid_of registry >/dev/null && kafka_healthy && registry_healthy; }
 
+fail_up() { # message svc... : print each log tail, stop both, exit 1
+  local msg="$1" svc; shift
+  for svc in "$@"; do tail -n 40 "$RUN_DIR/$svc/$svc.log" >&2 || true; done
+  stop_all; die "$msg: $*"
+}
+
 cmd_up() {
-  local t0=$EPOCHREALTIME svc p pending
+  local t0=$EPOCHREALTIME p
   for c in curl openssl setsid; do command -v "$c" >/dev/null || die "$c is required"; done
   if both_healthy; then log "already up (kafka pid $(pid_of kafka), registry pid $(pid_of registry))"; return 0; fi
   if pid_of kafka >/dev/null || pid_of registry >/dev/null; then log "half up or unhealthy: restarting both afresh"; fi
@@ -343,23 +269,7 @@ cmd_up() {
   make_secrets
   log "registry: starting"; start_registry   # first: it takes longest, and runs while the broker formats
   log "kafka: formatting storage with the SCRAM users, starting"; start_kafka
-  local deadline=$(($(date +%s) + UP_TIMEOUT)) to_wait=(kafka registry)
-  while ((${#to_wait[@]})); do
-    pending=()
-    for svc in "${to_wait[@]}"; do
-      if "${svc}_healthy"; then log "$svc: up after $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.1f", b-a}')s"
-      elif ! pid_of "$svc" >/dev/null; then
-        tail -n 40 "$RUN_DIR/$svc/$svc.log" >&2 || true; stop_all; die "$svc: process exited during startup"
-      else pending+=("$svc"); fi
-    done
-    ((${#pending[@]})) || break
-    if (($(date +%s) >= deadline)); then
-      for svc in "${pending[@]}"; do tail -n 40 "$RUN_DIR/$svc/$svc.log" >&2 || true; done
-      stop_all; die "not healthy after ${UP_TIMEOUT}s: ${pending[*]}"
-    fi
-    to_wait=("${pending[@]}")
-    sleep 0.2
-  done
+  wait_healthy "$t0" fail_up kafka registry
   log "ready: kafka SASL_SSL 127.0.0.1:$KAFKA_PORT, registry $CCOMPAT_URL (basic auth); credentials: secure.sh env"
 }
 
