@@ -39,7 +39,7 @@ import { stringify as toYaml } from 'yaml';
 import { ensureTopics } from '../../src/adapters/kafka/admin.ts';
 import { parseConfig } from '../../src/config.ts';
 import { uniqueTopics } from '../../test/integration/harness.ts';
-import { freePort } from '../../test/reliability/support.ts';
+import { childConfigDoc, freePort } from '../../test/reliability/support.ts';
 import { Rng } from '../sample/prng.ts';
 import { codeVersion, exitWithUsageIfAsked, median, parseArgsOrExit, produceBatched } from './common.ts';
 import { alertLine, buildCatalog, deployLine } from './core.ts';
@@ -294,28 +294,16 @@ async function trial(a: Args, admin: Admin, inputs: Inputs, shared: Shared, shap
     alerts: shared.alerts,
     deployments: shared.deployments,
   };
-  const base = {
-    models: inputs.catalog,
-    topics,
-    kafka: {
-      brokers: BROKERS!.split(','),
-      group_id: id,
-      transactional_id_prefix: id,
-      client_id: id,
-      partitions: {
-        alerts: shared.partitions,
-        deployments: 1,
-        feedback: 1,
-        outputs: shared.partitions,
-        dlq: 1,
-        dedup_changelog: shared.partitions,
-      },
-      max_watermark_wait: '20s',
-      session_timeout: '10s',
+  const p = shared.partitions;
+  const base = childConfigDoc(
+    id,
+    { models: inputs.catalog },
+    {
+      topics,
+      partitions: { alerts: p, deployments: 1, outputs: p, dedup_changelog: p },
+      sessionTimeout: '10s',
     },
-    registry: { url: REGISTRY! },
-    log: { level: 'info' },
-  };
+  );
   await retried(() => ensureTopics(admin, parseConfig(base)));
   const end = shared.perPartition.reduce((s, x) => s + x, 0);
   const children: { proc: ChildProcess; log: string; exited: Promise<unknown> }[] = [];

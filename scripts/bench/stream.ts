@@ -34,7 +34,7 @@ import { frame } from '../../src/adapters/registry/wire-format.ts';
 import { parseConfig } from '../../src/config.ts';
 import { parseAlert } from '../../src/core/parse-record.ts';
 import { uniqueTopics } from '../../test/integration/harness.ts';
-import { freePort } from '../../test/reliability/support.ts';
+import { childConfigDoc, freePort } from '../../test/reliability/support.ts';
 import { codeVersion, exitWithUsageIfAsked, median, parseArgsOrExit, produceBatched } from './common.ts';
 
 const DEFAULT_DIR = join(tmpdir(), 'alert-triage-stream-bench');
@@ -316,29 +316,18 @@ async function setUp(a: Args, inputs: Inputs, admin: Admin, system: System, form
   const topics = uniqueTopics(id);
   const port = await freePort();
   const doc = {
-    ...(parseYaml(readFileSync(inputs.catalog, 'utf8')) as Record<string, unknown>),
-    topics,
-    windows: { deploy_retention: '60d', feedback_lookup: '60d' },
-    kafka: {
-      brokers: BROKERS!.split(','),
-      group_id: id,
-      transactional_id_prefix: id,
-      client_id: id,
+    ...childConfigDoc(id, parseYaml(readFileSync(inputs.catalog, 'utf8')), {
+      topics,
       partitions: {
         alerts: a.partitions,
         deployments: 1,
-        feedback: 1,
         outputs: a.partitions,
-        dlq: 1,
         dedup_changelog: a.partitions,
       },
-      max_watermark_wait: '20s',
-      session_timeout: '10s',
-    },
-    registry: { url: REGISTRY! },
+      sessionTimeout: '10s',
+      port,
+    }),
     output: { format },
-    http: { port },
-    log: { level: 'info' },
   };
   const configPath = join(a.dir, `${id}.yaml`);
   writeFileSync(configPath, toYaml(doc));

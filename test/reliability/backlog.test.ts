@@ -23,16 +23,13 @@ import {
 import {
   type Child,
   type ChildSetup,
-  freePort,
-  generateWorld,
+  childWorld,
   groupProgress,
   isReady,
   metricSum,
   metricsText,
   sleep,
   spawnCli,
-  workDir,
-  writeChildConfig,
 } from './support.ts';
 
 const ALERTS = Number(process.env.RELIABILITY_BACKLOG_ALERTS ?? 200_000);
@@ -89,9 +86,7 @@ describe('backlog: a large queue drains with memory bounded', { skip: SKIP }, ()
   const log = () => join(dir, 'service.log');
 
   before(async () => {
-    dir = workDir('backlog');
-    generateWorld(dir, ALERTS);
-    setup = writeChildConfig(dir, join(dir, 'catalog.yaml'), await freePort());
+    ({ dir, setup } = await childWorld('backlog', ALERTS));
     config = loadConfigFile(setup.configPath);
     admin = await createTopics(config);
     await produceLines(config.topics.deployments, ndjsonLines(join(dir, 'deploys.ndjson')), 'model_id');

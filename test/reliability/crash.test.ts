@@ -16,16 +16,13 @@ import {
   type Child,
   type ChildSetup,
   checkTierTopics,
-  freePort,
-  generateWorld,
+  childWorld,
   groupProgress,
   isReady,
   prng,
   scoredOnce,
   sleep,
   spawnCli,
-  workDir,
-  writeChildConfig,
 } from './support.ts';
 
 const ALERTS = Number(process.env.RELIABILITY_ALERTS ?? 100_000);
@@ -42,9 +39,7 @@ describe('crash: SIGKILL at random moments, restart, nothing lost, nothing doubl
   const log = () => join(dir, 'service.log');
 
   before(async () => {
-    dir = workDir('crash');
-    generateWorld(dir, ALERTS);
-    setup = writeChildConfig(dir, join(dir, 'catalog.yaml'), await freePort());
+    ({ dir, setup } = await childWorld('crash', ALERTS));
     config = loadConfigFile(setup.configPath);
     admin = await createTopics(config);
     const lines = ndjsonLines(join(dir, 'alerts.ndjson'));

@@ -38,8 +38,7 @@ import {
   type Child,
   type ChildSetup,
   checkTierTopics,
-  freePort,
-  generateWorld,
+  childWorld,
   groupProgress,
   isReady,
   metricSum,
@@ -47,8 +46,6 @@ import {
   scoredOnce,
   sleep,
   spawnCli,
-  workDir,
-  writeChildConfig,
 } from './support.ts';
 
 const ALERTS = Number(process.env.RELIABILITY_OUTAGE_ALERTS ?? 20_000);
@@ -109,9 +106,7 @@ describe('outage: broker restart and registry hang mid-stream', { skip }, () => 
   const log = () => join(dir, 'service.log');
 
   before(async () => {
-    dir = workDir('outage');
-    generateWorld(dir, ALERTS);
-    setup = writeChildConfig(dir, join(dir, 'catalog.yaml'), await freePort());
+    ({ dir, setup } = await childWorld('outage', ALERTS));
     config = loadConfigFile(setup.configPath);
     admin = await createTopics(config);
     const lines = ndjsonLines(join(dir, 'alerts.ndjson'));

@@ -30,14 +30,12 @@ import { ROOT } from '../integration/harness.ts';
 import {
   type Child,
   type ChildSetup,
+  childWorld,
   freePort,
-  generateWorld,
   groupProgress,
   isReady,
   sleep,
   spawnCli,
-  workDir,
-  writeChildConfig,
 } from './support.ts';
 
 const SECURE_SH = join(ROOT, 'scripts/infra/secure.sh');
@@ -178,9 +176,7 @@ describe('security: SASL/SCRAM over TLS to Kafka, basic auth to the registry, no
       secrets.add(env.KAFKA_SASL_PASSWORD);
       secrets.add(env.SCHEMA_REGISTRY_PASSWORD);
       secrets.add(basic(env.SCHEMA_REGISTRY_USERNAME, env.SCHEMA_REGISTRY_PASSWORD));
-      dir = workDir('security');
-      generateWorld(dir, ALERTS);
-      setup = writeChildConfig(dir, join(dir, 'catalog.yaml'), await freePort());
+      ({ dir, setup } = await childWorld('security', ALERTS));
       // Avro outputs; the credentials come from the environment only (as in a container), never the file.
       const doc = parseYaml(readFileSync(setup.configPath, 'utf8')) as Record<string, unknown>;
       writeFileSync(

@@ -57,31 +57,59 @@ export interface ChildSetup {
   port: number;
 }
 
-/** A YAML config of its own for a child `alert-triage run`: the catalog, unique topics, group, tx prefix. */
-export function writeChildConfig(dir: string, catalogPath: string, port: number): ChildSetup {
-  const id = randomBytes(4).toString('hex');
-  const doc = parseYaml(readFileSync(catalogPath, 'utf8')) as Record<string, unknown>;
-  const topics = uniqueTopics(`rel-${id}`);
-  const full = {
-    ...doc,
-    topics,
+export interface ChildConfigOptions {
+  /** Topic names; default: topics of its own, named after the instance. */
+  topics?: Record<string, string>;
+  /** Partitions of the alert, deploy, output and dedup-changelog topics (feedback and DLQ get one). */
+  partitions: { alerts: number; deployments: number; outputs: number; dedup_changelog: number };
+  sessionTimeout: string;
+  /** The HTTP port; default: none in the document (the caller adds it per instance). */
+  port?: number;
+}
+
+/**
+ * The config document of a child `alert-triage run` (tests and benches): the catalog's models and
+ * settings, then its topics, and a consumer group, transactional-id prefix and client id all called
+ * `name`. Deploy and feedback windows of 60 days, so generated worlds of any age stay in the window.
+ */
+export function childConfigDoc(name: string, catalog: Record<string, unknown>, o: ChildConfigOptions) {
+  return {
+    ...catalog,
+    topics: o.topics ?? uniqueTopics(name),
     windows: { deploy_retention: '60d', feedback_lookup: '60d' },
     kafka: {
       brokers: (BROKERS ?? '127.0.0.1:9092').split(','),
-      group_id: `rel-${id}`,
-      transactional_id_prefix: `rel-${id}`,
-      client_id: `rel-${id}`,
-      partitions: { alerts: 3, deployments: 2, feedback: 1, outputs: 2, dlq: 1, dedup_changelog: 2 },
+      group_id: name,
+      transactional_id_prefix: name,
+      client_id: name,
+      partitions: { ...o.partitions, feedback: 1, dlq: 1 },
       max_watermark_wait: '20s',
-      session_timeout: '6s',
+      session_timeout: o.sessionTimeout,
     },
     registry: { url: REGISTRY ?? 'http://127.0.0.1:8081/apis/ccompat/v7' },
-    http: { port },
+    ...(o.port === undefined ? {} : { http: { port: o.port } }),
     log: { level: 'info' },
   };
+}
+
+/** A YAML config of its own for a child `alert-triage run`: the catalog, unique topics, group, tx prefix. */
+export function writeChildConfig(dir: string, catalogPath: string, port: number): ChildSetup {
+  const id = randomBytes(4).toString('hex');
+  const doc = childConfigDoc(`rel-${id}`, parseYaml(readFileSync(catalogPath, 'utf8')), {
+    partitions: { alerts: 3, deployments: 2, outputs: 2, dedup_changelog: 2 },
+    sessionTimeout: '6s',
+    port,
+  });
   const configPath = join(dir, `config-${id}.yaml`);
-  writeFileSync(configPath, toYaml(full));
-  return { id, topics, groupId: `rel-${id}`, configPath, port };
+  writeFileSync(configPath, toYaml(doc));
+  return { id, topics: doc.topics, groupId: `rel-${id}`, configPath, port };
+}
+
+/** A generated world (`generateWorld`) in a directory of its own, and a child config for it on a free port. */
+export async function childWorld(tag: string, alerts: number): Promise<{ dir: string; setup: ChildSetup }> {
+  const dir = workDir(tag);
+  generateWorld(dir, alerts);
+  return { dir, setup: writeChildConfig(dir, join(dir, 'catalog.yaml'), await freePort()) };
 }
 
 export async function freePort(): Promise<number> {
