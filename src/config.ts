@@ -11,6 +11,7 @@ import {
   type Signal,
   type Tier,
 } from './core/events.ts';
+import type { ModelProfile, SignalProfile, TriageSettings } from './core/settings.ts';
 
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
@@ -382,43 +383,24 @@ export function withEnvironment(doc: unknown, env: Record<string, string | undef
   return base;
 }
 
-export type ModelProfile = {
-  owner: string;
-  product_area?: string;
-  revenue_per_hour: number;
-  traffic_per_hour: number;
-  compliance: string[];
-  safety: boolean;
-  rollback_allowed: boolean;
-  upstream: string[];
-  playbook?: string;
-  escalation?: string[];
-};
+export type { ModelProfile, SignalProfile, TriageSettings } from './core/settings.ts';
 
 type Parsed = z.output<typeof configSchema>;
-export type SignalProfile = { likelihood: number; urgency: number };
 
-export interface Config {
-  readonly models: Readonly<Record<string, ModelProfile>>;
-  readonly defaults: ModelProfile;
-  readonly scoring: Omit<Parsed['scoring'], 'signals' | 'change_relevance'> & {
-    signals: Record<Signal, SignalProfile>;
-    change_relevance: Record<'serving' | 'input', Record<DeployKind, number>>;
-  };
-  readonly windows: Parsed['windows'];
-  readonly sla: Record<Tier, { ack: number | null; resolve: number | null }>;
-  readonly escalation: Record<Tier, string[]>;
+/** The whole configuration: the core's settings, and how the service connects (not part of `version`). */
+export interface Config extends TriageSettings {
   readonly topics: Parsed['topics'];
-  /** How the service connects; not part of `version` (it does not change a score). */
   readonly kafka: Parsed['kafka'];
   readonly registry: Parsed['registry'];
   readonly output: Parsed['output'];
   readonly http: Parsed['http'];
   readonly log: Parsed['log'];
-  /** service → models whose catalog `upstream` lists it. */
-  readonly downstream: Readonly<Record<string, readonly string[]>>;
-  /** Stable hash of everything that changes a score. */
-  readonly version: string;
+}
+
+/** The part of a Config the core is given: what changes a score, nothing about connections or credentials. */
+export function triageSettings(config: TriageSettings): TriageSettings {
+  const { models, defaults, scoring, windows, sla, escalation, downstream, version } = config;
+  return { models, defaults, scoring, windows, sla, escalation, downstream, version };
 }
 
 export class ConfigError extends Error {

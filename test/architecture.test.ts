@@ -1,7 +1,7 @@
 // Keeps the core pure: nothing under src/core may import an I/O package, read the clock or the environment.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { describe, it } from 'node:test';
 
 const CORE = join(import.meta.dirname, '..', 'src', 'core');
@@ -58,6 +58,15 @@ describe('architecture: src/core is pure', () => {
         )
         .map((m) => `${f}: ${m[2]}`);
     });
+    assert.deepStrictEqual(offenders, []);
+  });
+
+  it('knows no shell: nothing outside src/core, not even the whole Config (only its settings, core/settings.ts)', () => {
+    const offenders = files.flatMap((f) =>
+      importsOf(readFileSync(f, 'utf8'))
+        .filter((spec) => spec.startsWith('.') && !resolve(dirname(f), spec).startsWith(CORE + sep))
+        .map((spec) => `${f}: ${spec}`),
+    );
     assert.deepStrictEqual(offenders, []);
   });
 

@@ -1,9 +1,10 @@
 // Automation by tier: containment / rollback recommendations for P1, diagnostic requests by
 // suspected root cause for P1 and P2. Recommendations only: a human or a bot acts on them.
-import type { ModelProfile } from '../config.ts';
+
 import type { AnomalyAlert, RootCauseLabel, Tier } from './events.ts';
 import type { DeployContext } from './join.ts';
 import type { RootCause } from './root-cause.ts';
+import type { ModelProfile } from './settings.ts';
 
 export type ActionType = 'rollback' | 'containment' | 'diagnostic';
 

@@ -1,12 +1,13 @@
 // Calibration: fit the likelihood model and the dimension weights to what feedback proved, and
 // measure the ranking before and after on held-out days. Pure: the CLI hands in scored alerts and
 // their feedback; everything here is arithmetic on them, deterministic for the same input.
-import type { Config } from '../config.ts';
+
 import type { AlertFeedback, Severity } from './events.ts';
 import { ROOT_CAUSES, type RootCauseLabel } from './events.ts';
 import type { ScoredAlert } from './processor.ts';
 import { feedbackGain, mean, ndcgAtK, precisionAtK, rankIds } from './ranking-quality.ts';
 import { DIMENSIONS, type Dimension, logit } from './score.ts';
+import type { TriageSettings } from './settings.ts';
 import { assignTier } from './tier.ts';
 
 /** One scored alert with what feedback said about it: the unit calibration works on. */
@@ -163,7 +164,7 @@ export function rescore(
   features: number[],
   likelihood: LikelihoodCoefficients,
   weights: Weights,
-  config: Config,
+  config: TriageSettings,
   cuts: TierCuts = { tiers: config.scoring.tiers, gates: config.scoring.gates },
 ): { priority: number; tier: ScoredAlert['tier']; likelihood: number } {
   const l = sigmoid(dot(features, toVector(likelihood)));
@@ -191,7 +192,7 @@ export function fitCuts(
   features: Map<string, number[]>,
   likelihood: LikelihoodCoefficients,
   weights: Weights,
-  config: Config,
+  config: TriageSettings,
 ): TierCuts {
   const real = alerts.filter((a) => a.feedback?.outcome === 'actionable' && !a.alert.dedup.suppressed);
   const rank = { P1: 1, P2: 2, P3: 3, P4: 4 } as const;
@@ -300,7 +301,7 @@ export function fitWeights(
   features: Map<string, number[]>,
   likelihood: LikelihoodCoefficients,
   start: Weights,
-  config: Config,
+  config: TriageSettings,
 ): Weights {
   const objective = (w: Weights) =>
     rankingQuality(alerts, (a) => {
@@ -345,7 +346,11 @@ export function splitByDay(
   return { train, test };
 }
 
-export function calibrate(alerts: LabelledAlert[], config: Config, trainShare = 0.7): CalibrationResult {
+export function calibrate(
+  alerts: LabelledAlert[],
+  config: TriageSettings,
+  trainShare = 0.7,
+): CalibrationResult {
   const prior = config.scoring.feedback_prior.false_positive_rate;
   const features = new Map(alerts.map((a) => [a.alert.alert_id, likelihoodFeatures(a.alert, prior)]));
   const { train, test } = splitByDay(alerts, trainShare);

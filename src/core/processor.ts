@@ -3,7 +3,7 @@
 // Inputs are alerts, deploys, feedback and ticks with their event time; outputs are records to
 // publish; events are what the shell should log or count. The state is mutated in place for
 // speed, but it is only ever touched here, so the same inputs always give the same outputs.
-import type { Config, ModelProfile } from '../config.ts';
+
 import { type Action, actionsFor } from './actions.ts';
 import { type DedupEntry, DedupStore, fingerprintOf, noteOccurrence, routingDecision } from './dedup.ts';
 import type { AlertFeedback, AnomalyAlert, CoreInput, DeployEvent, Tier } from './events.ts';
@@ -17,6 +17,7 @@ import {
   rootCauseLabelOf,
 } from './root-cause-model.ts';
 import { type Component, type Dimension, type Evidence, scoreAlert } from './score.ts';
+import type { ModelProfile, TriageSettings } from './settings.ts';
 import { AlertMemory, PendingFeedback, SourceReliability } from './source-reliability.ts';
 import { assignTier, escalationPath, slaDeadlines } from './tier.ts';
 import { DeployWindow } from './window-store.ts';
@@ -126,7 +127,7 @@ export interface ProcessorOptions {
 
 export type Step = (state: TriageState, input: CoreInput) => StepResult;
 
-export function createState(config: Config): TriageState {
+export function createState(config: TriageSettings): TriageState {
   const w = config.windows;
   return {
     streamTime: Number.NEGATIVE_INFINITY,
@@ -140,7 +141,7 @@ export function createState(config: Config): TriageState {
   };
 }
 
-export function createStep(config: Config, options: ProcessorOptions = {}): Step {
+export function createStep(config: TriageSettings, options: ProcessorOptions = {}): Step {
   // The rules answer until the state's learned model has enough confirmed causes (unless the caller
   // brings its own classifier). One classifier per state, made on first use.
   const learned = new WeakMap<TriageState, RootCauseClassifier>();

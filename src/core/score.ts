@@ -1,10 +1,11 @@
 // Business-impact scoring: five dimensions normalized to 0..1, a weighted sum scaled to 0..100,
 // and the expected impact per hour as the auditable business number. Every figure that moves the
 // score is written into a sentence.
-import type { Config, ModelProfile } from '../config.ts';
+
 import type { AnomalyAlert, DeployKind, Severity, Signal } from './events.ts';
 import { type DeployContext, round } from './join.ts';
 import type { RootCause } from './root-cause.ts';
+import type { ModelProfile, TriageSettings } from './settings.ts';
 import type { SourceRate } from './source-reliability.ts';
 
 export const DIMENSIONS = ['severity', 'likelihood', 'exposure', 'urgency', 'repair_confidence'] as const;
@@ -63,7 +64,7 @@ const DETECTOR_SEVERITY: Record<Severity, number> = {
 };
 const ROLLING_OUT_MINUTES = 30;
 
-export function scoreAlert(input: ScoreInput, config: Config): Score {
+export function scoreAlert(input: ScoreInput, config: TriageSettings): Score {
   const { alert, profile, context, occurrences, source, rootCause } = input;
   const s = config.scoring;
   const reasons: string[] = [];

@@ -1,0 +1,80 @@
+// What the core is given: the scoring part of the configuration (catalog, weights, tiers, windows,
+// SLAs, escalation), never the connection settings (brokers, credentials, topics). config.ts builds
+// it, validated, and `version` hashes exactly this, so a record's `config_version` names what scored it.
+import type { DeployKind, RootCauseLabel, Signal, Tier } from './events.ts';
+
+export interface ModelProfile {
+  owner: string;
+  product_area?: string;
+  revenue_per_hour: number;
+  traffic_per_hour: number;
+  compliance: string[];
+  safety: boolean;
+  rollback_allowed: boolean;
+  upstream: string[];
+  playbook?: string;
+  escalation?: string[];
+}
+
+export type SignalProfile = { likelihood: number; urgency: number };
+
+export interface FloorRule {
+  tier: Tier;
+  min_likelihood: number;
+  min_severity: number;
+}
+
+export interface ScoringSettings {
+  weights: {
+    severity: number;
+    likelihood: number;
+    exposure: number;
+    urgency: number;
+    repair_confidence: number;
+  };
+  tiers: { P1: number; P2: number; P3: number };
+  floors: { compliance: FloorRule; safety: FloorRule };
+  gates: { P1: { min_likelihood: number }; P2: { min_likelihood: number } };
+  revenue_scale: number;
+  magnitude_scales: { default: number; metrics: Record<string, number> };
+  default_affected_share: number;
+  default_confidence: number;
+  signals: Record<Signal, SignalProfile>;
+  change_relevance: Record<'serving' | 'input', Record<DeployKind, number>>;
+  likelihood: {
+    intercept: number;
+    signal: number;
+    confidence: number;
+    persistence: number;
+    deploy: number;
+    source_precision: number;
+    root_cause: Partial<Record<RootCauseLabel, number>>;
+  };
+  root_cause: { learn: boolean; min_examples: number; min_confidence: number };
+  feedback_prior: { false_positive_rate: number; strength: number };
+}
+
+export interface WindowSettings {
+  correlation: number;
+  deploy_retention: number;
+  max_deploys_per_key: number;
+  dedup: number;
+  renotify_after: number;
+  feedback_lookup: number;
+  max_tracked_alerts: number;
+  allowed_lateness: number;
+}
+
+/** The settings the step function scores with. */
+export interface TriageSettings {
+  readonly models: Readonly<Record<string, ModelProfile>>;
+  readonly defaults: ModelProfile;
+  readonly scoring: ScoringSettings;
+  readonly windows: WindowSettings;
+  readonly sla: Record<Tier, { ack: number | null; resolve: number | null }>;
+  readonly escalation: Record<Tier, string[]>;
+  /** service → models whose catalog `upstream` lists it. */
+  readonly downstream: Readonly<Record<string, readonly string[]>>;
+  /** Stable hash of everything above: the `config_version` of every output. */
+  readonly version: string;
+}
