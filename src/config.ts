@@ -308,12 +308,17 @@ const configSchema = z.strictObject({
           feedback: z.number().int().positive().default(3),
           outputs: z.number().int().positive().default(6),
           dlq: z.number().int().positive().default(3),
-          dedup_changelog: z.number().int().positive().default(6),
         })
         .prefault({}),
       replication_factor: z.number().int().positive().default(1),
       /** Longest an alert waits for the deploy/feedback inputs to reach its event time before it is scored anyway. */
       max_watermark_wait: duration.default(30_000),
+      /**
+       * How long a caught-up alert partition that the others have passed in event time still holds
+       * the stream time back (Kafka Streams' max.task.idle.ms): records produced to it a moment after
+       * the others' still find the deploys they need. Never delays scoring, only expiry.
+       */
+      max_partition_idle: duration.default(10_000),
       session_timeout: duration.default(30_000),
     })
     .prefault({}),

@@ -300,7 +300,7 @@ async function trial(a: Args, admin: Admin, inputs: Inputs, shared: Shared, shap
     { models: inputs.catalog },
     {
       topics,
-      partitions: { alerts: p, deployments: 1, outputs: p, dedup_changelog: p },
+      partitions: { alerts: p, deployments: 1, outputs: p },
       sessionTimeout: '10s',
     },
   );

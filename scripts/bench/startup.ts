@@ -165,7 +165,6 @@ async function makeWorld(a: Args, admin: Admin, catalog: Record<string, unknown>
         feedback: 1,
         outputs: 1,
         dlq: 1,
-        dedup_changelog: 1,
       },
       max_watermark_wait: '20s',
       session_timeout: '10s',

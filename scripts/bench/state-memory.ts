@@ -8,7 +8,7 @@
 //
 // The last line of stdout is one JSON object.
 import { parseConfig } from '../../src/config.ts';
-import { createState, createStep } from '../../src/core/processor.ts';
+import { createState, createStep, dedupEntries } from '../../src/core/processor.ts';
 import { Rng } from '../sample/prng.ts';
 import { exitWithUsageIfAsked, parseArgsOrExit } from './common.ts';
 import { alertLine, buildCatalog, decoded, T0 } from './core.ts';
@@ -68,7 +68,7 @@ function measure(maxTracked: number): { bytes: number; dedup: number } {
   const state = createState(config);
   for (const line of lines) step(state, decoded('alert', line));
   const bytes = heap() - before;
-  const dedup = state.dedup.size;
+  const dedup = dedupEntries(state);
   // Keep the state alive until measured.
   if (dedup < 0) console.log(state);
   return { bytes, dedup };

@@ -322,7 +322,6 @@ async function setUp(a: Args, inputs: Inputs, admin: Admin, system: System, form
         alerts: a.partitions,
         deployments: 1,
         outputs: a.partitions,
-        dedup_changelog: a.partitions,
       },
       sessionTimeout: '10s',
       port,

@@ -1,6 +1,7 @@
 // Noise control: repeats of one fingerprint (model, signal, feature, metric) inside the dedup
 // window are scored but not paged again, unless their tier rises or `renotify_after` has passed.
 import type { AnomalyAlert, Tier } from './events.ts';
+import type { Journal } from './journal.ts';
 import { tierRank } from './tier.ts';
 
 export interface DedupEntry {
@@ -68,14 +69,20 @@ export function routingDecision(entry: DedupEntry, tier: Tier, t: number, w: Ded
   return { suppressed: false, entry: { ...entry, routed_tier: tier, routed_at: t } };
 }
 
+/**
+ * The dedup episodes of one lane (an input partition): its fingerprints live only there, since an
+ * alert's partition follows its model. Every change is recorded in the journal while a transaction
+ * is open, so an aborted chunk leaves no episode behind.
+ */
 export class DedupStore {
   private readonly entries = new Map<string, DedupEntry>();
   readonly windows: DedupWindows;
   private sweptAt = Number.NEGATIVE_INFINITY;
-  private journal: Map<string, DedupEntry | undefined> | undefined;
+  private readonly journal: Journal | undefined;
 
-  constructor(windows: DedupWindows) {
+  constructor(windows: DedupWindows, journal?: Journal) {
     this.windows = windows;
+    this.journal = journal;
   }
 
   get size(): number {
@@ -87,17 +94,23 @@ export class DedupStore {
   }
 
   set(fingerprint: string, entry: DedupEntry): void {
-    if (this.journal && !this.journal.has(fingerprint))
-      this.journal.set(fingerprint, this.entries.get(fingerprint));
+    if (this.journal?.active) this.remember(fingerprint);
     this.entries.set(fingerprint, entry);
   }
 
   /**
-   * Takes an entry read back from the changelog (after a restart or a rebalance) unless what is held
-   * is newer: the changelog also echoes this instance's own writes, later than it made them.
+   * Takes an entry read back from the changelog (after a restart or a rebalance), or forgets one
+   * (a tombstone: `null`), unless what is held is newer: the changelog also echoes this instance's
+   * own writes, later than it made them.
    */
-  restore(fingerprint: string, entry: DedupEntry): boolean {
+  restore(fingerprint: string, entry: DedupEntry | null): boolean {
     const held = this.entries.get(fingerprint);
+    if (entry === null) {
+      if (held === undefined) return false;
+      if (this.journal?.active) this.remember(fingerprint);
+      this.entries.delete(fingerprint);
+      return true;
+    }
     if (
       held &&
       (held.last_seen > entry.last_seen ||
@@ -105,43 +118,42 @@ export class DedupStore {
     ) {
       return false;
     }
+    if (this.journal?.active) this.remember(fingerprint);
     this.entries.set(fingerprint, entry);
     return true;
   }
 
-  /** Starts recording what `set` changes, so a batch whose transaction aborts can be undone. */
-  begin(): void {
-    this.journal = new Map();
+  /**
+   * Forgets episodes whose last occurrence is more than a window (plus the grace) before `time`, the
+   * lane's own time; returns their fingerprints (the changelog gets a tombstone for each).
+   */
+  expire(time: number): string[] {
+    if (time - this.sweptAt < this.windows.windowMs / 4) return NONE;
+    const sweptAt = this.sweptAt;
+    this.sweptAt = time;
+    const horizon = time - this.windows.windowMs - (this.windows.graceMs ?? 0);
+    const gone: string[] = [];
+    for (const [fp, e] of this.entries) if (e.last_seen < horizon) gone.push(fp);
+    if (this.journal?.active) {
+      this.journal.record(() => {
+        this.sweptAt = sweptAt;
+      });
+      for (const fp of gone) this.remember(fp);
+    }
+    for (const fp of gone) this.entries.delete(fp);
+    return gone;
   }
 
-  commit(): void {
-    this.journal = undefined;
-  }
-
-  /** Puts back every entry the batch changed. */
-  rollback(): void {
-    for (const [fingerprint, previous] of this.journal ?? []) {
+  private remember(fingerprint: string): void {
+    const previous = this.entries.get(fingerprint);
+    this.journal!.record(() => {
       if (previous) this.entries.set(fingerprint, previous);
       else this.entries.delete(fingerprint);
-    }
-    this.journal = undefined;
-  }
-
-  /** Forgets episodes whose last occurrence is more than a window (plus the grace) before stream time. */
-  expire(streamTime: number): number {
-    if (streamTime - this.sweptAt < this.windows.windowMs / 4) return 0;
-    this.sweptAt = streamTime;
-    const horizon = streamTime - this.windows.windowMs - (this.windows.graceMs ?? 0);
-    let removed = 0;
-    for (const [fp, e] of this.entries) {
-      if (e.last_seen < horizon) {
-        this.entries.delete(fp);
-        removed++;
-      }
-    }
-    return removed;
+    });
   }
 }
+
+const NONE: string[] = [];
 
 /** A 64-bit string hash (two 32-bit FNV-1a lanes) as 16 hex digits: short, stable dedup keys. */
 export function hash64(text: string): string {

@@ -1,5 +1,10 @@
 // The event contracts of PRODUCT.md, as the core sees them after validation.
 // Timestamps are epoch milliseconds here, whatever form they had on the wire.
+import type { DedupEntry } from './dedup.ts';
+import type { DeployContext } from './join.ts';
+import type { OpsgenieFields, PagerDutyFields } from './paging.ts';
+import type { RootCause } from './root-cause.ts';
+import type { Component, Dimension, Evidence } from './score.ts';
 
 export const SIGNALS = [
   'data_drift',
@@ -92,11 +97,56 @@ export interface AlertFeedback {
 /**
  * A point in processing: the shell supplies wall time as `at`; the core never reads a clock.
  * `lane` names an independently ordered alert sequence (a Kafka partition); alerts of one model stay
- * in one lane. Each lane keeps its own stream time, so one partition racing ahead never makes
- * another's alerts look late. The offline CLI has a single lane.
+ * in one lane, which holds their dedup episodes. The offline CLI has a single lane.
+ *
+ * Besides the records, the stream runtime tells the core everything it changes (nothing else touches
+ * the state): which lanes it reads (`lanes`), which of them have records still to read (`tick`),
+ * dedup episodes read back from the changelog (`restore`), and the transaction around a chunk of
+ * alerts (`transaction`: an abort puts the whole state back as it was at `begin`).
  */
 export type CoreInput =
   | { kind: 'alert'; alert: AnomalyAlert; at: number; lane?: string }
   | { kind: 'deploy'; deploy: DeployEvent; at: number }
   | { kind: 'feedback'; feedback: AlertFeedback; at: number }
-  | { kind: 'tick'; streamTime: number; at: number; lane?: string };
+  /**
+   * Wall-time punctuation. `behind`: the lanes whose partitions have records still to read (every
+   * other lane is caught up). `streamTime`: moves the lanes (or `lane`) to at least this alert time.
+   */
+  | { kind: 'tick'; at: number; behind?: readonly string[]; streamTime?: number; lane?: string }
+  /** The lanes read from now on: new ones open (holding the stream time until read), others close. */
+  | { kind: 'lanes'; assigned: readonly string[]; at: number }
+  /** A dedup episode from the changelog; `entry: null` is a tombstone. */
+  | { kind: 'restore'; lane: string; fingerprint: string; entry: DedupEntry | null; at: number }
+  | { kind: 'transaction'; op: 'begin' | 'commit' | 'abort'; at: number };
+
+/** The scored record of PRODUCT.md: on `ml.alerts.scored` for every alert, on its tier topic when routed. */
+export interface ScoredAlert {
+  alert_id: string;
+  model_id: string;
+  event_time: number;
+  scored_at: number;
+  priority: number;
+  tier: Tier;
+  expected_impact_per_hour: number;
+  components: Record<Dimension, Component>;
+  reasons: string[];
+  context: DeployContext;
+  owner: string;
+  escalation: string[];
+  playbook: string | null;
+  sla: { ack_by: number | null; resolve_by: number | null };
+  root_cause: { label: RootCause['label']; confidence: number; by: string };
+  dedup: { fingerprint: string; occurrences: number; suppressed: boolean };
+  config_version: string;
+  product_area: string | null;
+  region: string | null;
+  customer_segment: string | null;
+  compliance: string[];
+  safety: boolean;
+  evidence: Evidence;
+  /** What moved the tier away from the thresholds (a floor or a gate), if anything. */
+  tier_adjustment: string | null;
+  late: boolean;
+  paging: { pagerduty: PagerDutyFields; opsgenie: OpsgenieFields };
+  alert: AnomalyAlert;
+}

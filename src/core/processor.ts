@@ -6,59 +6,35 @@
 
 import { type Action, actionsFor } from './actions.ts';
 import { type DedupEntry, DedupStore, fingerprintOf, noteOccurrence, routingDecision } from './dedup.ts';
-import type { AlertFeedback, AnomalyAlert, CoreInput, DeployEvent, Tier } from './events.ts';
-import { type DeployContext, joinDeployContext } from './join.ts';
-import { type OpsgenieFields, type PagerDutyFields, pagingFields } from './paging.ts';
-import { classifyByRules, type RootCause, type RootCauseClassifier } from './root-cause.ts';
+import type { AlertFeedback, AnomalyAlert, CoreInput, DeployEvent, ScoredAlert, Tier } from './events.ts';
+import { joinDeployContext } from './join.ts';
+import { Journal } from './journal.ts';
+import { type Lane, type LaneSnapshot, restoreLanes, snapshotLanes, streamTimeOf } from './lanes.ts';
+import { pagingFields } from './paging.ts';
+import { classifyByRules, type RootCauseClassifier } from './root-cause.ts';
 import {
   learnedClassifier,
   RootCauseModel,
   rootCauseFeatures,
   rootCauseLabelOf,
 } from './root-cause-model.ts';
-import { type Component, type Dimension, type Evidence, scoreAlert } from './score.ts';
+import { scoreAlert } from './score.ts';
 import type { ModelProfile, TriageSettings } from './settings.ts';
 import { AlertMemory, PendingFeedback, SourceReliability } from './source-reliability.ts';
 import { assignTier, escalationPath, slaDeadlines } from './tier.ts';
 import { DeployWindow } from './window-store.ts';
 
-export interface ScoredAlert {
-  alert_id: string;
-  model_id: string;
-  event_time: number;
-  scored_at: number;
-  priority: number;
-  tier: Tier;
-  expected_impact_per_hour: number;
-  components: Record<Dimension, Component>;
-  reasons: string[];
-  context: DeployContext;
-  owner: string;
-  escalation: string[];
-  playbook: string | null;
-  sla: { ack_by: number | null; resolve_by: number | null };
-  root_cause: { label: RootCause['label']; confidence: number; by: string };
-  dedup: { fingerprint: string; occurrences: number; suppressed: boolean };
-  config_version: string;
-  product_area: string | null;
-  region: string | null;
-  customer_segment: string | null;
-  compliance: string[];
-  safety: boolean;
-  evidence: Evidence;
-  /** What moved the tier away from the thresholds (a floor or a gate), if anything. */
-  tier_adjustment: string | null;
-  late: boolean;
-  paging: { pagerduty: PagerDutyFields; opsgenie: OpsgenieFields };
-  alert: AnomalyAlert;
-}
+export type { ScoredAlert } from './events.ts';
 
 export type Output =
   | { kind: 'scored'; key: string; alert: ScoredAlert }
   | { kind: 'tier'; tier: Tier; key: string; alert: ScoredAlert }
   | { kind: 'action'; key: string; action: Action }
-  /** The dedup entry after this alert: a changelog of what was routed, so a restart never re-pages. */
-  | { kind: 'dedup'; fingerprint: string; entry: DedupEntry };
+  /**
+   * The dedup entry after this alert (`null` once it expired: a tombstone), in its lane's changelog:
+   * what was routed, so a restart or a rebalance never re-pages.
+   */
+  | { kind: 'dedup'; lane: string; fingerprint: string; entry: DedupEntry | null };
 
 export type CoreEvent =
   | {
@@ -89,23 +65,25 @@ export type CoreEvent =
       alert_id: string;
       outcome: AlertFeedback['outcome'];
     }
-  | { type: 'window_expired'; deploys: number; fingerprints: number };
+  | { type: 'window_expired'; deploys: number; fingerprints: number }
+  | { type: 'restore_ignored'; lane: string; fingerprint: string };
 
 export interface TriageState {
   /**
-   * The alert stream time: the lowest, over lanes, of each lane's highest alert event time. It drives
-   * every expiry and releases held feedback, so deploy or feedback input running ahead changes nothing.
+   * The alert stream time (lanes.ts says how the lanes hold it back). It drives every expiry and
+   * releases held feedback, so deploy or feedback input running ahead changes nothing.
    */
   streamTime: number;
-  /** Highest alert event time per lane. */
-  lanes: Map<string, number>;
+  lanes: Map<string, Lane>;
   deploys: DeployWindow;
-  dedup: DedupStore;
   sources: SourceReliability;
   recentAlerts: AlertMemory;
   pendingFeedback: PendingFeedback;
   /** The learned root-cause classifier's counts: it learns from feedback that confirms a cause. */
   rootCauses: RootCauseModel;
+  /** Undo records of the open transaction (stream only), and the lanes as they were at its start. */
+  journal: Journal;
+  transaction: LaneSnapshot | undefined;
 }
 
 export interface StepResult {
@@ -123,22 +101,33 @@ export interface ProcessorOptions {
    * against, so the step keeps none: no entry, no root-cause features, per alert.
    */
   feedback?: boolean;
+  /** How long a caught-up lane that the others have passed still holds the stream time (lanes.ts). */
+  laneIdleMs?: number;
 }
 
 export type Step = (state: TriageState, input: CoreInput) => StepResult;
 
 export function createState(config: TriageSettings): TriageState {
   const w = config.windows;
+  const journal = new Journal();
   return {
     streamTime: Number.NEGATIVE_INFINITY,
     lanes: new Map(),
-    deploys: new DeployWindow({ retentionMs: w.deploy_retention, maxPerKey: w.max_deploys_per_key }),
-    dedup: new DedupStore({ windowMs: w.dedup, renotifyMs: w.renotify_after, graceMs: w.allowed_lateness }),
-    sources: new SourceReliability(),
-    recentAlerts: new AlertMemory(w.max_tracked_alerts, w.feedback_lookup),
-    pendingFeedback: new PendingFeedback(w.max_tracked_alerts),
-    rootCauses: new RootCauseModel(),
+    deploys: new DeployWindow({ retentionMs: w.deploy_retention, maxPerKey: w.max_deploys_per_key }, journal),
+    sources: new SourceReliability(journal),
+    recentAlerts: new AlertMemory(w.max_tracked_alerts, w.feedback_lookup, journal),
+    pendingFeedback: new PendingFeedback(w.max_tracked_alerts, journal),
+    rootCauses: new RootCauseModel({ journal }),
+    journal,
+    transaction: undefined,
   };
+}
+
+/** Dedup episodes held over every lane (for gauges and health). */
+export function dedupEntries(state: TriageState): number {
+  let n = 0;
+  for (const lane of state.lanes.values()) n += lane.dedup.size;
+  return n;
 }
 
 export function createStep(config: TriageSettings, options: ProcessorOptions = {}): Step {
@@ -192,20 +181,44 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
   // dictionary mode, took a hasOwn check and a keyed read).
   const catalog = new Map<string, ModelProfile>(Object.entries(config.models));
 
-  const advance = (state: TriageState, lane: string, t: number, events: CoreEvent[]) => {
-    const laneTime = state.lanes.get(lane);
-    if (laneTime !== undefined && t <= laneTime) return;
-    state.lanes.set(lane, t);
-    // A lane seen for the first time may hold the stream time back; nothing expired is brought back.
-    const streamTime = lowestLaneTime(state);
-    const rose = streamTime > state.streamTime;
-    state.streamTime = streamTime;
-    if (!rose) return;
-    t = streamTime;
-    for (const feedback of state.pendingFeedback.due(t)) applyFeedback(state, feedback, events);
-    const deploys = state.deploys.expire(t);
-    const fingerprints = state.dedup.expire(t);
-    if (deploys + fingerprints > 0) events.push({ type: 'window_expired', deploys, fingerprints });
+  const laneIdleMs = options.laneIdleMs ?? 10_000;
+  const dedupStoreWindows = { ...dedupWindows, graceMs: config.windows.allowed_lateness };
+
+  const laneOf = (state: TriageState, id: string, behind: boolean): Lane => {
+    let lane = state.lanes.get(id);
+    if (lane === undefined) {
+      lane = {
+        time: Number.NEGATIVE_INFINITY,
+        behind,
+        passedSince: undefined,
+        dedup: new DedupStore(dedupStoreWindows, state.journal),
+      };
+      state.lanes.set(id, lane);
+    }
+    return lane;
+  };
+
+  /** The stream time after a change to the lanes at wall time `at`; what it passes expires. */
+  const settle = (state: TriageState, at: number, events: CoreEvent[]) => {
+    const t = streamTimeOf(state.lanes, state.streamTime, at, laneIdleMs);
+    if (t > state.streamTime) {
+      state.streamTime = t;
+      const deploys = state.deploys.expire(t);
+      if (deploys > 0) events.push({ type: 'window_expired', deploys, fingerprints: 0 });
+    }
+    for (const feedback of state.pendingFeedback.due(state.streamTime))
+      applyFeedback(state, feedback, events);
+  };
+
+  /** A lane's time rises to `t`: its own expired episodes go (with a tombstone each), then the stream time. */
+  const advance = (state: TriageState, id: string, lane: Lane, t: number, at: number, out: StepResult) => {
+    if (t <= lane.time) return;
+    lane.time = t;
+    lane.passedSince = undefined;
+    const gone = lane.dedup.expire(t);
+    for (const fingerprint of gone) out.outputs.push({ kind: 'dedup', lane: id, fingerprint, entry: null });
+    if (gone.length > 0) out.events.push({ type: 'window_expired', deploys: 0, fingerprints: gone.length });
+    settle(state, at, out.events);
   };
 
   const applyFeedback = (state: TriageState, feedback: AlertFeedback, events: CoreEvent[]) => {
@@ -231,18 +244,18 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
     });
   };
 
-  const onAlert = (state: TriageState, alert: AnomalyAlert, at: number, lane: string, out: StepResult) => {
-    const late =
-      alert.event_time <
-      (state.lanes.get(lane) ?? Number.NEGATIVE_INFINITY) - config.windows.allowed_lateness;
-    advance(state, lane, alert.event_time, out.events);
+  const onAlert = (state: TriageState, alert: AnomalyAlert, at: number, laneId: string, out: StepResult) => {
+    const lane = laneOf(state, laneId, false);
+    const late = alert.event_time < lane.time - config.windows.allowed_lateness;
+    advance(state, laneId, lane, alert.event_time, at, out);
+    const dedup = lane.dedup;
     const modelId = alert.model_id;
     const listed = catalog.get(modelId);
     const inCatalog = listed !== undefined;
     const profile = listed ?? config.defaults;
 
     const fingerprint = fingerprintOf(alert);
-    const seen = noteOccurrence(state.dedup.get(fingerprint), alert.event_time, dedupWindows);
+    const seen = noteOccurrence(dedup.get(fingerprint), alert.event_time, dedupWindows);
     const context = joinDeployContext(alert, profile.upstream, state.deploys, joinWindows);
     const affectedShare =
       alert.affected_entities === undefined
@@ -273,7 +286,7 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
     );
     const tier = assigned.tier;
     const routing = routingDecision(seen, tier, alert.event_time, dedupWindows);
-    state.dedup.set(fingerprint, routing.entry);
+    dedup.set(fingerprint, routing.entry);
     if (feedbackCanArrive) {
       state.recentAlerts.remember(
         alert,
@@ -340,7 +353,7 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
         out.outputs.push({ kind: 'action', key: modelId, action });
       }
     }
-    out.outputs.push({ kind: 'dedup', fingerprint, entry: routing.entry });
+    out.outputs.push({ kind: 'dedup', lane: laneId, fingerprint, entry: routing.entry });
     out.events.push({
       type: 'alert_scored',
       alert_id: alert.alert_id,
@@ -353,7 +366,10 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
   };
 
   const onDeploy = (state: TriageState, deploy: DeployEvent, out: StepResult) => {
-    const result = state.deploys.insert(deploy, state.streamTime);
+    // In a transaction, "too old" is judged against the stream time at its start: the chunk's own
+    // advance may still be undone, and a deploy refused for it would never be read again.
+    const streamTime = state.transaction?.streamTime ?? state.streamTime;
+    const result = state.deploys.insert(deploy, streamTime);
     const type =
       result === 'inserted'
         ? 'deploy_stored'
@@ -364,10 +380,61 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
   };
 
   const onFeedback = (state: TriageState, feedback: AlertFeedback, out: StepResult) => {
-    if (feedback.event_time <= state.streamTime) applyFeedback(state, feedback, out.events);
+    // Side inputs are never undone. In a transaction, feedback waits to be released by an alert's
+    // advance (which is), rather than being applied against a stream time an abort could take back.
+    if (!state.transaction && feedback.event_time <= state.streamTime)
+      applyFeedback(state, feedback, out.events);
     else if (!state.pendingFeedback.add(feedback)) {
       out.events.push({ type: 'feedback_dropped', alert_id: feedback.alert_id, outcome: feedback.outcome });
     }
+  };
+
+  const onLanes = (state: TriageState, assigned: readonly string[], at: number, out: StepResult) => {
+    const keep = new Set(assigned);
+    // A lane no longer read: its episodes belong to whoever reads its partition now.
+    for (const id of [...state.lanes.keys()]) if (!keep.has(id)) state.lanes.delete(id);
+    for (const id of assigned) laneOf(state, id, true);
+    settle(state, at, out.events);
+  };
+
+  const onTick = (state: TriageState, input: Extract<CoreInput, { kind: 'tick' }>, out: StepResult) => {
+    if (input.behind !== undefined) {
+      const behind = new Set(input.behind);
+      for (const [id, lane] of state.lanes) lane.behind = behind.has(id);
+    }
+    if (input.streamTime !== undefined) {
+      const ids =
+        input.lane !== undefined ? [input.lane] : state.lanes.size ? [...state.lanes.keys()] : [DEFAULT_LANE];
+      for (const id of ids) advance(state, id, laneOf(state, id, false), input.streamTime, input.at, out);
+    }
+    settle(state, input.at, out.events);
+  };
+
+  const onRestore = (state: TriageState, input: Extract<CoreInput, { kind: 'restore' }>, out: StepResult) => {
+    const lane = state.lanes.get(input.lane);
+    if (lane === undefined) {
+      out.events.push({ type: 'restore_ignored', lane: input.lane, fingerprint: input.fingerprint });
+      return;
+    }
+    lane.dedup.restore(input.fingerprint, input.entry);
+  };
+
+  const onTransaction = (state: TriageState, op: 'begin' | 'commit' | 'abort') => {
+    if (op === 'begin') {
+      if (state.transaction) throw new Error('a transaction is already open');
+      state.transaction = snapshotLanes(state.lanes, state.streamTime);
+      state.journal.begin();
+      return;
+    }
+    const snapshot = state.transaction;
+    if (!snapshot) throw new Error(`transaction ${op} without begin`);
+    state.transaction = undefined;
+    if (op === 'commit') {
+      state.journal.commit();
+      return;
+    }
+    state.journal.rollback();
+    state.streamTime = restoreLanes(state.lanes, snapshot);
   };
 
   return (state, input) => {
@@ -383,14 +450,16 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
         onFeedback(state, input.feedback, out);
         break;
       case 'tick':
-        // A tick without a lane moves every lane (the single lane, offline).
-        for (const lane of input.lane !== undefined
-          ? [input.lane]
-          : state.lanes.size
-            ? [...state.lanes.keys()]
-            : [DEFAULT_LANE]) {
-          advance(state, lane, input.streamTime, out.events);
-        }
+        onTick(state, input, out);
+        break;
+      case 'lanes':
+        onLanes(state, input.assigned, input.at, out);
+        break;
+      case 'restore':
+        onRestore(state, input, out);
+        break;
+      case 'transaction':
+        onTransaction(state, input.op);
         break;
     }
     return out;
@@ -398,29 +467,3 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
 }
 
 const DEFAULT_LANE = 'default';
-
-function lowestLaneTime(state: TriageState): number {
-  let low = Number.POSITIVE_INFINITY;
-  for (const t of state.lanes.values()) if (t < low) low = t;
-  return low;
-}
-
-/**
- * A lane this instance has started to read (a partition assigned) but has no alert from yet: it holds
- * the stream time back until its first alert, so the other lanes cannot expire what it still needs.
- */
-export function openLane(state: TriageState, lane: string): void {
-  if (state.lanes.has(lane)) return;
-  state.lanes.set(lane, Number.NEGATIVE_INFINITY);
-  state.streamTime = Number.NEGATIVE_INFINITY;
-}
-
-/**
- * A lane this instance no longer reads (a partition revoked in a rebalance) stops holding the stream
- * time back. Its alerts' state stays until it expires.
- */
-export function closeLane(state: TriageState, lane: string): void {
-  state.lanes.delete(lane);
-  const low = lowestLaneTime(state);
-  if (Number.isFinite(low)) state.streamTime = low;
-}

@@ -4,6 +4,7 @@
 // It plugs in as a `RootCauseClassifier` (ProcessorOptions.classifyRootCause) through
 // `learnedClassifier`, which lets the rules answer until the model has seen enough examples.
 import { ROOT_CAUSES, type RootCauseLabel } from './events.ts';
+import type { Journal } from './journal.ts';
 import { classifyByRules, type RootCauseClassifier, type RootCauseInput } from './root-cause.ts';
 
 const DAY_MS = 86_400_000;
@@ -146,19 +147,9 @@ export interface RootCauseModelOptions {
    * leave-one-day-out, it gave the lowest calibration error (log-loss is flat between 3 and 4).
    */
   temperature?: number;
+  /** Where learning records its undo while a stream transaction is open. */
+  journal?: Journal;
 }
-
-export interface RootCauseModelJSON {
-  format: typeof FORMAT;
-  alpha: number;
-  temperature: number;
-  /** Labelled examples per label. */
-  examples: Partial<Record<RootCauseLabel, number>>;
-  /** Feature-token counts per label. */
-  tokens: Partial<Record<RootCauseLabel, Record<string, number>>>;
-}
-
-const FORMAT = 'root-cause-naive-bayes/1';
 
 export interface FeatureWeight {
   feature: string;
@@ -175,7 +166,10 @@ export class RootCauseModel {
   readonly #vocabulary = new Set<string>();
   #total = 0;
 
-  constructor({ alpha = 1, temperature = 3 }: RootCauseModelOptions = {}) {
+  readonly #journal: Journal | undefined;
+
+  constructor({ alpha = 1, temperature = 3, journal }: RootCauseModelOptions = {}) {
+    this.#journal = journal;
     if (!(alpha > 0) || !(temperature > 0)) throw new RangeError('alpha and temperature must be positive');
     this.alpha = alpha;
     this.temperature = temperature;
@@ -227,60 +221,38 @@ export class RootCauseModel {
       .sort((a, b) => b.llr - a.llr);
   }
 
-  toJSON(): RootCauseModelJSON {
-    // Sorted keys: the same counts always serialise to the same bytes, whatever the training order.
-    const examples: RootCauseModelJSON['examples'] = {};
-    const tokens: RootCauseModelJSON['tokens'] = {};
-    for (const label of ROOT_CAUSES) {
-      const n = this.#examples.get(label);
-      if (n === undefined) continue;
-      examples[label] = n;
-      tokens[label] = Object.fromEntries([...this.#tokens.get(label)!].sort(([a], [b]) => (a < b ? -1 : 1)));
-    }
-    return { format: FORMAT, alpha: this.alpha, temperature: this.temperature, examples, tokens };
-  }
-
-  static fromJSON(json: unknown): RootCauseModel {
-    const bad = (why: string) => new TypeError(`not a ${FORMAT} model: ${why}`);
-    const j = json as RootCauseModelJSON;
-    if (typeof j !== 'object' || j === null || j.format !== FORMAT) throw bad('format');
-    if (
-      typeof j.examples !== 'object' ||
-      j.examples === null ||
-      typeof j.tokens !== 'object' ||
-      j.tokens === null
-    )
-      throw bad('examples / tokens');
-    const model = new RootCauseModel({ alpha: j.alpha, temperature: j.temperature });
-    for (const [label, n] of Object.entries(j.examples)) {
-      if (rootCauseLabelOf(label) !== label) throw bad(`label ${label}`);
-      if (!Number.isInteger(n) || n < 0) throw bad(`examples of ${label}`);
-      model.#examples.set(label as RootCauseLabel, n);
-      model.#total += n;
-      const counts = new Map<string, number>();
-      model.#tokens.set(label as RootCauseLabel, counts);
-      let total = 0;
-      for (const [token, c] of Object.entries(j.tokens[label as RootCauseLabel] ?? {})) {
-        if (!Number.isInteger(c) || c < 0) throw bad(`count of ${token}`);
-        counts.set(token, c);
-        model.#vocabulary.add(token);
-        total += c;
-      }
-      model.#tokenTotals.set(label as RootCauseLabel, total);
-    }
-    return model;
-  }
-
   #count(label: RootCauseLabel, features: string[]): void {
+    const journal = this.#journal?.active ? this.#journal : undefined;
+    const hadLabel = this.#tokens.has(label);
     this.#examples.set(label, (this.#examples.get(label) ?? 0) + 1);
     this.#total += 1;
     const counts = this.#tokens.get(label) ?? new Map<string, number>();
     this.#tokens.set(label, counts);
+    const added: string[] = [];
     for (const t of features) {
       counts.set(t, (counts.get(t) ?? 0) + 1);
+      if (journal && !this.#vocabulary.has(t)) added.push(t);
       this.#vocabulary.add(t);
     }
     this.#tokenTotals.set(label, (this.#tokenTotals.get(label) ?? 0) + features.length);
+    journal?.record(() => {
+      // The exact counts before: a label or token this example brought in is gone again.
+      this.#total -= 1;
+      this.#tokenTotals.set(label, this.#tokenTotals.get(label)! - features.length);
+      for (const t of features) {
+        const c = counts.get(t)! - 1;
+        if (c === 0) counts.delete(t);
+        else counts.set(t, c);
+      }
+      for (const t of added) this.#vocabulary.delete(t);
+      const n = this.#examples.get(label)! - 1;
+      if (hadLabel) this.#examples.set(label, n);
+      else {
+        this.#examples.delete(label);
+        this.#tokens.delete(label);
+        this.#tokenTotals.delete(label);
+      }
+    });
   }
 
   #logLikelihood(token: string, label: RootCauseLabel): number {

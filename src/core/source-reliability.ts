@@ -1,6 +1,7 @@
 // What feedback teaches: per (source, signal), how often alerts turned out to be false positives.
 // Rates are shrunk towards a prior, so a new source is neither punished nor trusted blindly.
 import type { AlertFeedback, AnomalyAlert, Signal, Tier } from './events.ts';
+import type { Journal } from './journal.ts';
 
 export interface SourceRate {
   /** Shrunk false-positive rate, 0..1. */
@@ -29,6 +30,11 @@ export class SourceReliability {
    */
   private readonly counts = new Map<string, Map<Signal, Counts>>();
   private pairs = 0;
+  private readonly journal: Journal | undefined;
+
+  constructor(journal?: Journal) {
+    this.journal = journal;
+  }
 
   record(source: string | undefined, signal: Signal, outcome: AlertFeedback['outcome']): void {
     if (outcome === 'duplicate') return; // a duplicate of a real alert says nothing about the source
@@ -44,8 +50,14 @@ export class SourceReliability {
       bySignal.set(signal, c);
       this.pairs++;
     }
-    if (outcome === 'actionable') c.actionable++;
-    else c.falsePositive++;
+    const field = outcome === 'actionable' ? 'actionable' : 'falsePositive';
+    c[field]++;
+    if (this.journal?.active) {
+      const counts = c;
+      this.journal.record(() => {
+        counts[field]--;
+      });
+    }
   }
 
   rate(source: string | undefined, signal: Signal, prior: FeedbackPrior): SourceRate {
@@ -87,10 +99,12 @@ export class AlertMemory {
   private next = 0;
   readonly maxAlerts: number;
   readonly ttlMs: number;
+  private readonly journal: Journal | undefined;
 
-  constructor(maxAlerts: number, ttlMs: number) {
+  constructor(maxAlerts: number, ttlMs: number, journal?: Journal) {
     this.maxAlerts = maxAlerts;
     this.ttlMs = ttlMs;
+    this.journal = journal;
     this.ring = new Array<string | undefined>(maxAlerts);
   }
 
@@ -104,6 +118,7 @@ export class AlertMemory {
     if (extra.tier !== undefined) r.tier = extra.tier;
     if (extra.features !== undefined) r.features = extra.features;
     if (alert.source !== undefined) r.source = alert.source;
+    if (this.journal?.active) this.recordUndo(alert.alert_id);
     // One lookup, not has() then set(): a redelivered alert replaces its entry, so the size stays.
     const before = this.byId.size;
     this.byId.set(alert.alert_id, r);
@@ -112,6 +127,24 @@ export class AlertMemory {
     if (evicted !== undefined) this.byId.delete(evicted);
     this.ring[this.next] = alert.alert_id;
     this.next = (this.next + 1) % this.maxAlerts;
+  }
+
+  /** How to undo `remember(id)`: the entry it replaces, or the ring slot and the entry it evicts. */
+  private recordUndo(id: string): void {
+    const previous = this.byId.get(id);
+    if (previous !== undefined) {
+      this.journal!.record(() => void this.byId.set(id, previous));
+      return;
+    }
+    const slot = this.next;
+    const evicted = this.ring[slot];
+    const evictedEntry = evicted === undefined ? undefined : this.byId.get(evicted);
+    this.journal!.record(() => {
+      this.byId.delete(id);
+      this.ring[slot] = evicted;
+      if (evicted !== undefined && evictedEntry !== undefined) this.byId.set(evicted, evictedEntry);
+      this.next = slot;
+    });
   }
 
   find(alertId: string, streamTime: number): RememberedAlert | undefined {
@@ -127,9 +160,11 @@ export class AlertMemory {
 export class PendingFeedback {
   private readonly queue: AlertFeedback[] = [];
   readonly max: number;
+  private readonly journal: Journal | undefined;
 
-  constructor(max: number) {
+  constructor(max: number, journal?: Journal) {
     this.max = max;
+    this.journal = journal;
   }
 
   get size(): number {
@@ -149,6 +184,11 @@ export class PendingFeedback {
   due(t: number): AlertFeedback[] {
     let n = 0;
     while (n < this.queue.length && this.queue[n]!.event_time <= t) n++;
-    return n === 0 ? [] : this.queue.splice(0, n);
+    if (n === 0) return NO_FEEDBACK;
+    const due = this.queue.splice(0, n);
+    if (this.journal?.active) this.journal.record(() => void this.queue.unshift(...due));
+    return due;
   }
 }
+
+const NO_FEEDBACK: AlertFeedback[] = [];

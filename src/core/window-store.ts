@@ -2,6 +2,7 @@
 // bounded by a retention in *alert* stream time and by a cap per key. Lookups filter by event
 // time, so what an alert sees never depends on how far the deploy input has run ahead.
 import type { DeployEvent, DeployKind } from './events.ts';
+import type { Journal } from './journal.ts';
 
 export interface DeployWindowLimits {
   retentionMs: number;
@@ -33,9 +34,11 @@ export class DeployWindow {
   private entries = 0;
   private sweptAt = Number.NEGATIVE_INFINITY;
   readonly limits: DeployWindowLimits;
+  private readonly journal: Journal | undefined;
 
-  constructor(limits: DeployWindowLimits) {
+  constructor(limits: DeployWindowLimits, journal?: Journal) {
     this.limits = limits;
+    this.journal = journal;
   }
 
   /** Number of stored entries (a deploy naming both a model and a service counts twice). */
@@ -65,31 +68,10 @@ export class DeployWindow {
   }
 
   /**
-   * Up to `limit` events of `key` with from <= event_time <= to that satisfy `accept`, newest first.
-   * Scans backwards from `to`, so the cost follows what is returned, not what the key holds.
+   * Up to `limit` events of a model's (`model`) or a service's (`service`) key with from <= event_time
+   * <= to, newest first, each with its event time from the index. Scans backwards from `to`, so the
+   * cost follows what is visited, not what the key holds.
    */
-  latest(
-    key: string,
-    from: number,
-    to: number,
-    limit: number,
-    accept?: (d: DeployEvent) => boolean,
-  ): DeployEvent[] {
-    return this.byKey.get(key)?.newest(from, to, limit, accept) ?? [];
-  }
-
-  /** The events `latest(key, from, to, limit)` returns, in the same order, each with its event time. */
-  visitLatest(
-    key: string,
-    from: number,
-    to: number,
-    limit: number,
-    visit: (d: DeployEvent, time: number) => void,
-  ): void {
-    this.byKey.get(key)?.visitNewest(from, to, limit, visit);
-  }
-
-  /** `visitLatest` for the key of a model (`model`) or a service (`service`), by its name. */
   visitLatestOf(
     kind: 'model' | 'service',
     name: string,
@@ -101,29 +83,29 @@ export class DeployWindow {
     (kind === 'model' ? this.byModel : this.byService).get(name)?.visitNewest(from, to, limit, visit);
   }
 
-  /** Like `latest(key, from, to, limit, bringsVersion)`, from the index of version-bringing events. */
-  latestVersions(key: string, from: number, to: number, limit: number): DeployEvent[] {
-    return this.byKey.get(key)?.versions?.newest(from, to, limit) ?? [];
-  }
-
-  /** `latestVersions(modelKey(modelId), …)`. */
+  /** Up to `limit` version-bringing events of a model with from <= event_time <= to, newest first. */
   latestModelVersions(modelId: string, from: number, to: number, limit: number): DeployEvent[] {
     return this.byModel.get(modelId)?.versions?.newest(from, to, limit) ?? [];
   }
 
   /**
    * Drops events older than streamTime - retention. Sweeps at most once per tenth of the retention,
-   * since lookups filter by event time anyway; returns how many entries went.
+   * since lookups filter by event time anyway; returns how many entries went. In a transaction the
+   * dropped events are recorded, so an abort puts them back.
    */
   expire(streamTime: number): number {
     if (streamTime - this.sweptAt < this.limits.retentionMs / 10) return 0;
+    const sweptAt = this.sweptAt;
     this.sweptAt = streamTime;
     const horizon = streamTime - this.limits.retentionMs;
+    const journal = this.journal?.active ? this.journal : undefined;
+    const dropped: DeployEvent[] = [];
     let removed = 0;
     for (const [key, log] of this.byKey) {
       const gone = log.dropBefore(horizon);
-      if (gone === 0) continue;
-      removed += gone;
+      if (gone.length === 0) continue;
+      removed += gone.length;
+      if (journal) for (const d of gone) dropped.push(d);
       const versions = log.versions;
       if (versions) {
         versions.dropBefore(horizon);
@@ -136,6 +118,11 @@ export class DeployWindow {
       }
     }
     this.entries -= removed;
+    journal?.record(() => {
+      this.sweptAt = sweptAt;
+      // A deploy kept under its model and its service was dropped from both: the second insert is a duplicate.
+      for (const d of dropped) this.insert(d, Number.NEGATIVE_INFINITY);
+    });
     return removed;
   }
 
@@ -174,6 +161,8 @@ export class DeployWindow {
     return true;
   }
 }
+
+const NO_EVENTS: DeployEvent[] = [];
 
 /** Up to this many events, a key's duplicate check scans them; past it, a set of ids answers. */
 const ID_SCAN = 32;
@@ -257,24 +246,22 @@ class TimeLog {
     return d;
   }
 
-  /** Drops the events older than `horizon`; returns how many. */
-  dropBefore(horizon: number): number {
+  /** Drops the events older than `horizon`; returns them. */
+  dropBefore(horizon: number): DeployEvent[] {
     const n = this.lowerBound(horizon);
-    if (n > 0) {
-      const gone = this.events.splice(0, n);
-      this.times.splice(0, n);
-      this.noteIds(gone, -1);
-    }
-    return n;
+    if (n === 0) return NO_EVENTS;
+    const gone = this.events.splice(0, n);
+    this.times.splice(0, n);
+    this.noteIds(gone, -1);
+    return gone;
   }
 
-  /** Up to `limit` events with from <= event_time <= to (and `accept`), newest first. */
-  newest(from: number, to: number, limit: number, accept?: (d: DeployEvent) => boolean): DeployEvent[] {
+  /** Up to `limit` events with from <= event_time <= to, newest first. */
+  newest(from: number, to: number, limit: number): DeployEvent[] {
     const out: DeployEvent[] = [];
     for (let i = this.upperBound(to) - 1; i >= 0 && out.length < limit; i--) {
       if (this.times[i]! < from) break;
-      const d = this.events[i]!;
-      if (!accept || accept(d)) out.push(d);
+      out.push(this.events[i]!);
     }
     return out;
   }

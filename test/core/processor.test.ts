@@ -3,11 +3,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CoreInput } from '../../src/core/events.ts';
 import {
-  closeLane,
   createState,
   createStep,
+  dedupEntries,
   type Output,
-  openLane,
   type ScoredAlert,
 } from '../../src/core/processor.ts';
 import {
@@ -338,8 +337,8 @@ function timeOf(i: CoreInput): number {
       return i.deploy.event_time;
     case 'feedback':
       return i.feedback.event_time;
-    case 'tick':
-      return i.streamTime;
+    default:
+      return 'streamTime' in i && i.streamTime !== undefined ? i.streamTime : Number.NEGATIVE_INFINITY;
   }
 }
 
@@ -348,6 +347,7 @@ describe('step: lanes (partitions)', () => {
     const config = aConfig();
     const step = createStep(config);
     const state = createState(config);
+    step(state, { kind: 'lanes', assigned: ['p0', 'p1'], at: 0 });
     const fast = step(state, {
       kind: 'alert',
       alert: anAlert({ event_time: T0 + 10 * HOUR }),
@@ -373,27 +373,54 @@ describe('step: lanes (partitions)', () => {
     assert.deepEqual(late(stale), [true]);
   });
 
-  it('an opened lane holds the stream time back until its first alert', () => {
+  it('an assigned lane holds the stream time back until it is read, or caught up and idle', () => {
     const config = aConfig();
-    const step = createStep(config);
+    const step = createStep(config, { laneIdleMs: 5_000 });
     const state = createState(config);
-    openLane(state, 'a');
-    openLane(state, 'b');
+    step(state, { kind: 'lanes', assigned: ['a', 'b'], at: 0 });
     step(state, { kind: 'alert', alert: anAlert({ event_time: T0 + 30 * HOUR }), at: 0, lane: 'a' });
-    assert.equal(state.streamTime, Number.NEGATIVE_INFINITY, 'lane b has said nothing yet');
-    step(state, {
-      kind: 'alert',
-      alert: anAlert({ model_id: 'search-ranker', event_time: T0 }),
-      at: 0,
-      lane: 'b',
-    });
-    assert.equal(state.streamTime, T0);
+    assert.equal(state.streamTime, Number.NEGATIVE_INFINITY, 'lane b has records to read, none read yet');
+    // Caught up, but just passed: it still holds for the idle time, then lets go.
+    step(state, { kind: 'tick', at: 1_000, behind: [] });
+    assert.equal(state.streamTime, Number.NEGATIVE_INFINITY);
+    step(state, { kind: 'tick', at: 5_999, behind: [] });
+    assert.equal(state.streamTime, Number.NEGATIVE_INFINITY);
+    step(state, { kind: 'tick', at: 6_000, behind: [] });
+    assert.equal(state.streamTime, T0 + 30 * HOUR);
   });
 
-  it('closing a lane releases the stream time', () => {
+  it('a lane with records to read holds however long it takes; its alerts then find their deploys', () => {
+    const config = aConfig();
+    const step = createStep(config, { laneIdleMs: 1_000 });
+    const state = createState(config);
+    step(state, { kind: 'lanes', assigned: ['a', 'b'], at: 0 });
+    step(state, deployInput(aDeploy({ model_id: 'search-ranker', event_time: T0 - 10 * MIN })));
+    // A day of lane a's backlog is read first while lane b is behind for a minute of wall time.
+    for (let h = 0; h < 48; h++) {
+      step(state, {
+        kind: 'alert',
+        alert: anAlert({ event_time: T0 + h * HOUR, feature: `f${h}` }),
+        at: h * 1_000,
+        lane: 'a',
+      });
+      step(state, { kind: 'tick', at: h * 1_000, behind: ['b'] });
+    }
+    assert.equal(state.deploys.size, 1, 'lane b is behind: nothing it may need has expired');
+    const r = step(state, {
+      kind: 'alert',
+      alert: anAlert({ model_id: 'search-ranker', event_time: T0 }),
+      at: 60_000,
+      lane: 'b',
+    });
+    const scored = r.outputs.find((o) => o.kind === 'scored');
+    assert.ok(scored?.kind === 'scored' && scored.alert.context.deploy_correlated);
+  });
+
+  it('a closed lane stops holding, and takes its episodes with it', () => {
     const config = aConfig();
     const step = createStep(config);
     const state = createState(config);
+    step(state, { kind: 'lanes', assigned: ['a', 'b'], at: 0 });
     step(state, { kind: 'alert', alert: anAlert({ event_time: T0 + 5 * HOUR }), at: 0, lane: 'a' });
     step(state, {
       kind: 'alert',
@@ -402,8 +429,128 @@ describe('step: lanes (partitions)', () => {
       lane: 'b',
     });
     assert.equal(state.streamTime, T0);
-    closeLane(state, 'b');
+    assert.equal(dedupEntries(state), 2);
+    step(state, { kind: 'lanes', assigned: ['a'], at: 0 });
     assert.equal(state.streamTime, T0 + 5 * HOUR);
+    assert.equal(dedupEntries(state), 1);
+  });
+
+  it('restores a lane from its changelog, tombstones included, and ignores lanes not assigned', () => {
+    const config = aConfig();
+    const step = createStep(config);
+    const state = createState(config);
+    step(state, { kind: 'lanes', assigned: ['0'], at: 0 });
+    const first = step(state, { kind: 'alert', alert: anAlert({ alert_id: 'x1' }), at: 0, lane: '0' });
+    const entry = first.outputs.find((o) => o.kind === 'dedup');
+    assert.ok(entry?.kind === 'dedup' && entry.entry !== null);
+    const other = createState(config);
+    step(other, { kind: 'lanes', assigned: ['0'], at: 0 });
+    step(other, { kind: 'restore', lane: '0', fingerprint: entry.fingerprint, entry: entry.entry, at: 0 });
+    const ignored = step(other, {
+      kind: 'restore',
+      lane: '9',
+      fingerprint: entry.fingerprint,
+      entry: entry.entry,
+      at: 0,
+    });
+    assert.deepEqual(
+      ignored.events.map((e) => e.type),
+      ['restore_ignored'],
+    );
+    const again = step(other, {
+      kind: 'alert',
+      alert: anAlert({ alert_id: 'x2', event_time: T0 + MIN }),
+      at: 0,
+      lane: '0',
+    });
+    const scored = again.outputs.find((o) => o.kind === 'scored');
+    assert.ok(scored?.kind === 'scored');
+    assert.equal(scored.alert.dedup.occurrences, 2, 'the restored episode goes on');
+    step(other, { kind: 'restore', lane: '0', fingerprint: entry.fingerprint, entry: null, at: 0 });
+    assert.equal(dedupEntries(other), 0);
+  });
+
+  it('writes a tombstone to the changelog for every episode that expires', () => {
+    const config = aConfig();
+    const step = createStep(config);
+    const state = createState(config);
+    step(state, { kind: 'alert', alert: anAlert({ feature: 'old' }), at: 0, lane: '0' });
+    const later = step(state, {
+      kind: 'alert',
+      alert: anAlert({ feature: 'new', event_time: T0 + 3 * HOUR }),
+      at: 0,
+      lane: '0',
+    });
+    const dedup = later.outputs.filter((o) => o.kind === 'dedup');
+    assert.equal(dedup.length, 2);
+    assert.equal(dedup[0]?.kind === 'dedup' && dedup[0].entry, null);
+    assert.equal(dedupEntries(state), 1);
+  });
+});
+
+describe('step: transactions (the stream runtime aborts a chunk and reads it again)', () => {
+  const feedbackFor = (id: string, t: number) =>
+    feedbackInput(
+      aFeedback({ alert_id: id, event_time: t, outcome: 'false_positive', root_cause: 'unknown' }),
+    );
+
+  it('an abort puts the whole state back: a second reading gives the answers of the first', () => {
+    const config = aConfig({ scoring: { root_cause: { min_examples: 1 } } });
+    const step = createStep(config, { laneIdleMs: 0 });
+    const base: CoreInput[] = [];
+    const side: CoreInput[] = [];
+    for (let i = 0; i < 30; i++) {
+      base.push(deployInput(aDeploy({ event_id: `d${i}`, event_time: T0 + i * HOUR - 5 * MIN })));
+      base.push(
+        alertInput(anAlert({ alert_id: `a${i}`, event_time: T0 + i * HOUR, feature: `f${i % 4}` }), 0),
+      );
+      (i < 20 ? base : side).push(feedbackFor(`a${i}`, T0 + i * HOUR + MIN));
+    }
+    // Deploys for the chunk's own hours, read by the side input while the chunk is in its transaction.
+    for (let k = 0; k < 40; k += 3) {
+      side.push(deployInput(aDeploy({ event_id: `e${k}`, event_time: T0 + (30 + k) * HOUR - 20 * MIN })));
+    }
+    const chunk = (from: number) =>
+      Array.from({ length: 40 }, (_, k) =>
+        alertInput(
+          anAlert({ alert_id: `c${k}`, event_time: T0 + (from + k) * HOUR, feature: `f${k % 4}` }),
+          0,
+        ),
+      );
+    const answers = (outputs: Output[]) =>
+      outputs.flatMap((o) => (o.kind === 'scored' ? [JSON.stringify(summary(o.alert))] : []));
+
+    const plain = createState(config);
+    for (const i of [...base, ...side]) step(plain, i);
+    const expected = answers(chunk(30).flatMap((i) => step(plain, i).outputs));
+
+    const state = createState(config);
+    for (const i of base) step(state, i);
+    step(state, { kind: 'transaction', op: 'begin', at: 0 });
+    // Side inputs arrive during the transaction: they are kept through the abort.
+    for (const i of side) step(state, i);
+    const first = answers(chunk(30).flatMap((i) => step(state, i).outputs));
+    step(state, { kind: 'transaction', op: 'abort', at: 0 });
+    step(state, { kind: 'transaction', op: 'begin', at: 0 });
+    const second = answers(chunk(30).flatMap((i) => step(state, i).outputs));
+    step(state, { kind: 'transaction', op: 'commit', at: 0 });
+    const differ = (a: string[], b: string[]) => a.flatMap((x, i) => (x === b[i] ? [] : [i]));
+    assert.deepEqual(differ(second, first), [], 'second reading against the first');
+    assert.deepEqual(differ(second, expected), [], 'against a run with no transaction');
+    assert.equal(state.deploys.size, plain.deploys.size);
+    assert.equal(dedupEntries(state), dedupEntries(plain));
+    assert.equal(state.rootCauses.examples, plain.rootCauses.examples);
+    assert.equal(state.recentAlerts.size, plain.recentAlerts.size);
+    assert.equal(state.streamTime, plain.streamTime);
+  });
+
+  it('refuses a commit or an abort without a begin, and a second begin', () => {
+    const config = aConfig();
+    const step = createStep(config);
+    const state = createState(config);
+    assert.throws(() => step(state, { kind: 'transaction', op: 'commit', at: 0 }), /without begin/);
+    step(state, { kind: 'transaction', op: 'begin', at: 0 });
+    assert.throws(() => step(state, { kind: 'transaction', op: 'begin', at: 0 }), /already open/);
   });
 });
 

@@ -63,7 +63,7 @@ export function testConfig(
       group_id: `it-${id}`,
       transactional_id_prefix: `it-${id}`,
       client_id: `it-${id}`,
-      partitions: { alerts: 3, deployments: 2, feedback: 1, outputs: 2, dlq: 1, dedup_changelog: 2 },
+      partitions: { alerts: 3, deployments: 2, feedback: 1, outputs: 2, dlq: 1 },
       max_watermark_wait: '20s',
       session_timeout: '10s',
     },

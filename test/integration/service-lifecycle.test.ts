@@ -4,12 +4,12 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Admin, KafkaMessage } from 'kafkajs';
-import { DLQ_HEADERS } from '../../src/adapters/kafka/dead-letter.ts';
 import { registryTopicsOf } from '../../src/adapters/registry/codec.ts';
 import { frame } from '../../src/adapters/registry/wire-format.ts';
 import type { Config } from '../../src/config.ts';
 import type { ScoredAlert } from '../../src/core/processor.ts';
 import { runOffline } from '../../src/runtime/offline-pipeline.ts';
+import { DLQ_HEADERS } from '../../src/runtime/routing.ts';
 import type { StreamService } from '../../src/runtime/stream-service.ts';
 import {
   codecFor,

@@ -17,11 +17,11 @@ import { after, before, describe, it } from 'node:test';
 import avro from 'avsc';
 import type { Admin } from 'kafkajs';
 import { loadConfigFile } from '../../src/adapters/file/config-file.ts';
-import { DLQ_HEADERS } from '../../src/adapters/kafka/dead-letter.ts';
 import { frame } from '../../src/adapters/registry/wire-format.ts';
 import type { Config } from '../../src/config.ts';
 import { parseAlert } from '../../src/core/parse-record.ts';
 import type { ScoredAlert } from '../../src/core/processor.ts';
+import { DLQ_HEADERS } from '../../src/runtime/routing.ts';
 import {
   BROKERS,
   createTopics,

@@ -12,10 +12,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Admin } from 'kafkajs';
 import { loadConfigFile } from '../../src/adapters/file/config-file.ts';
-import { DLQ_HEADERS } from '../../src/adapters/kafka/dead-letter.ts';
 import { registryTopicsOf } from '../../src/adapters/registry/codec.ts';
 import type { Config } from '../../src/config.ts';
 import type { ScoredAlert } from '../../src/core/processor.ts';
+import { DLQ_HEADERS } from '../../src/runtime/routing.ts';
 import { codecFor, createTopics, json, readTopic, SAMPLE, SKIP } from '../integration/harness.ts';
 import { hostileWorld } from './hostile.ts';
 import {

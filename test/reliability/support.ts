@@ -61,7 +61,7 @@ export interface ChildConfigOptions {
   /** Topic names; default: topics of its own, named after the instance. */
   topics?: Record<string, string>;
   /** Partitions of the alert, deploy, output and dedup-changelog topics (feedback and DLQ get one). */
-  partitions: { alerts: number; deployments: number; outputs: number; dedup_changelog: number };
+  partitions: { alerts: number; deployments: number; outputs: number };
   sessionTimeout: string;
   /** The HTTP port; default: none in the document (the caller adds it per instance). */
   port?: number;
@@ -96,7 +96,7 @@ export function childConfigDoc(name: string, catalog: Record<string, unknown>, o
 export function writeChildConfig(dir: string, catalogPath: string, port: number): ChildSetup {
   const id = randomBytes(4).toString('hex');
   const doc = childConfigDoc(`rel-${id}`, parseYaml(readFileSync(catalogPath, 'utf8')), {
-    partitions: { alerts: 3, deployments: 2, outputs: 2, dedup_changelog: 2 },
+    partitions: { alerts: 3, deployments: 2, outputs: 2 },
     sessionTimeout: '6s',
     port,
   });

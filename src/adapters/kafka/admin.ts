@@ -2,7 +2,8 @@
 import type { Admin, ITopicConfig } from 'kafkajs';
 import type { Config } from '../../config.ts';
 
-const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
 
 export interface TopicSpec {
   topic: string;
@@ -30,19 +31,25 @@ export function topicSpecs(config: Config): TopicSpec[] {
     })),
     { topic: t.actions, partitions: p.outputs, configs: retain(14) },
     { topic: t.dlq, partitions: p.dlq, configs: { ...retain(30), 'max.message.bytes': String(2 << 20) } },
+    // Partitioned like the alerts (partition p holds alert partition p's episodes); expired episodes
+    // are tombstoned, so compaction keeps only live ones and a restart reads what is live, not history.
     {
       topic: t.dedup_changelog,
-      partitions: p.dedup_changelog,
+      partitions: p.alerts,
       configs: {
         'cleanup.policy': 'compact',
         'min.compaction.lag.ms': '60000',
-        'segment.ms': String(DAY_MS),
+        'segment.ms': String(HOUR_MS),
+        'delete.retention.ms': String(HOUR_MS),
+        'min.cleanable.dirty.ratio': '0.25',
       },
     },
   ];
 }
 
 export interface EnsureResult {
+  /** Existing topics given more partitions (the changelog, to match the alerts). */
+  grown: string[];
   created: string[];
   existing: string[];
 }
@@ -60,7 +67,21 @@ export async function ensureTopics(admin: Admin, config: Config): Promise<Ensure
     }));
     await admin.createTopics({ topics, waitForLeaders: true });
   }
+  // A changelog with fewer partitions than the alerts (the alerts grew) is grown to match.
+  const changelog = specs.find((s) => s.topic === config.topics.dedup_changelog)!;
+  let grown: string[] = [];
+  if (existing.has(changelog.topic)) {
+    const { topics } = await admin.fetchTopicMetadata({ topics: [changelog.topic] });
+    const have = topics[0]?.partitions.length ?? 0;
+    if (have < changelog.partitions) {
+      await admin.createPartitions({
+        topicPartitions: [{ topic: changelog.topic, count: changelog.partitions }],
+      });
+      grown = [changelog.topic];
+    }
+  }
   return {
+    grown,
     created: missing.map((s) => s.topic),
     existing: specs.filter((s) => existing.has(s.topic)).map((s) => s.topic),
   };

@@ -1,0 +1,467 @@
+// The alert pipeline of the stream service, over ports (ports.ts): one chunk of one input partition
+// flows decode → side-input watermark gate → step → route (routing.ts) → encode → one transaction.
+// Everything it changes in the core's state goes through the step as a CoreInput: the lanes it reads,
+// which of them are behind, changelog restores, and the transaction around each chunk (an abort puts
+// the whole state back). Failures are decided by error-policy.ts. The service (stream-service.ts)
+// owns the Kafka clients and the lifecycle; the test driver runs the same pipeline on in-memory ports.
+import type { DedupEntry } from '../core/dedup.ts';
+import type { CoreInput } from '../core/events.ts';
+import {
+  type CoreEvent,
+  createState,
+  createStep,
+  dedupEntries,
+  type Output,
+  type ProcessorOptions,
+  type Step,
+  type TriageState,
+} from '../core/processor.ts';
+import type { TriageSettings } from '../core/settings.ts';
+import { decodeValue, type InputKind, RECORD_TYPE } from './decode.ts';
+import { backoffMs, decide, RecordFault } from './error-policy.ts';
+import type { InputRecord, OutputRecord, PipelinePorts } from './ports.ts';
+import { deadLetterRecord, type OutputTopics, routeOf } from './routing.ts';
+
+/** What the pipeline reports for metrics; every method is optional. */
+export interface PipelineObserver {
+  consumed?(topic: string, count: number): void;
+  coreEvents?(events: CoreEvent[]): void;
+  outputs?(outputs: Output[]): void;
+  deadLettered?(reason: string): void;
+  transaction?(result: 'committed' | 'aborted'): void;
+  retry?(reason: string): void;
+  chunkProcessed?(seconds: number, records: number): void;
+  watermarkTimeout?(): void;
+}
+
+/** The log lines it writes (a pino logger fits). */
+export interface PipelineLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface PipelineOptions {
+  settings: TriageSettings;
+  topics: OutputTopics & { alerts: string; deployments: string; feedback: string };
+  outputFormat: 'json' | 'avro';
+  /** How long a caught-up partition that the others have passed still holds the stream time. */
+  laneIdleMs: number;
+  /** Longest an alert waits for the side inputs to reach its event time. */
+  maxWatermarkWaitMs: number;
+  processor?: ProcessorOptions;
+  observer?: PipelineObserver;
+  log: PipelineLog;
+}
+
+export type ChunkResult = 'committed' | 'lost' | 'stopped';
+
+/** The consumer's say in a chunk: whether it may go on, and its heartbeat while it waits. */
+export interface ChunkControl {
+  running(): boolean;
+  heartbeat(): Promise<void>;
+}
+
+/** Runs one async function at a time: chunks, restores and ticks never interleave their state changes. */
+class Mutex {
+  #tail: Promise<unknown> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.#tail.then(fn, fn);
+    this.#tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
+type Decoded = { ok: true; value: unknown } | { ok: false; code: string; message: string };
+
+export class AlertPipeline {
+  readonly state: TriageState;
+  private readonly step: Step;
+  private readonly o: PipelineOptions;
+  private readonly ports: PipelinePorts;
+  private readonly lock = new Mutex();
+  private assigned = new Set<number>();
+  private readonly restoring = new Map<number, Promise<void>>();
+  /** Records found unprocessable, by partition and offset: the next reading dead-letters them. */
+  private readonly poisoned = new Map<number, Map<string, { code: string; message: string }>>();
+  private behind: string[] = [];
+  private progressAt = Number.NEGATIVE_INFINITY;
+  private lastLag: { topic: string; partition: number; lag: number }[] = [];
+  private stopping = false;
+  /** Why the last chunk or restore failed, while it is being retried. */
+  failing: string | undefined;
+  /** Set when retrying cannot help (authorization): the service stops. */
+  fatal: string | undefined;
+
+  constructor(options: PipelineOptions, ports: PipelinePorts) {
+    this.o = options;
+    this.ports = ports;
+    this.state = createState(options.settings);
+    this.step = createStep(options.settings, { ...options.processor, laneIdleMs: options.laneIdleMs });
+  }
+
+  /** Every assigned partition's dedup episodes read back from the changelog. */
+  get restored(): boolean {
+    return this.restoring.size === 0;
+  }
+
+  get partitions(): number[] {
+    return [...this.assigned].sort((a, b) => a - b);
+  }
+
+  stats() {
+    return {
+      windowEntries: this.state.deploys.size,
+      dedupEntries: dedupEntries(this.state),
+      rootCauseExamples: this.state.rootCauses.examples,
+      streamTime: this.state.streamTime,
+      lag: this.lastLag,
+    };
+  }
+
+  stop(): void {
+    this.stopping = true;
+  }
+
+  /**
+   * The partitions this instance reads from now on. Partitions it keeps keep their state; new ones
+   * (all of them when `fresh`: this member was out of the group in between) are restored from their
+   * changelog partition before any of their alerts is processed.
+   */
+  assign(partitions: readonly number[], { fresh = false } = {}): void {
+    const before = fresh ? new Set<number>() : this.assigned;
+    this.assigned = new Set(partitions);
+    const added = partitions.filter((p) => !before.has(p));
+    for (const p of [...this.restoring.keys()]) if (!this.assigned.has(p)) this.restoring.delete(p);
+    for (const p of [...this.poisoned.keys()]) if (!this.assigned.has(p)) this.poisoned.delete(p);
+    const lanes = this.lock.run(async () => {
+      // A fresh assignment drops every lane first, so kept partitions are restored like new ones.
+      if (fresh) this.apply({ kind: 'lanes', assigned: [], at: this.ports.clock.now() });
+      this.apply({ kind: 'lanes', assigned: partitions.map(String), at: this.ports.clock.now() });
+    });
+    if (added.length === 0) return;
+    const restore = lanes.then(() => this.lock.run(() => this.restore(added)));
+    for (const p of added) {
+      const done = restore.finally(() => {
+        if (this.restoring.get(p) === done) this.restoring.delete(p);
+      });
+      this.restoring.set(p, done);
+    }
+  }
+
+  /** One deploy or feedback record: decoded and stepped, or dead-lettered. Returns its event time. */
+  async sideRecord(kind: InputKind, topic: string, partition: number, record: InputRecord) {
+    this.o.observer?.consumed?.(topic, 1);
+    const value = await this.retrying('side-decode', () => this.decode(record.value));
+    const decoded = value.ok
+      ? decodeValue(kind, value.value, this.ports.clock.now())
+      : ({ ok: false, error: { code: value.code, message: value.message } } as const);
+    if (decoded.ok) {
+      // Stepped first: an optional call skips evaluating its arguments when there is no observer.
+      const { events } = this.apply(decoded.value.input);
+      this.o.observer?.coreEvents?.(events);
+      return decoded.value.eventTime;
+    }
+    const e = decoded.error;
+    this.o.observer?.deadLettered?.(e.code);
+    this.o.log.warn({ topic, partition, offset: record.offset, code: e.code }, e.message);
+    // Every instance reads the side inputs whole, so each dead-letters a bad one under the same key.
+    const letter = deadLetterRecord(
+      this.o.topics.dlq,
+      { topic, partition, record },
+      { code: e.code, message: e.message, recordType: RECORD_TYPE[kind] },
+    );
+    await this.retrying('dlq', () => this.ports.deadLetters.send([letter]));
+    return undefined;
+  }
+
+  /** Wall-time punctuation: which partitions have records to read; idle ones stop holding the stream time. */
+  tick(): Promise<void> {
+    return this.lock.run(async () => {
+      await this.refreshProgress(0).catch((err: Error) => {
+        this.o.log.warn({ err }, 'alert partition progress unknown; keeping the last');
+      });
+      this.apply({ kind: 'tick', at: this.ports.clock.now(), behind: this.behind });
+    });
+  }
+
+  /** One chunk of one partition, in one transaction; retried, undone and read again as decided. */
+  async chunk(partition: number, records: InputRecord[], control: ChunkControl): Promise<ChunkResult> {
+    await this.restoring.get(partition);
+    return this.lock.run(async () => {
+      for (let attempt = 0; ; attempt++) {
+        if (!control.running() || this.stopping || !this.assigned.has(partition)) return 'stopped';
+        const started = performance.now();
+        this.apply({ kind: 'transaction', op: 'begin', at: this.ports.clock.now() });
+        try {
+          const done = await this.score(partition, records, control);
+          const next = (BigInt(records.at(-1)!.offset) + 1n).toString();
+          await this.ports.sink.commit(partition, done.records, next);
+          this.apply({ kind: 'transaction', op: 'commit', at: this.ports.clock.now() });
+          this.poisoned.delete(partition);
+          this.failing = undefined;
+          const ob = this.o.observer;
+          ob?.transaction?.('committed');
+          ob?.consumed?.(this.o.topics.alerts, records.length);
+          ob?.coreEvents?.(done.events);
+          ob?.outputs?.(done.outputs);
+          for (const code of done.deadLettered) ob?.deadLettered?.(code);
+          ob?.chunkProcessed?.((performance.now() - started) / 1000, records.length);
+          return 'committed';
+        } catch (err) {
+          this.apply({ kind: 'transaction', op: 'abort', at: this.ports.clock.now() });
+          this.o.observer?.transaction?.('aborted');
+          const d = decide(err, attempt);
+          if (d.action === 'dead-letter') {
+            this.o.log.warn(
+              { partition, offset: d.offset, code: d.code },
+              `unprocessable alert: ${d.message}`,
+            );
+            const marks = this.poisoned.get(partition) ?? new Map();
+            marks.set(d.offset, { code: d.code, message: d.message });
+            this.poisoned.set(partition, marks);
+            attempt = -1;
+            continue;
+          }
+          await this.ports.sink.reset(partition).catch(() => undefined);
+          if (d.action === 'lost') {
+            this.o.log.warn({ partition }, 'producer fenced: partition taken over by another instance');
+            return 'lost';
+          }
+          if (d.action === 'fail') {
+            this.fatal = d.reason;
+            throw err;
+          }
+          this.failing = `${d.reason}: ${(err as Error).message}`;
+          this.o.observer?.retry?.(d.reason);
+          this.o.log.warn({ err, partition, attempt, wait: d.waitMs }, 'chunk not committed; retrying');
+          await this.pause(d.waitMs, control);
+        }
+      }
+    });
+  }
+
+  // ── inside a chunk's transaction ──────────────────────────────────────────────────────────────
+
+  private async score(partition: number, records: InputRecord[], control: ChunkControl) {
+    const topic = this.o.topics.alerts;
+    const out: OutputRecord[] = [];
+    const events: CoreEvent[] = [];
+    const outputs: Output[] = [];
+    const deadLettered: string[] = [];
+    const dead = (record: InputRecord, code: string, message: string) => {
+      deadLettered.push(code);
+      out.push(
+        deadLetterRecord(
+          this.o.topics.dlq,
+          { topic, partition, record },
+          { code, message, recordType: 'AnomalyAlert' },
+        ),
+      );
+    };
+    // Decode everything first: a registry outage surfaces here, before any state changes.
+    const values: Decoded[] = [];
+    for (const r of records) values.push(await this.decode(r.value));
+    // Where the side inputs end now, after these alerts were fetched: any deploy produced before an
+    // alert is then known to exist, and the gate waits for it. And which partitions have records to read.
+    await Promise.all([this.ports.side.refresh(0), this.refreshProgress(250)]);
+    this.apply({ kind: 'tick', at: this.ports.clock.now(), behind: this.behind });
+    const poisoned = this.poisoned.get(partition);
+    const lane = String(partition);
+    let last: { alert: object; value: Buffer | string } | undefined;
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      const mark = poisoned?.get(r.offset);
+      if (mark) {
+        dead(r, mark.code, mark.message);
+        continue;
+      }
+      const v = values[i]!;
+      const decoded = v.ok
+        ? decodeValue('alert', v.value, this.ports.clock.now())
+        : ({ ok: false, error: { code: v.code, message: v.message } } as const);
+      if (!decoded.ok) {
+        dead(r, decoded.error.code, decoded.error.message);
+        continue;
+      }
+      await this.gate(decoded.value.eventTime, control);
+      const input = decoded.value.input;
+      if (input.kind === 'alert') input.lane = lane;
+      let result: ReturnType<Step>;
+      try {
+        result = this.step(this.state, input);
+      } catch (err) {
+        throw new RecordFault(r.offset, 'STEP_FAILED', `scoring threw: ${(err as Error).message}`, {
+          cause: err,
+        });
+      }
+      for (const e of result.events) events.push(e);
+      for (const o of result.outputs) {
+        outputs.push(o);
+        const route = routeOf(o, this.o.topics);
+        let value: Buffer | string | null;
+        if ('json' in route.value)
+          value = route.value.json === null ? null : JSON.stringify(route.value.json);
+        else if (o.kind === 'tier' && this.o.outputFormat === 'json' && last?.alert === o.alert)
+          value = last.value;
+        else value = await this.encode(route.value.codec, route.topic, route.value.record, r.offset);
+        if (o.kind === 'scored' && value !== null) last = { alert: o.alert, value };
+        const record: OutputRecord = { topic: route.topic, key: route.key, value, headers: route.headers };
+        if (route.partition !== undefined) record.partition = route.partition;
+        out.push(record);
+      }
+    }
+    return { records: out, events, outputs, deadLettered };
+  }
+
+  /** Holds an alert until the deploy and feedback inputs have reached its event time (bounded wait). */
+  private async gate(eventTime: number, control: ChunkControl): Promise<void> {
+    const side = this.ports.side;
+    const ahead = () => Math.min(side.watermark('deploy'), side.watermark('feedback')) >= eventTime;
+    if (ahead()) return;
+    const clock = this.ports.clock;
+    const deadline = clock.now() + this.o.maxWatermarkWaitMs;
+    while (!ahead()) {
+      if (clock.now() > deadline || this.stopping) {
+        this.o.observer?.watermarkTimeout?.();
+        this.o.log.warn(
+          { eventTime },
+          'side inputs did not reach the alert event time in time; scoring anyway',
+        );
+        return;
+      }
+      await side.refresh();
+      await clock.sleep(10);
+      await control.heartbeat();
+    }
+  }
+
+  private async encode(kind: 'scored' | 'action', topic: string, record: object, offset: string) {
+    try {
+      return await this.ports.codec.encode(kind, topic, record);
+    } catch (err) {
+      const e = err as { canRetry?: boolean; code?: string; message: string };
+      // A registry away is retried; an output that can never be encoded is that alert's dead letter.
+      if (e.canRetry) throw err;
+      throw new RecordFault(offset, e.code ?? 'ENCODE_FAILED', `output not encodable: ${e.message}`, {
+        cause: err,
+      });
+    }
+  }
+
+  // ── outside any transaction ───────────────────────────────────────────────────────────────────
+
+  private async restore(partitions: number[]): Promise<void> {
+    for (let attempt = 0; !this.stopping; attempt++) {
+      const wanted = partitions.filter((p) => this.assigned.has(p));
+      if (wanted.length === 0) return;
+      try {
+        // Fence whoever wrote these partitions before, so their open transactions end and the
+        // changelog can be read to its end.
+        for (const p of wanted) await this.ports.sink.prepare(p);
+        let entries = 0;
+        await this.ports.changelog.restore(wanted, (partition, fingerprint, value) => {
+          const entry = value === null ? null : parseEntry(value);
+          if (entry === undefined) {
+            this.o.log.warn({ partition, fingerprint }, 'unreadable dedup changelog record skipped');
+            return;
+          }
+          entries++;
+          this.apply({
+            kind: 'restore',
+            lane: String(partition),
+            fingerprint,
+            entry,
+            at: this.ports.clock.now(),
+          });
+        });
+        this.o.log.info({ partitions: wanted, entries }, 'dedup state restored from the changelog');
+        if (this.failing?.startsWith('restore:')) this.failing = undefined;
+        return;
+      } catch (err) {
+        const d = decide(err, attempt);
+        if (d.action === 'fail') {
+          this.fatal = d.reason;
+          throw err;
+        }
+        this.failing = `restore: ${(err as Error).message}`;
+        this.o.observer?.retry?.('restore');
+        this.o.log.warn({ err, partitions: wanted, attempt }, 'changelog restore failed; retrying');
+        await this.pause(backoffMs(attempt));
+      }
+    }
+  }
+
+  private async refreshProgress(minIntervalMs: number): Promise<void> {
+    const now = this.ports.clock.now();
+    if (now - this.progressAt < minIntervalMs) return;
+    this.progressAt = now;
+    const partitions = this.partitions;
+    const progress = await this.ports.alertLog.progress(partitions);
+    // A partition the log said nothing about is taken as behind: holding the stream time is the safe side.
+    this.behind = partitions
+      .filter((p) => {
+        const x = progress.get(p);
+        return x === undefined || x.position < x.end;
+      })
+      .map(String);
+    this.lastLag = [...progress].map(([partition, x]) => ({
+      topic: this.o.topics.alerts,
+      partition,
+      lag: Number(x.end > x.position ? x.end - x.position : 0n),
+    }));
+  }
+
+  /** A permanent codec error is returned (dead-letter the record), a transient one thrown (retry). */
+  private async decode(value: Buffer | null): Promise<Decoded> {
+    if (value === null) return { ok: false, code: 'EMPTY_VALUE', message: 'record has no value (tombstone)' };
+    try {
+      return { ok: true, value: await this.ports.codec.decode(value) };
+    } catch (err) {
+      const e = err as { canRetry?: boolean; code?: string; message: string };
+      if (e.canRetry) throw err;
+      return { ok: false, code: e.code ?? 'UNDECODABLE', message: e.message };
+    }
+  }
+
+  /** Retries a transient fault (as decided) until it succeeds or the pipeline stops. */
+  private async retrying<T>(reason: string, fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const r = await fn();
+        if (this.failing?.startsWith(`${reason}:`)) this.failing = undefined;
+        return r;
+      } catch (err) {
+        const d = decide(err, attempt);
+        if (d.action !== 'retry' || this.stopping) throw err;
+        this.failing = `${reason}: ${(err as Error).message}`;
+        this.o.observer?.retry?.(reason);
+        this.o.log.warn({ err, attempt, wait: d.waitMs }, `${reason} failed; retrying`);
+        await this.pause(d.waitMs);
+        if (this.stopping) throw err;
+      }
+    }
+  }
+
+  /** Waits in slices of ≤ 250 ms, so a stop (or the consumer letting go) ends the wait at once. */
+  private async pause(ms: number, control?: ChunkControl): Promise<void> {
+    const clock = this.ports.clock;
+    const until = clock.now() + ms;
+    while (clock.now() < until && !this.stopping && (control?.running() ?? true)) {
+      await clock.sleep(Math.min(250, until - clock.now()));
+      await control?.heartbeat().catch(() => undefined);
+    }
+  }
+
+  private apply(input: CoreInput) {
+    return this.step(this.state, input);
+  }
+}
+
+function parseEntry(value: Buffer): DedupEntry | undefined {
+  try {
+    const e = JSON.parse(value.toString('utf8')) as DedupEntry;
+    return typeof e?.last_seen === 'number' && typeof e.occurrences === 'number' ? e : undefined;
+  } catch {
+    return undefined;
+  }
+}
