@@ -175,31 +175,31 @@ const EMPTY_TARGET: SilenceTarget = { model_id: '', signal: '' };
  * `model_id="fraud-scorer"`, `signal=~"data_.*"`, `labels.env!=prod`, `source!~'legacy-.*'`: the name,
  * an operator, and a value that is bare (trimmed), double-quoted (`\"`, `\\`, `\n` escapes) or
  * single-quoted (`\'`, `\\`). Whitespace around the operator is allowed. The matcher is checked as
- * compileMatcher checks it (name, operator, regex).
+ * compileMatcher checks it (name, operator, regex). A reason names the matcher only for a bad regex
+ * (as compileMatcher does); otherwise the caller, who has the text, shows it.
  */
 export function parseMatcher(text: string): Result<Matcher, InvalidRecord> {
   const bad = (code: MatcherProblem['code'], reason: string): Result<Matcher, InvalidRecord> => ({
     ok: false,
     error: invalidRecord('Matcher', [{ code, field: '', reason }]),
   });
-  const shown = JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text);
   const m = /^\s*([^\s=!~<>"'{},]+)\s*([=!~<>]+)\s*(.*?)\s*$/s.exec(text);
   if (!m) {
     return bad(
       'BAD_MATCHER',
-      `${shown} is not a matcher: expected a name, an operator (=, !=, =~, !~) and a value, e.g. model_id="fraud-scorer"`,
+      `not a matcher: expected a name, an operator (=, !=, =~, !~) and a value, e.g. model_id="fraud-scorer"`,
     );
   }
   const [, name, op, rest] = m as unknown as [string, string, string, string];
   if (!(MATCHER_OPS as readonly string[]).includes(op)) {
     return bad(
       'BAD_MATCHER',
-      `${shown}: unknown operator ${JSON.stringify(op)}: use =, !=, =~ or !~ (quote a value that starts with one of = ! ~)`,
+      `unknown operator ${JSON.stringify(op)}: use =, !=, =~ or !~ (quote a value that starts with one of = ! ~)`,
     );
   }
   const value = unquote(rest);
   if (value === undefined) {
-    return bad('BAD_MATCHER', `${shown}: the quoted value is not closed, or text follows its closing quote`);
+    return bad('BAD_MATCHER', 'the quoted value is not closed, or text follows its closing quote');
   }
   const matcher: Matcher = { name, op: op as MatcherOp, value };
   const compiled = compileMatcher(matcher);

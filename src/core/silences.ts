@@ -180,6 +180,14 @@ export function silenceId(s: Pick<Silence, 'matchers' | 'starts_at' | 'created_b
   return `sil-${hash64(`${matchers}\u0001${s.starts_at}\u0001${s.created_by}\u0001${s.created_at}`)}`;
 }
 
+/**
+ * The silence ended at `at`, never later than it would have. Before its start the window closes empty
+ * (ends_at = starts_at): never active, and still a record parseSilence accepts.
+ */
+export function expireSilence(s: Silence, at: number): Silence {
+  return { ...s, ends_at: Math.max(s.starts_at, Math.min(s.ends_at, at)) };
+}
+
 export type SilenceState = 'pending' | 'active' | 'expired';
 
 export function silenceState(s: Silence, at: number): SilenceState {
@@ -251,12 +259,11 @@ export class SilenceBook {
     return true;
   }
 
-  /** Ends the silence at `at` (never later than it would have). Returns the updated silence. */
+  /** Ends the silence at `at` (see expireSilence). Returns the updated silence. */
   expire(id: string, at: number): Silence | undefined {
     const held = this.byId.get(id)?.silence;
     if (!held) return undefined;
-    // Before its start, the window closes empty (ends_at = starts_at): never active, still parseable.
-    const silence = { ...held, ends_at: Math.max(held.starts_at, Math.min(held.ends_at, at)) };
+    const silence = expireSilence(held, at);
     this.upsert(silence);
     return silence;
   }
