@@ -50,7 +50,7 @@ export interface CompiledMatcher {
 
 /** A problem with one matcher, in the FieldIssue shape (the caller adds the field path). */
 export interface MatcherProblem {
-  code: 'BAD_MATCHER' | 'BAD_REGEX';
+  code: 'BAD_MATCHER' | 'BAD_REGEX' | 'TOO_LARGE';
   reason: string;
 }
 
@@ -84,7 +84,8 @@ function nameProblem(name: string): MatcherProblem | undefined {
 function buildRegex(value: string): RegExp | string {
   const ci = value.startsWith(CASE_INSENSITIVE);
   const source = ci ? value.slice(CASE_INSENSITIVE.length) : value;
-  const flags = ci ? 'iu' : 'u';
+  // No `u` flag: it refuses escapes RE2 takes and Alertmanager users write, such as `legacy\-.*`.
+  const flags = ci ? 'i' : '';
   try {
     // Checked alone first: wrapped unchecked, `a)|(b` would compile to `^(?:a)|(b)$` and lose its anchors.
     new RegExp(source, flags);
@@ -107,7 +108,7 @@ export function compileMatcher(m: Matcher): CompiledMatcher | MatcherProblem {
   }
   if (m.value.length > LIMITS.maxStringLength) {
     return {
-      code: 'BAD_MATCHER',
+      code: 'TOO_LARGE',
       reason: `value of ${m.name} longer than ${LIMITS.maxStringLength} characters`,
     };
   }

@@ -245,6 +245,8 @@ export class SilenceBook {
         throw new TypeError(`silence ${s.id}: ${matcherIssue(i, c).reason} (parse it first)`);
       return c;
     });
+    // All must match, so the order is free: string comparisons first, regexes only when those pass.
+    matchers.sort((x, y) => (x.re ? 1 : 0) - (y.re ? 1 : 0));
     const entry: Entry = { silence: s, matchers };
     const i = this.indexOf(s.id);
     if (this.byId.has(s.id)) this.ordered[i] = entry;

@@ -131,6 +131,16 @@ describe('parseMatcher: the text form', () => {
     assert.equal(expectError(parseMatcher('model_id=~"a)|(.*"')).code, 'BAD_REGEX');
   });
 
+  it('takes the regexes Alertmanager users write', () => {
+    for (const text of ['source=~"legacy\\-.*"', 'signal=~"[\\w-]+"', 'model_id=~"(fraud|churn)-v\\d+"']) {
+      expectOk(parseMatcher(text));
+    }
+  });
+
+  it('refuses a value over the string limit', () => {
+    assert.equal(expectError(parseMatcher(`model_id="${'x'.repeat(2049)}"`)).code, 'TOO_LARGE');
+  });
+
   it('does not check regex syntax for = and !=', () => {
     assert.deepStrictEqual(expectOk(parseMatcher('labels.expr="data_("')).value, 'data_(');
   });
