@@ -10,7 +10,16 @@ export type RecordErrorCode =
   | 'BAD_TIMESTAMP'
   | 'NOT_FINITE'
   | 'OUT_OF_RANGE'
-  | 'TOO_LARGE';
+  | 'TOO_LARGE'
+  // Silences (core/silences.ts, core/silence-matchers.ts; docs/SILENCES.md):
+  /** An unknown matcher name or operator, a bad label key, or matcher text that does not parse. */
+  | 'BAD_MATCHER'
+  /** A `=~` / `!~` value that is not a valid regular expression; the matcher is shown. */
+  | 'BAD_REGEX'
+  /** `ends_at` before `starts_at`, or a silence longer than the configured maximum. */
+  | 'BAD_WINDOW'
+  /** Every matcher matches the empty string, so the silence would silence every alert. */
+  | 'TOO_BROAD';
 
 export interface FieldIssue {
   code: RecordErrorCode;
@@ -23,7 +32,7 @@ export interface FieldIssue {
 export interface InvalidRecord {
   code: RecordErrorCode;
   canRetry: false;
-  /** `AnomalyAlert`, `DeployEvent`, `AlertFeedback`. */
+  /** `AnomalyAlert`, `DeployEvent`, `AlertFeedback`, `Silence`, `Matcher`. */
   recordType: string;
   issues: FieldIssue[];
   message: string;

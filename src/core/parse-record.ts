@@ -21,7 +21,8 @@ const MAX_EPOCH_MS = 8.64e15;
 
 type Raw = Record<string, unknown>;
 
-class FieldReader {
+/** Reads the fields of one raw record, collecting every problem instead of throwing. */
+export class FieldReader {
   readonly issues: FieldIssue[] = [];
   readonly raw: Raw;
   constructor(raw: Raw) {
@@ -214,7 +215,7 @@ function compact<T extends object>(o: T): T {
   return out;
 }
 
-function reader(recordType: string, raw: unknown): FieldReader | InvalidRecord {
+export function reader(recordType: string, raw: unknown): FieldReader | InvalidRecord {
   if (!isPlainObject(raw)) {
     return invalidRecord(recordType, [
       { code: 'NOT_AN_OBJECT', field: '', reason: `must be a JSON object, got ${typeName(raw)}` },
