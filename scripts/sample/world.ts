@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { breach, type MetricDef } from './metrics.ts';
 import { hash32, hex8, mix32, type Rng } from './prng.ts';
-import { MODEL_BY_ID } from './world-catalog.ts';
+import type { Catalog } from './world-catalog.ts';
 
 export const MIN = 60_000;
 export const HOUR = 60 * MIN;
@@ -210,6 +210,7 @@ export class World {
   /** stop after this many alerts (benchmark mode); Infinity otherwise */
   readonly alertLimit: number;
   readonly keepFeedback: boolean;
+  readonly catalog: Catalog;
   readonly alerts: LineSink;
   readonly deploys: { t: number; line: string }[] = [];
   readonly feedback: { t: number; id: string; line: string }[] = [];
@@ -233,18 +234,19 @@ export class World {
     keepFeedback: boolean;
     alerts: LineSink;
     rng: Rng;
-    models: readonly string[];
+    catalog: Catalog;
   }) {
     this.seed = init.seed;
     this.start = init.start;
     this.end = init.end;
     this.alertLimit = init.alertLimit;
     this.keepFeedback = init.keepFeedback;
+    this.catalog = init.catalog;
     this.alerts = init.alerts;
     this.salt = mix32(hash32(`ids:${init.seed}`));
-    for (const id of init.models) {
+    for (const m of init.catalog.models) {
       const v = init.rng.int(7, 64);
-      this.versions.set(id, { cur: v, max: v });
+      this.versions.set(m.id, { cur: v, max: v });
     }
   }
 
@@ -309,7 +311,7 @@ export class World {
     const seq = ++this.alertSeq;
     const source = spec.source;
     const alertId = `${SOURCE_PREFIX[source ?? ''] ?? 'mon'}-${hex8(mix32(this.salt + seq))}`;
-    const profile = MODEL_BY_ID.get(spec.model);
+    const profile = this.catalog.byId.get(spec.model);
     const region =
       spec.region ??
       (profile ? rng.pick(profile.regions) : rng.pick(['eu-west-1', 'us-east-1', 'ap-south-1']));
