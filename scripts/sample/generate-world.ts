@@ -14,6 +14,7 @@ import { resetGenOrder, runWorld } from './engine.ts';
 import { planWorld } from './plan.ts';
 import { Rng } from './prng.ts';
 import { PROFILES, type WorldProfile } from './profiles.ts';
+import { renderTruth } from './truth.ts';
 import { DAY, type Incident, LineSink, World } from './world.ts';
 import { renderCatalogYaml } from './world-catalog.ts';
 
@@ -170,6 +171,14 @@ async function main(): Promise<void> {
     writeFileSync(join(a.out, 'feedback.ndjson'), fb.map((f) => `${f.line}\n`).join(''));
     process.stderr.write(
       `feedback.ndjson: ${fb.length} records | by outcome: ${fmtCounts(world.outcomeCounts)} | by true_tier: ${fmtCounts(world.tierCounts)}\n`,
+    );
+    writeFileSync(join(a.out, 'truth.ndjson'), renderTruth(world.truth));
+    const groups = new Map(
+      world.truth.flatMap((r) => (r.group && r.group.actionable > 0 ? [[r.group.id, r.group]] : [])),
+    );
+    const multi = [...groups.values()].filter((g) => g.models.size > 1);
+    process.stderr.write(
+      `truth.ndjson: ${world.truth.length} lines | real incidents: ${groups.size}, multi-model: ${multi.length} (${multi.map((g) => `${g.id}:${g.models.size}${g.causeEventId === null ? '' : g.causeRecorded ? ' announced' : ' silent'}`).join(', ')})\n`,
     );
     const rank = { P1: 0, P2: 1, P3: 2, P4: 3 } as const;
     const top = world.incidents

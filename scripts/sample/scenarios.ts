@@ -5,6 +5,7 @@ import { EpisodeGen, type Gen, PoissonGen, type TimedEvent } from './engine.ts';
 import { fromQuality, METRICS, type MetricDef } from './metrics.ts';
 import type { Rng } from './prng.ts';
 import type { WorldProfile } from './profiles.ts';
+import { IncidentGroup } from './truth.ts';
 import {
   type AlertSpec,
   DAY,
@@ -190,7 +191,7 @@ export function badDeploy(rng: Rng, res: Reservations, p: ModelProfile, t0: numb
           const [version, previous] = w.promote(p.id);
           state.bad = version;
           state.prev = previous;
-          w.emitDeploy(t0, rng, {
+          const eventId = w.emitDeploy(t0, rng, {
             kind: 'model_deploy',
             model_id: p.id,
             version,
@@ -203,6 +204,7 @@ export function badDeploy(rng: Rng, res: Reservations, p: ModelProfile, t0: numb
               `Promote ${p.id} ${version}: upgrade to lightgbm 4.6 and re-tune`,
             ]),
           });
+          inc.group.causedBy(eventId, true);
         },
       },
       {
@@ -295,6 +297,8 @@ export function pipelineChange(
   const actor = rng.pick(HUMANS);
   res.add(`svc:${service}`, t0 - 2 * HOUR, fixAt + 2 * HOUR);
   const models = downstreamOf(cat, service);
+  // one change, one incident of truth, however many models (and the pipeline itself) it broke
+  const group = new IncidentGroup(w0.nextId());
   const incidents = models.map((p) => {
     const share = rng.float(0.1, 0.6);
     const onset = t0 + rng.float(15, 90) * MIN;
@@ -318,6 +322,7 @@ export function pipelineChange(
         ackDelayMin: ackDelay(tier),
         cap: 3,
         summary: `data_pipeline_change on ${service} (${change}) broke features of ${p.id}`,
+        group,
       }),
     };
   });
@@ -333,6 +338,7 @@ export function pipelineChange(
         ackDelayMin: ackDelay('P2'),
         cap: 1,
         summary: `row-count drop on the pipeline ${service} itself`,
+        group,
       })
     : null;
   return new EpisodeGen(t0, () => {
@@ -340,12 +346,15 @@ export function pipelineChange(
       {
         t: t0,
         run: (w) =>
-          w.emitDeploy(t0, rng, {
-            kind: 'data_pipeline_change',
-            service,
-            actor,
-            description: `${service}: ${change}`,
-          }),
+          group.causedBy(
+            w.emitDeploy(t0, rng, {
+              kind: 'data_pipeline_change',
+              service,
+              actor,
+              description: `${service}: ${change}`,
+            }),
+            true,
+          ),
       },
       {
         t: fixAt,
@@ -447,6 +456,7 @@ export function schemaChange(
   const actor = rng.pick(HUMANS);
   const renamed = rng.pick((models[0] as ModelProfile).features);
   res.add(`svc:${service}`, t0 - 2 * HOUR, fixAt + 2 * HOUR);
+  const group = new IncidentGroup(w0.nextId());
   const incidents = models.map((p) => {
     const share = rng.float(0.2, 0.8);
     const onset = t0 + rng.float(5, 45) * MIN;
@@ -468,6 +478,7 @@ export function schemaChange(
         ackDelayMin: ackDelay(tier),
         cap: 3,
         summary: `schema_change on ${service} (renamed ${renamed}) nulled a feature of ${p.id}`,
+        group,
       }),
     };
   });
@@ -476,12 +487,15 @@ export function schemaChange(
       {
         t: t0,
         run: (w) =>
-          w.emitDeploy(t0, rng, {
-            kind: 'schema_change',
-            service,
-            actor,
-            description: `${service}: rename column ${renamed} -> ${renamed}_v2 (schema v${rng.int(10, 40)})`,
-          }),
+          group.causedBy(
+            w.emitDeploy(t0, rng, {
+              kind: 'schema_change',
+              service,
+              actor,
+              description: `${service}: rename column ${renamed} -> ${renamed}_v2 (schema v${rng.int(10, 40)})`,
+            }),
+            true,
+          ),
       },
       {
         t: fixAt,
@@ -534,6 +548,8 @@ export function infraBurst(cat: Catalog, rng: Rng, w0: { nextId: () => string },
   const duration = rng.float(30, 150) * MIN;
   const cluster = `prod-${region}-${rng.pick(['a', 'b', 'c'])}`;
   const nodePool = rng.pick(['gpu-serving', 'cpu-serving', 'feature-cache']);
+  // one degraded node pool: one incident of truth, with no change behind it
+  const group = new IncidentGroup(w0.nextId());
   const incidents = models.map((p) => {
     const share = rng.float(0.05, 0.3);
     const resolvedAt = Math.floor(t0 + duration + rng.float(0, 15) * MIN);
@@ -553,6 +569,7 @@ export function infraBurst(cat: Catalog, rng: Rng, w0: { nextId: () => string },
         ackDelayMin: ackDelay(tier),
         cap: 2,
         summary: `node pool ${nodePool} degraded in ${cluster}: latency/errors on ${p.id}`,
+        group,
       }),
     };
   });
@@ -788,12 +805,15 @@ export function quietCredit(cat: Catalog, rng: Rng, res: Reservations, incId: st
       {
         t: t0,
         run: (w) =>
-          w.emitDeploy(t0, rng, {
-            kind: 'config_change',
-            model_id: p.id,
-            actor,
-            description: `Lower auto-approve cutoff ${from} -> ${to} for thin_file segment`,
-          }),
+          inc.group.causedBy(
+            w.emitDeploy(t0, rng, {
+              kind: 'config_change',
+              model_id: p.id,
+              actor,
+              description: `Lower auto-approve cutoff ${from} -> ${to} for thin_file segment`,
+            }),
+            true,
+          ),
       },
       {
         t: revertAt,
@@ -863,13 +883,16 @@ export function quietTriage(cat: Catalog, rng: Rng, res: Reservations, incId: st
       {
         t: t0,
         run: (w) =>
-          w.emitDeploy(t0, rng, {
-            kind: 'feature_flag',
-            model_id: p.id,
-            actor,
-            description: 'symptom-parser-v2 rollout 0% -> 50%',
-            region,
-          }),
+          inc.group.causedBy(
+            w.emitDeploy(t0, rng, {
+              kind: 'feature_flag',
+              model_id: p.id,
+              actor,
+              description: 'symptom-parser-v2 rollout 0% -> 50%',
+              region,
+            }),
+            true,
+          ),
       },
       {
         t: offAt,

@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { breach, type MetricDef } from './metrics.ts';
 import { hash32, hex8, mix32, type Rng } from './prng.ts';
+import { IncidentGroup, type TruthRow } from './truth.ts';
 import type { Catalog } from './world-catalog.ts';
 
 export const MIN = 60_000;
@@ -46,6 +47,7 @@ export type Scenario =
   | 'flapping'
   | 'seasonal_drift'
   | 'quiet_real'
+  | 'upstream_change'
   | 'background';
 
 /** One real (or deliberately non-real) problem; its alerts share the ground truth. */
@@ -64,6 +66,8 @@ export class Incident {
   readonly restOutcome: Outcome;
   readonly restTier: Tier;
   readonly summary: string;
+  /** the incident of truth.ndjson this one is part of (its own, unless one cause broke several models) */
+  readonly group: IncidentGroup;
   ackAt: number | null = null;
   actionable = 0;
   alerts = 0;
@@ -85,6 +89,7 @@ export class Incident {
     restOutcome?: Outcome;
     restTier?: Tier;
     summary: string;
+    group?: IncidentGroup;
   }) {
     this.id = init.id;
     this.scenario = init.scenario;
@@ -98,6 +103,7 @@ export class Incident {
     this.restOutcome = init.restOutcome ?? 'duplicate';
     this.restTier = init.restTier ?? init.tier;
     this.summary = init.summary;
+    this.group = init.group ?? new IncidentGroup(init.id);
   }
 }
 
@@ -214,6 +220,7 @@ export class World {
   readonly alerts: LineSink;
   readonly deploys: { t: number; line: string }[] = [];
   readonly feedback: { t: number; id: string; line: string }[] = [];
+  readonly truth: TruthRow[] = [];
   readonly incidents: Incident[] = [];
   readonly alertCounts: Counter = new Map();
   readonly outcomeCounts: Counter = new Map();
@@ -288,9 +295,19 @@ export class World {
     return rfc3339(t, offset);
   }
 
-  emitDeploy(t: number, rng: Rng, d: DeploySpec): void {
+  private nextDeployId(): string {
+    return `dep-${hex8(mix32((this.salt ^ 0x5bd1e995) + ++this.deploySeq))}`;
+  }
+
+  /** A change nobody recorded: it takes the event id it would have had, and writes nothing. */
+  silentDeploy(): string {
+    return this.nextDeployId();
+  }
+
+  /** Writes the change to deploys.ndjson; returns its event id. */
+  emitDeploy(t: number, rng: Rng, d: DeploySpec): string {
     const rec: Record<string, unknown> = {
-      event_id: `dep-${hex8(mix32((this.salt ^ 0x5bd1e995) + ++this.deploySeq))}`,
+      event_id: this.nextDeployId(),
       event_time: this.timestamp(t, rng, 0.05, d.region),
       kind: d.kind,
     };
@@ -304,6 +321,7 @@ export class World {
     if (d.region !== undefined) rec.region = d.region;
     this.deploys.push({ t, line: JSON.stringify(rec) });
     bump(this.deployCounts, d.kind);
+    return rec.event_id as string;
   }
 
   emitAlert(t: number, rng: Rng, spec: AlertSpec, truth: Truth): void {
@@ -364,6 +382,7 @@ export class World {
       t,
       rng,
       alertId,
+      spec.model,
       `${spec.model}|${spec.signal}|${spec.feature ?? ''}|${spec.metric?.name ?? ''}`,
       truth,
       region,
@@ -374,6 +393,7 @@ export class World {
     t: number,
     rng: Rng,
     alertId: string,
+    model: string,
     fingerprint: string,
     truth: Truth,
     region: string,
@@ -407,6 +427,11 @@ export class World {
     bump(this.outcomeCounts, outcome);
     bump(this.tierCounts, tier);
     if (!this.keepFeedback) return;
+    if (inc) {
+      inc.group.models.add(model);
+      if (outcome === 'actionable') inc.group.actionable++;
+    }
+    this.truth.push({ alertId, group: inc ? inc.group : null, outcome, tier });
 
     fb.event_time = 0; // placeholder keeps field order; set below
     fb.outcome = outcome;

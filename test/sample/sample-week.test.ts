@@ -21,7 +21,13 @@ describe('bundled sample worlds', () => {
         { cwd: ROOT, encoding: 'utf8' },
       );
       assert.equal(r.status, 0, r.stderr);
-      for (const file of ['catalog.yaml', 'alerts.ndjson', 'deploys.ndjson', 'feedback.ndjson']) {
+      for (const file of [
+        'catalog.yaml',
+        'alerts.ndjson',
+        'deploys.ndjson',
+        'feedback.ndjson',
+        'truth.ndjson',
+      ]) {
         const expected = readFileSync(join(ROOT, 'examples', dir, file));
         const actual = readFileSync(join(out, file));
         assert.ok(
