@@ -1,5 +1,6 @@
 // The plan of a world: which episodes happen, when and on which models, in an order that must not change
 // (each draw from `root` and each fork label shapes every later choice, so reordering changes the files).
+import { planUpstreamChanges } from './cascades.ts';
 import type { Gen } from './engine.ts';
 import type { Rng } from './prng.ts';
 import {
@@ -85,6 +86,9 @@ export function planWorld(o: PlanOptions, root: Rng, nextId: () => string): Gen[
     const rng = fork('flapping');
     gens.push(flapping(cat, rng, w0, anyTime(o, rng, 2 * HOUR)));
   }
+  // upstream changes that break one to eight models at once, some never recorded (none in `sample`)
+  const upstream = { cascades: count(per.cascade), singles: count(per.upstreamBreak) };
+  gens.push(...planUpstreamChanges(o, cat, res, w0, upstream, fork));
   // 5, 9 and routine change traffic
   gens.push(noisyMonitor(o, fork('noisy-monitor')));
   gens.push(background(o, fork('background'), w0));

@@ -276,7 +276,7 @@ export function badDeploy(rng: Rng, res: Reservations, p: ModelProfile, t0: numb
 }
 
 // ---------------------------------------------------------------- 2. upstream data pipeline change
-const PIPELINE_CHANGES = [
+export const PIPELINE_CHANGES = [
   'switch dedup key from session_id to event_id',
   'move partitioning to event_date and backfill 3 days',
   'upgrade spark 3.5 -> 4.0 and enable ANSI mode',
