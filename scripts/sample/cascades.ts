@@ -209,7 +209,10 @@ export function upstreamChange(
   const actor = rng.chance(0.4) ? rng.pick(BOTS) : rng.pick(HUMANS);
   const fixRecorded = !silent || rng.chance(0.5);
   const online = kind === 'code_deploy' || kind === 'config_change';
-  const group = new IncidentGroup(w0.nextId());
+  const group = new IncidentGroup(
+    w0.nextId(),
+    `${kind} on ${service} (${what})${silent ? ' [not recorded]' : ''}`,
+  );
   res.add(`svc:${service}`, t0 - 2 * HOUR, fixAt + 2 * HOUR);
   const broken = c.models.map((p) => {
     const hit = rng.next();

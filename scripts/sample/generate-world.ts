@@ -178,8 +178,12 @@ async function main(): Promise<void> {
     );
     const multi = [...groups.values()].filter((g) => g.models.size > 1);
     process.stderr.write(
-      `truth.ndjson: ${world.truth.length} lines | real incidents: ${groups.size}, multi-model: ${multi.length} (${multi.map((g) => `${g.id}:${g.models.size}${g.causeEventId === null ? '' : g.causeRecorded ? ' announced' : ' silent'}`).join(', ')})\n`,
+      `truth.ndjson: ${world.truth.length} lines | real incidents: ${groups.size}, multi-model: ${multi.length}\n`,
     );
+    for (const g of multi)
+      process.stderr.write(
+        `  ${g.id} ${g.models.size} models, cause ${g.causeEventId ?? 'none'}: ${g.summary}\n`,
+      );
     const rank = { P1: 0, P2: 1, P3: 2, P4: 3 } as const;
     const top = world.incidents
       .filter((i) => i.actionable > 0 && i.tier !== 'P4')

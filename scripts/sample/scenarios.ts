@@ -298,7 +298,7 @@ export function pipelineChange(
   res.add(`svc:${service}`, t0 - 2 * HOUR, fixAt + 2 * HOUR);
   const models = downstreamOf(cat, service);
   // one change, one incident of truth, however many models (and the pipeline itself) it broke
-  const group = new IncidentGroup(w0.nextId());
+  const group = new IncidentGroup(w0.nextId(), `data_pipeline_change on ${service} (${change})`);
   const incidents = models.map((p) => {
     const share = rng.float(0.1, 0.6);
     const onset = t0 + rng.float(15, 90) * MIN;
@@ -456,7 +456,7 @@ export function schemaChange(
   const actor = rng.pick(HUMANS);
   const renamed = rng.pick((models[0] as ModelProfile).features);
   res.add(`svc:${service}`, t0 - 2 * HOUR, fixAt + 2 * HOUR);
-  const group = new IncidentGroup(w0.nextId());
+  const group = new IncidentGroup(w0.nextId(), `schema_change on ${service} (renamed ${renamed})`);
   const incidents = models.map((p) => {
     const share = rng.float(0.2, 0.8);
     const onset = t0 + rng.float(5, 45) * MIN;
@@ -549,7 +549,7 @@ export function infraBurst(cat: Catalog, rng: Rng, w0: { nextId: () => string },
   const cluster = `prod-${region}-${rng.pick(['a', 'b', 'c'])}`;
   const nodePool = rng.pick(['gpu-serving', 'cpu-serving', 'feature-cache']);
   // one degraded node pool: one incident of truth, with no change behind it
-  const group = new IncidentGroup(w0.nextId());
+  const group = new IncidentGroup(w0.nextId(), `node pool ${nodePool} degraded in ${cluster}`);
   const incidents = models.map((p) => {
     const share = rng.float(0.05, 0.3);
     const resolvedAt = Math.floor(t0 + duration + rng.float(0, 15) * MIN);

@@ -8,6 +8,8 @@ import type { Outcome, Tier } from './world.ts';
  */
 export class IncidentGroup {
   readonly id: string;
+  /** what happened, for the generator's own log */
+  readonly summary: string;
   /** the change that caused it; null when no change did (infrastructure, drift, noise) */
   causeEventId: string | null = null;
   /** true: the change is in deploys.ndjson; false: it happened but nobody recorded it */
@@ -15,14 +17,28 @@ export class IncidentGroup {
   readonly models = new Set<string>();
   actionable = 0;
 
-  constructor(id: string) {
+  constructor(id: string, summary: string) {
     this.id = id;
+    this.summary = summary;
   }
 
   causedBy(eventId: string, recorded: boolean): void {
     this.causeEventId = eventId;
     this.causeRecorded = recorded;
   }
+}
+
+/** One line of truth.ndjson. */
+export interface TruthLine {
+  alert_id: string;
+  /** null: noise, in no real incident */
+  incident_id: string | null;
+  cause_event_id: string | null;
+  cause_recorded: boolean | null;
+  models_in_incident: number | null;
+  multi_model: boolean;
+  true_tier: Tier;
+  outcome: Outcome;
 }
 
 export interface TruthRow {
@@ -40,7 +56,7 @@ export function renderTruth(rows: readonly TruthRow[]): string {
   return rows
     .map((r) => {
       const g = r.group !== null && r.group.actionable > 0 ? r.group : null;
-      return `${JSON.stringify({
+      const line: TruthLine = {
         alert_id: r.alertId,
         incident_id: g?.id ?? null,
         cause_event_id: g?.causeEventId ?? null,
@@ -49,7 +65,8 @@ export function renderTruth(rows: readonly TruthRow[]): string {
         multi_model: (g?.models.size ?? 0) > 1,
         true_tier: r.tier,
         outcome: r.outcome,
-      })}\n`;
+      };
+      return `${JSON.stringify(line)}\n`;
     })
     .join('');
 }

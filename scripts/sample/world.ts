@@ -103,7 +103,7 @@ export class Incident {
     this.restOutcome = init.restOutcome ?? 'duplicate';
     this.restTier = init.restTier ?? init.tier;
     this.summary = init.summary;
-    this.group = init.group ?? new IncidentGroup(init.id);
+    this.group = init.group ?? new IncidentGroup(init.id, init.summary);
   }
 }
 
