@@ -1,5 +1,6 @@
 // Deterministic generator of a synthetic week for an ML platform: model catalog, anomaly alerts,
-// deploy events and ground-truth feedback (PRODUCT.md contracts). Same arguments => same bytes.
+// deploy events and ground-truth feedback (PRODUCT.md contracts), plus truth.ndjson, the ground truth
+// of incidents (truth.ts). Same arguments => same bytes.
 //
 //   node scripts/sample/generate-world.ts [--profile sample] [--seed 7] [--start 2026-11-16] [--days 7]
 //        [--scale 1] [--out examples/sample-week] [--alerts-only-count N]
@@ -7,7 +8,8 @@
 // --profile picks the platform (profiles.ts): `sample` (17 models, the default) or `cascades` (60 models
 // with shared pipelines and platform services, upstream changes breaking several models, some unrecorded).
 // --scale multiplies every scenario rate. --alerts-only-count N streams exactly N alerts (benchmark
-// worlds: scale derived from N, no feedback file, bounded memory); catalog and deploys are still written.
+// worlds: scale derived from N, no feedback or truth file, bounded memory); catalog and deploys are still
+// written.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resetGenOrder, runWorld } from './engine.ts';
