@@ -1,8 +1,11 @@
-// Sanity check of a generated world against PRODUCT.md, plus how badly the detector's own severity ranks it.
+// Sanity check of a generated world against PRODUCT.md and its own ground truth (feedback.ndjson and,
+// when present, truth.ndjson), plus how badly the detector's own severity ranks it.
 //   node scripts/sample/check-world.ts [examples/sample-week]
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import type { TruthLine } from './truth.ts';
+import { checkTruth } from './truth-checks.ts';
 
 const dir = process.argv[2] ?? 'examples/sample-week';
 const problems: string[] = [];
@@ -190,6 +193,34 @@ for (const f of feedback) {
 }
 if (fbById.size !== ids.size || [...ids].some((id) => !fbById.has(id)))
   fail('feedback does not cover every alert exactly once');
+
+// incidents of truth.ndjson: every alert once, one cause per incident, recorded causes in deploys.ndjson
+if (existsSync(join(dir, 'truth.ndjson'))) {
+  const truth = readFileSync(join(dir, 'truth.ndjson'), 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as TruthLine);
+  const upstream = new Map(
+    Object.entries(catalog.models).map(([id, m]) => [id, (m as { upstream?: string[] }).upstream ?? []]),
+  );
+  for (const p of checkTruth({
+    alerts: alerts.map((a) => ({
+      alert_id: a.alert_id as string,
+      model_id: a.model_id as string,
+      t: a.__t as number,
+    })),
+    deploys: deploys.map((d) => ({ ...(d as { event_id: string; kind: string }), t: d.__t as number })),
+    feedback: fbById as Map<string, { outcome: string; true_tier?: string }>,
+    upstream,
+    truth,
+  }))
+    fail(`truth.ndjson: ${p}`);
+  const real = new Map(truth.filter((t) => t.incident_id !== null).map((t) => [t.incident_id, t]));
+  const multi = [...real.values()].filter((t) => t.multi_model);
+  process.stderr.write(
+    `truth.ndjson: ${truth.length} lines, ${real.size} real incidents, ${multi.length} multi-model (${multi.filter((t) => t.cause_event_id !== null).length} caused by a change), ${[...real.values()].filter((t) => t.cause_recorded === false).length} caused by a silent change\n`,
+  );
+}
 
 // ranking quality of naive orderings (gain: actionable P1=3, P2=2, P3=1)
 const gain = (a: Record<string, unknown>): number => {

@@ -1,23 +1,30 @@
 // Deterministic generator of a synthetic week for an ML platform: model catalog, anomaly alerts,
-// deploy events and ground-truth feedback (PRODUCT.md contracts). Same arguments => same bytes.
+// deploy events and ground-truth feedback (PRODUCT.md contracts), plus truth.ndjson, the ground truth
+// of incidents (truth.ts). Same arguments => same bytes.
 //
-//   node scripts/sample/generate-world.ts [--seed 7] [--start 2026-11-16] [--days 7] [--scale 1]
-//        [--out examples/sample-week] [--alerts-only-count N]
+//   node scripts/sample/generate-world.ts [--profile sample] [--seed 7] [--start 2026-11-16] [--days 7]
+//        [--scale 1] [--out examples/sample-week] [--alerts-only-count N]
 //
+// --profile picks the platform (profiles.ts): `sample` (17 models, the default) or `cascades` (60 models
+// with shared pipelines and platform services, upstream changes breaking several models, some unrecorded).
 // --scale multiplies every scenario rate. --alerts-only-count N streams exactly N alerts (benchmark
-// worlds: scale derived from N, no feedback file, bounded memory); catalog and deploys are still written.
+// worlds: scale derived from N, no feedback or truth file, bounded memory); catalog and deploys are still
+// written.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resetGenOrder, runWorld } from './engine.ts';
+import { planWorld } from './plan.ts';
 import { Rng } from './prng.ts';
-import { planWorld } from './scenarios.ts';
+import { PROFILES, type WorldProfile } from './profiles.ts';
+import { renderTruth } from './truth.ts';
 import { DAY, type Incident, LineSink, World } from './world.ts';
-import { MODELS, renderCatalogYaml } from './world-catalog.ts';
+import { renderCatalogYaml } from './world-catalog.ts';
 
 /** Alerts per simulated day per unit of scale in benchmark mode, measured so N alerts span about --days. */
 const ALERTS_PER_DAY_AT_SCALE_1 = 470;
 
 interface Args {
+  profile: WorldProfile;
   seed: number;
   start: string;
   days: number;
@@ -26,11 +33,11 @@ interface Args {
   alertsOnlyCount: number | null;
 }
 
-const USAGE =
-  'usage: node scripts/sample/generate-world.ts [--seed 7] [--start 2026-11-16] [--days 7] [--scale 1] [--out examples/sample-week] [--alerts-only-count N]';
+const USAGE = `usage: node scripts/sample/generate-world.ts [--profile ${Object.keys(PROFILES).join('|')}] [--seed 7] [--start 2026-11-16] [--days 7] [--scale 1] [--out examples/sample-week] [--alerts-only-count N]`;
 
 function parseArgs(argv: readonly string[]): Args {
   const args: Args = {
+    profile: PROFILES.sample as WorldProfile,
     seed: 7,
     start: '2026-11-16',
     days: 7,
@@ -51,6 +58,16 @@ function parseArgs(argv: readonly string[]): Args {
     const flag = argv[i] as string;
     const v = argv[i + 1];
     switch (flag) {
+      case '--profile': {
+        const profile = v === undefined ? undefined : PROFILES[v];
+        if (profile === undefined)
+          throw new Error(
+            `--profile needs one of ${Object.keys(PROFILES).join(', ')}, got ${v ?? 'nothing'}`,
+          );
+        args.profile = profile;
+        i++;
+        break;
+      }
       case '--seed':
         args.seed = num(flag, v, true, 0);
         i++;
@@ -115,9 +132,9 @@ async function main(): Promise<void> {
     : a.scale;
   mkdirSync(a.out, { recursive: true });
 
-  const catalog = renderCatalogYaml();
-  writeFileSync(join(a.out, 'catalog.yaml'), catalog);
-  process.stderr.write(`catalog.yaml: ${MODELS.length} models\n`);
+  const cat = a.profile.catalog;
+  writeFileSync(join(a.out, 'catalog.yaml'), renderCatalogYaml(cat));
+  process.stderr.write(`catalog.yaml: ${cat.models.length} models (profile ${a.profile.name})\n`);
 
   const root = new Rng(a.seed);
   const alerts = new LineSink(join(a.out, 'alerts.ndjson'));
@@ -129,11 +146,11 @@ async function main(): Promise<void> {
     keepFeedback: !countMode,
     alerts,
     rng: root.fork('versions'),
-    models: MODELS.map((m) => m.id),
+    catalog: cat,
   });
   resetGenOrder();
   const gens = planWorld(
-    { start, end, days: a.days, scale, unboundedBackground: countMode },
+    { start, end, days: a.days, scale, unboundedBackground: countMode, profile: a.profile },
     root.fork('plan'),
     () => world.nextIncidentId(),
   );
@@ -157,6 +174,18 @@ async function main(): Promise<void> {
     process.stderr.write(
       `feedback.ndjson: ${fb.length} records | by outcome: ${fmtCounts(world.outcomeCounts)} | by true_tier: ${fmtCounts(world.tierCounts)}\n`,
     );
+    writeFileSync(join(a.out, 'truth.ndjson'), renderTruth(world.truth));
+    const groups = new Map(
+      world.truth.flatMap((r) => (r.group && r.group.actionable > 0 ? [[r.group.id, r.group]] : [])),
+    );
+    const multi = [...groups.values()].filter((g) => g.models.size > 1);
+    process.stderr.write(
+      `truth.ndjson: ${world.truth.length} lines | real incidents: ${groups.size}, multi-model: ${multi.length}\n`,
+    );
+    for (const g of multi)
+      process.stderr.write(
+        `  ${g.id} ${g.models.size} models, cause ${g.causeEventId ?? 'none'}: ${g.summary}\n`,
+      );
     const rank = { P1: 0, P2: 1, P3: 2, P4: 3 } as const;
     const top = world.incidents
       .filter((i) => i.actionable > 0 && i.tier !== 'P4')

@@ -4,6 +4,8 @@
 import { EpisodeGen, type Gen, PoissonGen, type TimedEvent } from './engine.ts';
 import { fromQuality, METRICS, type MetricDef } from './metrics.ts';
 import type { Rng } from './prng.ts';
+import type { WorldProfile } from './profiles.ts';
+import { IncidentGroup } from './truth.ts';
 import {
   type AlertSpec,
   DAY,
@@ -16,10 +18,8 @@ import {
   type Tier,
 } from './world.ts';
 import {
+  type Catalog,
   downstreamOf,
-  MODEL_BY_ID,
-  MODELS,
-  MOST_VALUABLE,
   type ModelProfile,
   type QualityMetric,
   UNCATALOGUED_MODELS,
@@ -32,9 +32,10 @@ export interface PlanOptions {
   scale: number;
   /** background keeps going past `end` (benchmark mode needs an exact alert count) */
   unboundedBackground: boolean;
+  profile: WorldProfile;
 }
 
-const HUMANS = [
+export const HUMANS = [
   'a.chen',
   'b.okafor',
   'c.duarte',
@@ -44,9 +45,9 @@ const HUMANS = [
   'g.silva',
   'h.iyer',
 ];
-const BOTS = ['ci-bot', 'argo-rollouts', 'airflow-deployer', 'model-registry', 'terraform-cloud'];
+export const BOTS = ['ci-bot', 'argo-rollouts', 'airflow-deployer', 'model-registry', 'terraform-cloud'];
 
-type SevMix = readonly (readonly [Severity, number])[];
+export type SevMix = readonly (readonly [Severity, number])[];
 const SEV_REAL_QUIET: SevMix = [
   ['medium', 0.45],
   ['high', 0.35],
@@ -78,14 +79,20 @@ const SEV_BACKGROUND: SevMix = [
   ['critical', 0.03],
 ];
 
-const isWeekend = (t: number): boolean => {
+export const isWeekend = (t: number): boolean => {
   const d = new Date(t).getUTCDay();
   return d === 0 || d === 6;
 };
-const hourOf = (t: number): number => new Date(t).getUTCHours();
+export const hourOf = (t: number): number => new Date(t).getUTCHours();
 
 /** Working-hours weekday time, leaving `margin` before the end of the window. */
-function weekdayTime(o: PlanOptions, rng: Rng, fromHour: number, toHour: number, margin: number): number {
+export function weekdayTime(
+  o: PlanOptions,
+  rng: Rng,
+  fromHour: number,
+  toHour: number,
+  margin: number,
+): number {
   const days: number[] = [];
   for (let d = o.start; d < o.end; d += DAY)
     if (!isWeekend(d) && d + fromHour * HOUR < o.end - margin) days.push(d);
@@ -95,12 +102,12 @@ function weekdayTime(o: PlanOptions, rng: Rng, fromHour: number, toHour: number,
   return Math.floor(rng.float(day + fromHour * HOUR, latest));
 }
 
-function anyTime(o: PlanOptions, rng: Rng, margin: number): number {
+export function anyTime(o: PlanOptions, rng: Rng, margin: number): number {
   return Math.floor(rng.float(o.start, Math.max(o.start + MIN, o.end - margin)));
 }
 
 /** A monitor that keeps firing while the condition lasts: first after `delay`, then every `period`. */
-function repeat(
+export function repeat(
   from: number,
   until: number,
   rng: Rng,
@@ -117,7 +124,7 @@ function repeat(
 }
 
 /** Regulated decisions (credit, identity, clinical) and safety-critical models: bad inputs are a P1. */
-function tierByValue(p: ModelProfile, p1At: number): Tier {
+export function tierByValue(p: ModelProfile, p1At: number): Tier {
   const e = p.entry;
   if (e.safety || e.compliance.some((c) => c !== 'pci')) return 'P1';
   if (e.revenue_per_hour >= p1At) return 'P1';
@@ -125,11 +132,11 @@ function tierByValue(p: ModelProfile, p1At: number): Tier {
   return 'P3';
 }
 
-function ackDelay(tier: Tier): readonly [number, number] {
+export function ackDelay(tier: Tier): readonly [number, number] {
   return tier === 'P1' ? [4, 25] : tier === 'P2' ? [15, 90] : tier === 'P3' ? [120, 1200] : [120, 2880];
 }
 
-function impactOf(p: ModelProfile | undefined, share: number, from: number, to: number): number {
+export function impactOf(p: ModelProfile | undefined, share: number, from: number, to: number): number {
   return Math.round(((p?.entry.revenue_per_hour ?? 0) * share * Math.max(0, to - from)) / HOUR);
 }
 
@@ -146,12 +153,12 @@ export class Reservations {
   }
 }
 
-function alertEvent(t: number, rng: Rng, spec: () => AlertSpec, inc: Incident): TimedEvent {
+export function alertEvent(t: number, rng: Rng, spec: () => AlertSpec, inc: Incident): TimedEvent {
   return { t, run: (w) => w.emitAlert(t, rng, spec(), { incident: inc }) };
 }
 
 // ---------------------------------------------------------------- 1. bad model deploys
-function badDeploy(rng: Rng, res: Reservations, p: ModelProfile, t0: number, incId: string): Gen {
+export function badDeploy(rng: Rng, res: Reservations, p: ModelProfile, t0: number, incId: string): Gen {
   const e = p.entry;
   const onset = t0 + rng.float(10, 60) * MIN;
   const useRollback = e.rollback_allowed && rng.chance(0.7);
@@ -184,7 +191,7 @@ function badDeploy(rng: Rng, res: Reservations, p: ModelProfile, t0: number, inc
           const [version, previous] = w.promote(p.id);
           state.bad = version;
           state.prev = previous;
-          w.emitDeploy(t0, rng, {
+          const eventId = w.emitDeploy(t0, rng, {
             kind: 'model_deploy',
             model_id: p.id,
             version,
@@ -197,6 +204,7 @@ function badDeploy(rng: Rng, res: Reservations, p: ModelProfile, t0: number, inc
               `Promote ${p.id} ${version}: upgrade to lightgbm 4.6 and re-tune`,
             ]),
           });
+          inc.group.causedBy(eventId, true);
         },
       },
       {
@@ -268,7 +276,7 @@ function badDeploy(rng: Rng, res: Reservations, p: ModelProfile, t0: number, inc
 }
 
 // ---------------------------------------------------------------- 2. upstream data pipeline change
-const PIPELINE_CHANGES = [
+export const PIPELINE_CHANGES = [
   'switch dedup key from session_id to event_id',
   'move partitioning to event_date and backfill 3 days',
   'upgrade spark 3.5 -> 4.0 and enable ANSI mode',
@@ -276,7 +284,8 @@ const PIPELINE_CHANGES = [
   'drop late events older than 2h (was 24h)',
 ];
 
-function pipelineChange(
+export function pipelineChange(
+  cat: Catalog,
   rng: Rng,
   res: Reservations,
   w0: { nextId: () => string },
@@ -287,7 +296,9 @@ function pipelineChange(
   const fixAt = Math.floor(t0 + rng.float(2, 8) * HOUR);
   const actor = rng.pick(HUMANS);
   res.add(`svc:${service}`, t0 - 2 * HOUR, fixAt + 2 * HOUR);
-  const models = downstreamOf(service);
+  const models = downstreamOf(cat, service);
+  // one change, one incident of truth, however many models (and the pipeline itself) it broke
+  const group = new IncidentGroup(w0.nextId(), `data_pipeline_change on ${service} (${change})`);
   const incidents = models.map((p) => {
     const share = rng.float(0.1, 0.6);
     const onset = t0 + rng.float(15, 90) * MIN;
@@ -311,6 +322,7 @@ function pipelineChange(
         ackDelayMin: ackDelay(tier),
         cap: 3,
         summary: `data_pipeline_change on ${service} (${change}) broke features of ${p.id}`,
+        group,
       }),
     };
   });
@@ -326,6 +338,7 @@ function pipelineChange(
         ackDelayMin: ackDelay('P2'),
         cap: 1,
         summary: `row-count drop on the pipeline ${service} itself`,
+        group,
       })
     : null;
   return new EpisodeGen(t0, () => {
@@ -333,12 +346,15 @@ function pipelineChange(
       {
         t: t0,
         run: (w) =>
-          w.emitDeploy(t0, rng, {
-            kind: 'data_pipeline_change',
-            service,
-            actor,
-            description: `${service}: ${change}`,
-          }),
+          group.causedBy(
+            w.emitDeploy(t0, rng, {
+              kind: 'data_pipeline_change',
+              service,
+              actor,
+              description: `${service}: ${change}`,
+            }),
+            true,
+          ),
       },
       {
         t: fixAt,
@@ -427,18 +443,20 @@ function pipelineChange(
 }
 
 // ---------------------------------------------------------------- 3. upstream schema change
-function schemaChange(
+export function schemaChange(
+  cat: Catalog,
   rng: Rng,
   res: Reservations,
   w0: { nextId: () => string },
   service: string,
   t0: number,
 ): Gen {
-  const models = downstreamOf(service);
+  const models = downstreamOf(cat, service);
   const fixAt = Math.floor(t0 + rng.float(1.5, 6) * HOUR);
   const actor = rng.pick(HUMANS);
   const renamed = rng.pick((models[0] as ModelProfile).features);
   res.add(`svc:${service}`, t0 - 2 * HOUR, fixAt + 2 * HOUR);
+  const group = new IncidentGroup(w0.nextId(), `schema_change on ${service} (renamed ${renamed})`);
   const incidents = models.map((p) => {
     const share = rng.float(0.2, 0.8);
     const onset = t0 + rng.float(5, 45) * MIN;
@@ -460,6 +478,7 @@ function schemaChange(
         ackDelayMin: ackDelay(tier),
         cap: 3,
         summary: `schema_change on ${service} (renamed ${renamed}) nulled a feature of ${p.id}`,
+        group,
       }),
     };
   });
@@ -468,12 +487,15 @@ function schemaChange(
       {
         t: t0,
         run: (w) =>
-          w.emitDeploy(t0, rng, {
-            kind: 'schema_change',
-            service,
-            actor,
-            description: `${service}: rename column ${renamed} -> ${renamed}_v2 (schema v${rng.int(10, 40)})`,
-          }),
+          group.causedBy(
+            w.emitDeploy(t0, rng, {
+              kind: 'schema_change',
+              service,
+              actor,
+              description: `${service}: rename column ${renamed} -> ${renamed}_v2 (schema v${rng.int(10, 40)})`,
+            }),
+            true,
+          ),
       },
       {
         t: fixAt,
@@ -519,13 +541,15 @@ function schemaChange(
 }
 
 // ---------------------------------------------------------------- 4. infrastructure bursts
-function infraBurst(rng: Rng, w0: { nextId: () => string }, t0: number): Gen {
+export function infraBurst(cat: Catalog, rng: Rng, w0: { nextId: () => string }, t0: number): Gen {
   const region = rng.pick(['eu-west-1', 'us-east-1', 'ap-south-1']);
-  const candidates = MODELS.filter((m) => m.regions.includes(region) && m.entry.traffic_per_hour >= 1000);
+  const candidates = cat.models.filter((m) => m.regions.includes(region) && m.entry.traffic_per_hour >= 1000);
   const models = rng.sample(candidates, rng.int(2, 4));
   const duration = rng.float(30, 150) * MIN;
   const cluster = `prod-${region}-${rng.pick(['a', 'b', 'c'])}`;
   const nodePool = rng.pick(['gpu-serving', 'cpu-serving', 'feature-cache']);
+  // one degraded node pool: one incident of truth, with no change behind it
+  const group = new IncidentGroup(w0.nextId(), `node pool ${nodePool} degraded in ${cluster}`);
   const incidents = models.map((p) => {
     const share = rng.float(0.05, 0.3);
     const resolvedAt = Math.floor(t0 + duration + rng.float(0, 15) * MIN);
@@ -545,6 +569,7 @@ function infraBurst(rng: Rng, w0: { nextId: () => string }, t0: number): Gen {
         ackDelayMin: ackDelay(tier),
         cap: 2,
         summary: `node pool ${nodePool} degraded in ${cluster}: latency/errors on ${p.id}`,
+        group,
       }),
     };
   });
@@ -597,14 +622,15 @@ const LOW_VALUE = [
   'query-autocomplete',
 ];
 
-function noisyMonitor(o: PlanOptions, rng: Rng): Gen {
+export function noisyMonitor(o: PlanOptions, rng: Rng): Gen {
+  const cat = o.profile.catalog;
   return new PoissonGen({
     rng,
     start: o.start,
     end: o.unboundedBackground ? Number.POSITIVE_INFINITY : o.end,
-    ratePerHour: 3.6 * o.scale,
+    ratePerHour: o.profile.perHour.noisyMonitor * o.scale,
     emit: (w, r, t) => {
-      const p = MODEL_BY_ID.get(
+      const p = cat.byId.get(
         r.weighted(LOW_VALUE.map((id, i) => [id, i === 4 ? 0.5 : 1] as const)),
       ) as ModelProfile;
       w.emitAlert(
@@ -631,8 +657,8 @@ function noisyMonitor(o: PlanOptions, rng: Rng): Gen {
 }
 
 // ---------------------------------------------------------------- 6. flapping monitors
-function flapping(rng: Rng, w0: { nextId: () => string }, t0: number): Gen {
-  const p = rng.pick(MODELS.filter((m) => m.entry.traffic_per_hour >= 1000));
+export function flapping(cat: Catalog, rng: Rng, w0: { nextId: () => string }, t0: number): Gen {
+  const p = rng.pick(cat.models.filter((m) => m.entry.traffic_per_hour >= 1000));
   const kind = rng.pick(['latency', 'dq', 'shift'] as const);
   const feature = rng.pick(p.features);
   const spec =
@@ -683,14 +709,14 @@ function flapping(rng: Rng, w0: { nextId: () => string }, t0: number): Gen {
 }
 
 // ---------------------------------------------------------------- 7. weekend seasonal drift on the most valuable model
-function seasonalWeekend(
+export function seasonalWeekend(
   o: PlanOptions,
   rng: Rng,
   res: Reservations,
   w0: { nextId: () => string },
   day: number,
 ): Gen {
-  const p = MOST_VALUABLE;
+  const p = o.profile.catalog.mostValuable;
   const windows: [number, number][] = [
     [day + rng.float(6, 8) * HOUR, day + rng.float(12, 14) * HOUR],
     [day + rng.float(16, 18) * HOUR, day + rng.float(22, 23.5) * HOUR],
@@ -753,8 +779,8 @@ function seasonalWeekend(
 }
 
 // ---------------------------------------------------------------- 8. quiet but real (compliance / safety)
-function quietCredit(rng: Rng, res: Reservations, incId: string, t0: number): Gen {
-  const p = MODEL_BY_ID.get('credit-risk-scorer') as ModelProfile;
+export function quietCredit(cat: Catalog, rng: Rng, res: Reservations, incId: string, t0: number): Gen {
+  const p = cat.byId.get('credit-risk-scorer') as ModelProfile;
   const onset = t0 + rng.float(1, 3) * HOUR;
   const revertAt = Math.floor(onset + rng.float(5, 9) * HOUR);
   const resolvedAt = Math.floor(revertAt + rng.float(10, 30) * MIN);
@@ -779,12 +805,15 @@ function quietCredit(rng: Rng, res: Reservations, incId: string, t0: number): Ge
       {
         t: t0,
         run: (w) =>
-          w.emitDeploy(t0, rng, {
-            kind: 'config_change',
-            model_id: p.id,
-            actor,
-            description: `Lower auto-approve cutoff ${from} -> ${to} for thin_file segment`,
-          }),
+          inc.group.causedBy(
+            w.emitDeploy(t0, rng, {
+              kind: 'config_change',
+              model_id: p.id,
+              actor,
+              description: `Lower auto-approve cutoff ${from} -> ${to} for thin_file segment`,
+            }),
+            true,
+          ),
       },
       {
         t: revertAt,
@@ -828,8 +857,8 @@ function quietCredit(rng: Rng, res: Reservations, incId: string, t0: number): Ge
   });
 }
 
-function quietTriage(rng: Rng, res: Reservations, incId: string, t0: number): Gen {
-  const p = MODEL_BY_ID.get('triage-assist') as ModelProfile;
+export function quietTriage(cat: Catalog, rng: Rng, res: Reservations, incId: string, t0: number): Gen {
+  const p = cat.byId.get('triage-assist') as ModelProfile;
   const onset = t0 + rng.float(30, 120) * MIN;
   const offAt = Math.floor(onset + rng.float(2, 5) * HOUR);
   const resolvedAt = Math.floor(offAt + rng.float(5, 15) * MIN);
@@ -854,13 +883,16 @@ function quietTriage(rng: Rng, res: Reservations, incId: string, t0: number): Ge
       {
         t: t0,
         run: (w) =>
-          w.emitDeploy(t0, rng, {
-            kind: 'feature_flag',
-            model_id: p.id,
-            actor,
-            description: 'symptom-parser-v2 rollout 0% -> 50%',
-            region,
-          }),
+          inc.group.causedBy(
+            w.emitDeploy(t0, rng, {
+              kind: 'feature_flag',
+              model_id: p.id,
+              actor,
+              description: 'symptom-parser-v2 rollout 0% -> 50%',
+              region,
+            }),
+            true,
+          ),
       },
       {
         t: offAt,
@@ -945,16 +977,16 @@ function metricFor(
 
 const diurnal = (t: number): number => 0.55 + 0.45 * Math.sin(((hourOf(t) - 8) / 24) * 2 * Math.PI);
 
-function background(o: PlanOptions, rng: Rng, w0: { nextId: () => string }): Gen {
+export function background(o: PlanOptions, rng: Rng, w0: { nextId: () => string }): Gen {
   return new PoissonGen({
     rng,
     start: o.start,
     end: o.unboundedBackground ? Number.POSITIVE_INFINITY : o.end,
-    ratePerHour: 19 * o.scale,
+    ratePerHour: o.profile.perHour.background * o.scale,
     accept: diurnal,
     emit: (w, r, t) => {
       const uncatalogued = r.chance(0.015);
-      const p = uncatalogued ? undefined : r.pick(MODELS);
+      const p = uncatalogued ? undefined : r.pick(o.profile.catalog.models);
       const model = p ? p.id : r.pick(UNCATALOGUED_MODELS);
       const source = r.weighted([
         ['evidently', 0.3],
@@ -976,7 +1008,7 @@ function background(o: PlanOptions, rng: Rng, w0: { nextId: () => string }): Gen
         ...(r.chance(0.85) ? { confidence: r.float(0.3, 0.9) } : {}),
         ...(r.chance(0.88) ? { affected: (p?.entry.traffic_per_hour ?? 100) * r.float(0.001, 0.05) } : {}),
       };
-      if (p && r.chance(0.04)) {
+      if (p && r.chance(o.profile.backgroundRealShare)) {
         const tier: Tier = r.chance(0.7) ? 'P3' : 'P4';
         const share = r.float(0.005, 0.03);
         const resolvedAt = t + Math.floor(r.float(0.5, 4) * HOUR);
@@ -1014,12 +1046,13 @@ const FLAGS = [
 ];
 const PARAMS = ['decision_threshold', 'max_candidates', 'cache_ttl_s', 'timeout_ms', 'blend_weight'];
 
-function routineChanges(o: PlanOptions, rng: Rng, res: Reservations, services: readonly string[]): Gen {
+export function routineChanges(o: PlanOptions, rng: Rng, res: Reservations): Gen {
+  const services = o.profile.catalog.services;
   return new PoissonGen({
     rng,
     start: o.start,
     end: o.end,
-    ratePerHour: 2 * o.scale,
+    ratePerHour: o.profile.perHour.routine * o.scale,
     accept: (t) => (!isWeekend(t) && hourOf(t) >= 7 && hourOf(t) < 19 ? 1 : 0),
     emit: (w, r, t) => {
       let kind = r.weighted([
@@ -1030,7 +1063,7 @@ function routineChanges(o: PlanOptions, rng: Rng, res: Reservations, services: r
         ['data_pipeline_change', 0.1],
         ['schema_change', 0.05],
       ] as const);
-      const p = r.pick(MODELS);
+      const p = r.pick(o.profile.catalog.models);
       const service = r.pick(services);
       const onModel =
         kind === 'model_deploy' ||
@@ -1096,89 +1129,4 @@ function routineChanges(o: PlanOptions, rng: Rng, res: Reservations, services: r
       }
     },
   });
-}
-
-// ---------------------------------------------------------------- the plan
-export function planWorld(o: PlanOptions, root: Rng, nextId: () => string): Gen[] {
-  const res = new Reservations();
-  const w0 = { nextId };
-  const gens: Gen[] = [];
-  const count = (perWeek: number): number => root.round((perWeek * o.scale * o.days) / 7);
-  let k = 0;
-  const fork = (name: string): Rng => root.fork(`${name}#${k++}`);
-
-  // 8 first: they pin the compliance/safety models before the other scenarios choose.
-  for (let i = 0, n = count(1); i < n; i++) {
-    const rng = fork('quiet-credit');
-    gens.push(quietCredit(rng, res, nextId(), weekdayTime(o, rng, 9, 16, 14 * HOUR)));
-  }
-  for (let i = 0, n = count(1); i < n; i++) {
-    const rng = fork('quiet-triage');
-    gens.push(quietTriage(rng, res, nextId(), weekdayTime(o, rng, 8, 18, 8 * HOUR)));
-  }
-  // 7: every weekend day of the window
-  for (let d = o.start; d < o.end; d += DAY)
-    if (isWeekend(d)) gens.push(seasonalWeekend(o, fork('seasonal'), res, w0, d));
-
-  // 1: bad deploys, mostly on valuable models
-  const valuable = MODELS.filter(
-    (m) =>
-      m.entry.revenue_per_hour >= 5000 &&
-      !m.entry.safety &&
-      m.entry.compliance.filter((c) => c !== 'pci').length === 0,
-  );
-  const cheap = MODELS.filter(
-    (m) => m.entry.revenue_per_hour < 5000 && !m.entry.safety && m.entry.compliance.length === 0,
-  );
-  for (let i = 0, n = count(7); i < n; i++) {
-    const rng = fork('bad-deploy');
-    let p = rng.pick(rng.chance(0.8) ? valuable : cheap);
-    let t0 = weekdayTime(o, rng, 8, 18, 12 * HOUR);
-    for (let tries = 0; tries < 30 && res.busy(p.id, t0 - 3 * HOUR, t0 + 12 * HOUR); tries++) {
-      p = rng.pick(rng.chance(0.8) ? valuable : cheap);
-      t0 = weekdayTime(o, rng, 8, 18, 12 * HOUR);
-    }
-    gens.push(badDeploy(rng, res, p, t0, nextId()));
-  }
-  // 2 / 3: upstream changes on shared services
-  const shared = [
-    'feature-pipeline-payments',
-    'clickstream-etl',
-    'embedding-service',
-    'crm-export',
-    'catalog-sync',
-    'feature-store-core',
-  ];
-  for (let i = 0, n = count(3); i < n; i++) {
-    const rng = fork('pipeline');
-    gens.push(pipelineChange(rng, res, w0, rng.pick(shared), weekdayTime(o, rng, 6, 22, 12 * HOUR)));
-  }
-  const schemaSvcs = [
-    'credit-bureau-ingest',
-    'ads-event-stream',
-    'catalog-sync',
-    'ehr-ingest',
-    'crm-export',
-    'gps-stream',
-    'document-ocr-service',
-  ];
-  for (let i = 0, n = count(2); i < n; i++) {
-    const rng = fork('schema');
-    gens.push(schemaChange(rng, res, w0, rng.pick(schemaSvcs), weekdayTime(o, rng, 6, 22, 10 * HOUR)));
-  }
-  // 4, 6: any time of day or week
-  for (let i = 0, n = count(4); i < n; i++) {
-    const rng = fork('infra');
-    gens.push(infraBurst(rng, w0, anyTime(o, rng, 3 * HOUR)));
-  }
-  for (let i = 0, n = count(8); i < n; i++) {
-    const rng = fork('flapping');
-    gens.push(flapping(rng, w0, anyTime(o, rng, 2 * HOUR)));
-  }
-  // 5, 9 and routine change traffic
-  gens.push(noisyMonitor(o, fork('noisy-monitor')));
-  gens.push(background(o, fork('background'), w0));
-  const services = [...new Set(MODELS.flatMap((m) => m.entry.upstream))].sort();
-  gens.push(routineChanges(o, fork('routine'), res, services));
-  return gens;
 }

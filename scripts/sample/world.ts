@@ -4,7 +4,8 @@ import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { breach, type MetricDef } from './metrics.ts';
 import { hash32, hex8, mix32, type Rng } from './prng.ts';
-import { MODEL_BY_ID } from './world-catalog.ts';
+import { IncidentGroup, type TruthRow } from './truth.ts';
+import type { Catalog } from './world-catalog.ts';
 
 export const MIN = 60_000;
 export const HOUR = 60 * MIN;
@@ -46,6 +47,7 @@ export type Scenario =
   | 'flapping'
   | 'seasonal_drift'
   | 'quiet_real'
+  | 'upstream_change'
   | 'background';
 
 /** One real (or deliberately non-real) problem; its alerts share the ground truth. */
@@ -64,6 +66,8 @@ export class Incident {
   readonly restOutcome: Outcome;
   readonly restTier: Tier;
   readonly summary: string;
+  /** the incident of truth.ndjson this one is part of (its own, unless one cause broke several models) */
+  readonly group: IncidentGroup;
   ackAt: number | null = null;
   actionable = 0;
   alerts = 0;
@@ -85,6 +89,7 @@ export class Incident {
     restOutcome?: Outcome;
     restTier?: Tier;
     summary: string;
+    group?: IncidentGroup;
   }) {
     this.id = init.id;
     this.scenario = init.scenario;
@@ -98,6 +103,7 @@ export class Incident {
     this.restOutcome = init.restOutcome ?? 'duplicate';
     this.restTier = init.restTier ?? init.tier;
     this.summary = init.summary;
+    this.group = init.group ?? new IncidentGroup(init.id, init.summary);
   }
 }
 
@@ -210,9 +216,11 @@ export class World {
   /** stop after this many alerts (benchmark mode); Infinity otherwise */
   readonly alertLimit: number;
   readonly keepFeedback: boolean;
+  readonly catalog: Catalog;
   readonly alerts: LineSink;
   readonly deploys: { t: number; line: string }[] = [];
   readonly feedback: { t: number; id: string; line: string }[] = [];
+  readonly truth: TruthRow[] = [];
   readonly incidents: Incident[] = [];
   readonly alertCounts: Counter = new Map();
   readonly outcomeCounts: Counter = new Map();
@@ -233,18 +241,19 @@ export class World {
     keepFeedback: boolean;
     alerts: LineSink;
     rng: Rng;
-    models: readonly string[];
+    catalog: Catalog;
   }) {
     this.seed = init.seed;
     this.start = init.start;
     this.end = init.end;
     this.alertLimit = init.alertLimit;
     this.keepFeedback = init.keepFeedback;
+    this.catalog = init.catalog;
     this.alerts = init.alerts;
     this.salt = mix32(hash32(`ids:${init.seed}`));
-    for (const id of init.models) {
+    for (const m of init.catalog.models) {
       const v = init.rng.int(7, 64);
-      this.versions.set(id, { cur: v, max: v });
+      this.versions.set(m.id, { cur: v, max: v });
     }
   }
 
@@ -286,9 +295,19 @@ export class World {
     return rfc3339(t, offset);
   }
 
-  emitDeploy(t: number, rng: Rng, d: DeploySpec): void {
+  private nextDeployId(): string {
+    return `dep-${hex8(mix32((this.salt ^ 0x5bd1e995) + ++this.deploySeq))}`;
+  }
+
+  /** A change nobody recorded: it takes the event id it would have had, and writes nothing. */
+  silentDeploy(): string {
+    return this.nextDeployId();
+  }
+
+  /** Writes the change to deploys.ndjson; returns its event id. */
+  emitDeploy(t: number, rng: Rng, d: DeploySpec): string {
     const rec: Record<string, unknown> = {
-      event_id: `dep-${hex8(mix32((this.salt ^ 0x5bd1e995) + ++this.deploySeq))}`,
+      event_id: this.nextDeployId(),
       event_time: this.timestamp(t, rng, 0.05, d.region),
       kind: d.kind,
     };
@@ -302,6 +321,7 @@ export class World {
     if (d.region !== undefined) rec.region = d.region;
     this.deploys.push({ t, line: JSON.stringify(rec) });
     bump(this.deployCounts, d.kind);
+    return rec.event_id as string;
   }
 
   emitAlert(t: number, rng: Rng, spec: AlertSpec, truth: Truth): void {
@@ -309,7 +329,7 @@ export class World {
     const seq = ++this.alertSeq;
     const source = spec.source;
     const alertId = `${SOURCE_PREFIX[source ?? ''] ?? 'mon'}-${hex8(mix32(this.salt + seq))}`;
-    const profile = MODEL_BY_ID.get(spec.model);
+    const profile = this.catalog.byId.get(spec.model);
     const region =
       spec.region ??
       (profile ? rng.pick(profile.regions) : rng.pick(['eu-west-1', 'us-east-1', 'ap-south-1']));
@@ -362,6 +382,7 @@ export class World {
       t,
       rng,
       alertId,
+      spec.model,
       `${spec.model}|${spec.signal}|${spec.feature ?? ''}|${spec.metric?.name ?? ''}`,
       truth,
       region,
@@ -372,6 +393,7 @@ export class World {
     t: number,
     rng: Rng,
     alertId: string,
+    model: string,
     fingerprint: string,
     truth: Truth,
     region: string,
@@ -405,6 +427,11 @@ export class World {
     bump(this.outcomeCounts, outcome);
     bump(this.tierCounts, tier);
     if (!this.keepFeedback) return;
+    if (inc) {
+      inc.group.models.add(model);
+      if (outcome === 'actionable') inc.group.actionable++;
+    }
+    this.truth.push({ alertId, group: inc ? inc.group : null, outcome, tier });
 
     fb.event_time = 0; // placeholder keeps field order; set below
     fb.outcome = outcome;

@@ -1,0 +1,156 @@
+// How many pages a world makes for its real incidents: the figures of issue 9 (incidents), computed from a
+// generated world's truth.ndjson and the pages a scoring run made. Pure: paging-report.ts does the I/O.
+
+import { TIERS, type Tier } from '../../src/core/events.ts';
+import type { TruthLine } from './truth.ts';
+
+/** What a page report needs of one scored alert. */
+export interface PagedAlert {
+  alert_id: string;
+  event_time: number;
+  page: boolean;
+}
+
+/**
+ * A page is what the record says when it has a boolean `page` (incident paging); before that, every
+ * alert that is not a dedup repeat at P1 or P2 pages.
+ */
+export function isPage(record: {
+  page?: unknown;
+  tier?: unknown;
+  dedup?: { suppressed?: unknown };
+}): boolean {
+  if (typeof record.page === 'boolean') return record.page;
+  return record.dedup?.suppressed !== true && (record.tier === 'P1' || record.tier === 'P2');
+}
+
+export interface MeanMax {
+  mean: number | null;
+  max: number | null;
+}
+
+export interface IncidentPages {
+  incident_id: string;
+  tier: Tier;
+  models: number;
+  cause: 'announced' | 'silent' | 'none';
+  alerts: number;
+  pages: number;
+}
+
+export interface PagingFigures {
+  alerts: number;
+  /** alerts of the truth file with no scored record (the pipeline rejected them) */
+  unscored: number;
+  /** UTC calendar days from the first alert to the last */
+  days: number;
+  pages: number;
+  pages_per_day: number;
+  real_incidents: number;
+  real_incidents_paged: number;
+  /** over the real incidents that paged at least once */
+  pages_per_real_incident: MeanMax;
+  multi_model_incidents: number;
+  pages_per_multi_model_incident: MeanMax;
+  /** multi-model incidents that one change caused, recorded or not */
+  cascades: number;
+  pages_per_cascade: MeanMax;
+  /** pages whose alert is in no real incident, or whose outcome is not actionable */
+  false_pages: number;
+  false_pages_per_day: number;
+  /** of the false pages, those whose alert is in no real incident (the rest repeat a real one) */
+  false_pages_noise: number;
+  p1_incidents: number;
+  p1_incidents_paged: number;
+  p1_incidents_paged_share: number | null;
+  real_incidents_without_page: Record<Tier, number>;
+  /** every multi-model incident, most models first */
+  multi_model: IncidentPages[];
+}
+
+const DAY = 86_400_000;
+const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+function meanMax(xs: readonly number[]): MeanMax {
+  if (xs.length === 0) return { mean: null, max: null };
+  return { mean: round2(xs.reduce((s, x) => s + x, 0) / xs.length), max: Math.max(...xs) };
+}
+
+const better = (a: Tier, b: Tier): Tier => (TIERS.indexOf(a) <= TIERS.indexOf(b) ? a : b);
+
+export function pagingFigures(truth: readonly TruthLine[], scored: readonly PagedAlert[]): PagingFigures {
+  const byAlert = new Map(scored.map((s) => [s.alert_id, s]));
+  const incidents = new Map<string, IncidentPages>();
+  let falsePages = 0;
+  let noisePages = 0;
+  let pages = 0;
+  let unscored = 0;
+  const known = new Set<string>();
+  for (const t of truth) {
+    known.add(t.alert_id);
+    const s = byAlert.get(t.alert_id);
+    if (s === undefined) unscored++;
+    const paged = s?.page === true;
+    if (paged) {
+      pages++;
+      if (t.incident_id === null || t.outcome !== 'actionable') falsePages++;
+      if (t.incident_id === null) noisePages++;
+    }
+    if (t.incident_id === null) continue;
+    const inc = incidents.get(t.incident_id) ?? {
+      incident_id: t.incident_id,
+      tier: t.true_tier,
+      models: t.models_in_incident ?? 1,
+      cause: t.cause_event_id === null ? 'none' : t.cause_recorded ? 'announced' : 'silent',
+      alerts: 0,
+      pages: 0,
+    };
+    inc.tier = better(inc.tier, t.true_tier);
+    inc.alerts++;
+    if (paged) inc.pages++;
+    incidents.set(t.incident_id, inc);
+  }
+  // a scored alert the truth does not know belongs to no real incident
+  for (const s of scored)
+    if (!known.has(s.alert_id) && s.page) {
+      pages++;
+      falsePages++;
+      noisePages++;
+    }
+
+  const times = scored.map((s) => s.event_time);
+  const days =
+    times.length === 0 ? 0 : Math.floor(Math.max(...times) / DAY) - Math.floor(Math.min(...times) / DAY) + 1;
+  const perDay = (n: number): number => (days === 0 ? 0 : round2(n / days));
+  const all = [...incidents.values()];
+  const paged = all.filter((i) => i.pages > 0);
+  const multi = all.filter((i) => i.models > 1);
+  const cascades = multi.filter((i) => i.cause !== 'none');
+  const p1 = all.filter((i) => i.tier === 'P1');
+  const p1Paged = p1.filter((i) => i.pages > 0).length;
+  const withoutPage = { P1: 0, P2: 0, P3: 0, P4: 0 };
+  for (const i of all) if (i.pages === 0) withoutPage[i.tier]++;
+  const pagesOf = (xs: IncidentPages[]): number[] => xs.filter((i) => i.pages > 0).map((i) => i.pages);
+  return {
+    alerts: truth.length,
+    unscored,
+    days,
+    pages,
+    pages_per_day: perDay(pages),
+    real_incidents: all.length,
+    real_incidents_paged: paged.length,
+    pages_per_real_incident: meanMax(pagesOf(all)),
+    multi_model_incidents: multi.length,
+    pages_per_multi_model_incident: meanMax(pagesOf(multi)),
+    cascades: cascades.length,
+    pages_per_cascade: meanMax(pagesOf(cascades)),
+    false_pages: falsePages,
+    false_pages_per_day: perDay(falsePages),
+    false_pages_noise: noisePages,
+    p1_incidents: p1.length,
+    p1_incidents_paged: p1Paged,
+    p1_incidents_paged_share: p1.length === 0 ? null : round2(p1Paged / p1.length),
+    real_incidents_without_page: withoutPage,
+    multi_model: multi.sort((a, b) => b.models - a.models || a.incident_id.localeCompare(b.incident_id)),
+  };
+}

@@ -1,0 +1,172 @@
+// How many pages a generated world makes, against its ground truth of incidents (truth.ndjson): the
+// before/after figures of issue 9. The definitions are in USAGE and paging-figures.ts.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfigFile } from '../../src/adapters/file/config-file.ts';
+import { readNdjson } from '../../src/adapters/file/ndjson-source.ts';
+import { runOffline } from '../../src/runtime/offline-pipeline.ts';
+import { exitWithUsageIfAsked, parseArgsOrExit } from '../bench/common.ts';
+import {
+  isPage,
+  type MeanMax,
+  type PagedAlert,
+  type PagingFigures,
+  pagingFigures,
+} from './paging-figures.ts';
+import type { TruthLine } from './truth.ts';
+
+const USAGE = `
+Usage: npm run sample:paging -- <dir> [--config C] [--scored S.ndjson]
+       node scripts/sample/paging-report.ts <dir> [--config C] [--scored S.ndjson]
+
+How many pages a generated world makes, measured against the world's ground truth of incidents
+(<dir>/truth.ndjson, written by scripts/sample/generate-world.ts). By default it scores <dir>/alerts.ndjson
+and <dir>/deploys.ndjson with the offline pipeline (the service's own step function) and <dir>/catalog.yaml.
+feedback.ndjson is not fed to the scorer, because it is the ground truth.
+
+A page is the scored record's boolean \`page\` field when it has one (incident paging). Without that field,
+a page is an alert that is not a dedup repeat (dedup.suppressed false) at tier P1 or P2.
+
+Figures:
+  days                            UTC calendar days from the first alert to the last
+  pages per day                   pages / days
+  pages per real incident         mean and max, over real incidents (an incident_id in truth.ndjson)
+                                  that paged at least once
+  pages per multi-model incident  the same, over incidents that span several models; "cascades" are
+                                  the ones a change caused (recorded or silent)
+  false pages per day             pages whose alert is in no real incident or is not actionable
+  P1 incidents paged              share of real incidents of true tier P1 (best tier of their alerts)
+                                  with at least one page
+  incidents never paged           real incidents with no page at all, by true tier
+The last line of stdout is one JSON object with the figures.
+
+Options:
+  --config C      scoring config (default <dir>/catalog.yaml)
+  --scored S      read already scored records (NDJSON, one ScoredAlert a line) instead of scoring
+  -h, --help      print this text and exit
+`;
+
+interface Args {
+  dir: string;
+  config: string | undefined;
+  scored: string | undefined;
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const args: Partial<Args> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--config' || a === '--scored') {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith('--')) throw new Error(`${a} needs a file`);
+      args[a === '--config' ? 'config' : 'scored'] = v;
+    } else if (a.startsWith('-')) throw new Error(`unknown option ${a}`);
+    else if (args.dir === undefined) args.dir = a;
+    else throw new Error(`one world directory only, got ${args.dir} and ${a}`);
+  }
+  if (args.dir === undefined) throw new Error('which world? give its directory, e.g. examples/cascade-week');
+  if (args.config !== undefined && args.scored !== undefined)
+    throw new Error('--config and --scored exclude each other: a scored file was scored already');
+  return { dir: args.dir, config: args.config, scored: args.scored };
+}
+
+async function readJsonLines<T>(file: string): Promise<T[]> {
+  const out: T[] = [];
+  for await (const line of readNdjson(file)) {
+    if (line.text.trim() === '') continue;
+    try {
+      out.push(JSON.parse(line.text) as T);
+    } catch {
+      throw new Error(`${file}:${line.line}: not JSON`);
+    }
+  }
+  return out;
+}
+
+function pagedAlert(r: Record<string, unknown>, where: string): PagedAlert {
+  if (typeof r.alert_id !== 'string' || typeof r.event_time !== 'number')
+    throw new Error(`${where}: not a scored alert (needs alert_id and a numeric event_time)`);
+  return { alert_id: r.alert_id, event_time: r.event_time, page: isPage(r) };
+}
+
+async function scoredAlerts(a: Args): Promise<{ alerts: PagedAlert[]; source: string }> {
+  if (a.scored !== undefined) {
+    const records = await readJsonLines<Record<string, unknown>>(a.scored);
+    return { alerts: records.map((r, i) => pagedAlert(r, `${a.scored}:${i + 1}`)), source: a.scored };
+  }
+  const configFile = a.config ?? join(a.dir, 'catalog.yaml');
+  const config = loadConfigFile(configFile);
+  const alerts: PagedAlert[] = [];
+  const deploys = join(a.dir, 'deploys.ndjson');
+  await runOffline(
+    config,
+    { alerts: join(a.dir, 'alerts.ndjson'), ...(existsSync(deploys) ? { deploys } : {}) },
+    {
+      scored: (s) => void alerts.push(pagedAlert(s as unknown as Record<string, unknown>, s.alert_id)),
+      rejected: () => undefined,
+    },
+    { clock: () => 0 },
+  );
+  return { alerts, source: `scored by runOffline with ${configFile} (${config.version})` };
+}
+
+const mm = (x: MeanMax): string => (x.mean === null ? '-' : `${x.mean.toFixed(2)} (max ${x.max})`);
+
+function table(f: PagingFigures): string {
+  const pct = (x: number | null): string => (x === null ? '-' : `${Math.round(x * 100)}%`);
+  const rows: [string, string][] = [
+    ['alerts', `${f.alerts}${f.unscored > 0 ? ` (${f.unscored} not scored: rejected)` : ''}`],
+    ['days covered', String(f.days)],
+    ['pages', String(f.pages)],
+    ['pages per day', f.pages_per_day.toFixed(2)],
+    ['real incidents (paged)', `${f.real_incidents} (${f.real_incidents_paged})`],
+    ['pages per real incident', mm(f.pages_per_real_incident)],
+    ['multi-model incidents', `${f.multi_model_incidents} (${f.cascades} caused by a change)`],
+    ['pages per multi-model incident', mm(f.pages_per_multi_model_incident)],
+    ['pages per cascade (multi-model, one change)', mm(f.pages_per_cascade)],
+    [
+      'false pages per day',
+      `${f.false_pages_per_day.toFixed(2)} (${f.false_pages} in all: ${f.false_pages_noise} noise, ${f.false_pages - f.false_pages_noise} repeats within real incidents)`,
+    ],
+    [
+      'real P1 incidents paged',
+      `${pct(f.p1_incidents_paged_share)} (${f.p1_incidents_paged} of ${f.p1_incidents})`,
+    ],
+    [
+      'real incidents never paged',
+      Object.entries(f.real_incidents_without_page)
+        .map(([t, n]) => `${t} ${n}`)
+        .join(', '),
+    ],
+  ];
+  const w = Math.max(...rows.map(([k]) => k.length));
+  const lines = rows.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`);
+  lines.push('', '  multi-model incidents: id, true tier, models, cause, alerts, pages');
+  for (const i of f.multi_model)
+    lines.push(
+      `    ${i.incident_id}  ${i.tier}  ${i.models} models  ${i.cause.padEnd(9)}  ${i.alerts} alerts  ${i.pages} pages`,
+    );
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  exitWithUsageIfAsked(argv, USAGE);
+  const a = parseArgsOrExit('paging-report', () => parseArgs(argv));
+  const truthFile = join(a.dir, 'truth.ndjson');
+  if (!existsSync(truthFile))
+    throw new Error(`${truthFile} not found: regenerate the world with scripts/sample/generate-world.ts`);
+  const truth = await readJsonLines<TruthLine>(truthFile);
+  const { alerts, source } = await scoredAlerts(a);
+  const f = pagingFigures(truth, alerts);
+  process.stdout.write(`${a.dir}: ${source}\n${table(f)}\n`);
+  // the per-incident list stays in the table; the JSON keeps the largest cascade (the one-change, many-pages case)
+  const { multi_model: multi, ...figures } = f;
+  const largest = multi.find((i) => i.cause !== 'none') ?? null;
+  process.stdout.write(`${JSON.stringify({ world: a.dir, source, ...figures, largest_cascade: largest })}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`paging-report: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,109 @@
+// The paging figures of issue 9 on a world small enough to count by hand.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { isPage, type PagedAlert, pagingFigures } from '../../scripts/sample/paging-figures.ts';
+import type { TruthLine } from '../../scripts/sample/truth.ts';
+
+const DAY = 86_400_000;
+const T0 = Date.UTC(2026, 10, 30);
+
+const noise = (alert_id: string): TruthLine => ({
+  alert_id,
+  incident_id: null,
+  cause_event_id: null,
+  cause_recorded: null,
+  models_in_incident: null,
+  multi_model: false,
+  true_tier: 'P4',
+  outcome: 'noise',
+});
+const member = (alert_id: string, incident: string, over: Partial<TruthLine> = {}): TruthLine => ({
+  alert_id,
+  incident_id: incident,
+  cause_event_id: null,
+  cause_recorded: null,
+  models_in_incident: 1,
+  multi_model: false,
+  true_tier: 'P2',
+  outcome: 'actionable',
+  ...over,
+});
+const paged = (alert_id: string, day: number, page = true): PagedAlert => ({
+  alert_id,
+  event_time: T0 + day * DAY + 3_600_000,
+  page,
+});
+
+describe('isPage', () => {
+  it('takes the record’s own page field when it has one', () => {
+    assert.equal(isPage({ page: false, tier: 'P1', dedup: { suppressed: false } }), false);
+    assert.equal(isPage({ page: true, tier: 'P4', dedup: { suppressed: true } }), true);
+  });
+  it('without it, pages every P1/P2 alert that is not a dedup repeat', () => {
+    assert.equal(isPage({ tier: 'P1', dedup: { suppressed: false } }), true);
+    assert.equal(isPage({ tier: 'P2', dedup: { suppressed: true } }), false);
+    assert.equal(isPage({ tier: 'P3', dedup: { suppressed: false } }), false);
+  });
+});
+
+describe('pagingFigures', () => {
+  // inc-a: a cascade over 3 models from a silent change, paged 3 times (once by a duplicate);
+  // inc-b: a P1 on one model, paged once; inc-c: a P1 never paged; one noise page.
+  const cascade = {
+    cause_event_id: 'dep-1',
+    cause_recorded: false,
+    models_in_incident: 3,
+    multi_model: true,
+  };
+  const truth: TruthLine[] = [
+    member('a1', 'inc-a', cascade),
+    member('a2', 'inc-a', { ...cascade, true_tier: 'P1' }),
+    member('a3', 'inc-a', { ...cascade, outcome: 'duplicate' }),
+    member('a4', 'inc-a', cascade),
+    member('b1', 'inc-b', { true_tier: 'P1' }),
+    member('c1', 'inc-c', { true_tier: 'P1' }),
+    member('d1', 'inc-d', { true_tier: 'P3' }),
+    noise('n1'),
+  ];
+  const scored = [
+    paged('a1', 0),
+    paged('a2', 0),
+    paged('a3', 0),
+    paged('a4', 0, false),
+    paged('b1', 1),
+    paged('c1', 1, false),
+    paged('d1', 2, false),
+    paged('n1', 3),
+  ];
+  const f = pagingFigures(truth, scored);
+
+  it('counts pages per day over the calendar days from the first alert to the last', () => {
+    assert.equal(f.days, 4);
+    assert.equal(f.pages, 5);
+    assert.equal(f.pages_per_day, 1.25);
+  });
+  it('averages pages over the real incidents that paged', () => {
+    assert.equal(f.real_incidents, 4);
+    assert.equal(f.real_incidents_paged, 2);
+    assert.deepEqual(f.pages_per_real_incident, { mean: 2, max: 3 });
+    assert.deepEqual(f.pages_per_multi_model_incident, { mean: 3, max: 3 });
+    assert.equal(f.cascades, 1);
+    assert.deepEqual(f.multi_model, [
+      { incident_id: 'inc-a', tier: 'P1', models: 3, cause: 'silent', alerts: 4, pages: 3 },
+    ]);
+  });
+  it('counts a page false when its alert is noise or not actionable', () => {
+    assert.equal(f.false_pages, 2);
+    assert.equal(f.false_pages_noise, 1);
+    assert.equal(f.false_pages_per_day, 0.5);
+  });
+  it('takes an incident’s tier from its best alert, and counts P1 incidents paged and incidents never paged', () => {
+    assert.equal(f.p1_incidents, 3);
+    assert.equal(f.p1_incidents_paged, 2);
+    assert.equal(f.p1_incidents_paged_share, 0.67);
+    assert.deepEqual(f.real_incidents_without_page, { P1: 1, P2: 0, P3: 1, P4: 0 });
+  });
+  it('names alerts the pipeline did not score', () => {
+    assert.equal(pagingFigures(truth, scored.slice(1)).unscored, 1);
+  });
+});
