@@ -319,6 +319,12 @@ const configSchema = z.strictObject({
        * the others' still find the deploys they need. Never delays scoring, only expiry.
        */
       max_partition_idle: duration.default(10_000),
+      /**
+       * How long a chunk of alerts waits, after it was fetched, for change events produced just after
+       * it (0: none, pages leave at once). Deploys arriving later than this are late side input: the
+       * alerts keep the answer they were given, and deploys_stored_total{result="late"} counts them.
+       */
+      side_input_grace: duration.default(0),
       session_timeout: duration.default(30_000),
     })
     .prefault({}),

@@ -162,7 +162,7 @@ export const UNKNOWN_SOURCE = 'unknown';
 export type SlaKind = 'ack' | 'resolve';
 export const SLA_KINDS: readonly SlaKind[] = ['ack', 'resolve'];
 
-export type DeployResult = 'stored' | 'duplicate' | 'expired';
+export type DeployResult = 'stored' | 'duplicate' | 'expired' | 'late';
 export type FeedbackResult = 'applied' | 'unmatched' | 'dropped';
 export type TransactionResult = 'committed' | 'aborted';
 
@@ -259,7 +259,7 @@ export function createMetrics(): Metrics {
     ]),
     deploysStored: counter(
       'deploys_stored_total',
-      'Deploy events offered to the deploy window, by result: stored, duplicate or expired.',
+      'Deploy events offered to the deploy window, by result: stored, duplicate or expired; late counts the stored ones that arrived after alerts they would have explained (also counted as stored).',
       ['result'],
     ),
     feedback: counter(
@@ -453,7 +453,11 @@ export function recordCoreEvents(
       case 'feedback_dropped':
         metrics.feedback.inc({ result: FEEDBACK_RESULT[event.type]! });
         break;
+      case 'deploy_late':
+        metrics.deploysStored.inc({ result: 'late' });
+        break;
       case 'window_expired':
+      case 'restore_ignored':
         break;
     }
   }

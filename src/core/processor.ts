@@ -47,6 +47,11 @@ export type CoreEvent =
       event_time: number;
     }
   | { type: 'deploy_stored' | 'deploy_duplicate' | 'deploy_expired'; event_id: string; event_time: number }
+  /**
+   * Later than alerts it would have explained: an alert of a model it changes, at or after its event
+   * time, was already scored without it (late side input). Stored or expired as well, like any other.
+   */
+  | { type: 'deploy_late'; event_id: string; event_time: number }
   | {
       type: 'feedback_applied';
       alert_id: string;
@@ -78,6 +83,8 @@ export interface TriageState {
   deploys: DeployWindow;
   sources: SourceReliability;
   recentAlerts: AlertMemory;
+  /** Newest alert event time scored per model: tells a change that arrives after alerts it explains. */
+  lastAlertAt: Map<string, number>;
   pendingFeedback: PendingFeedback;
   /** The learned root-cause classifier's counts: it learns from feedback that confirms a cause. */
   rootCauses: RootCauseModel;
@@ -116,6 +123,7 @@ export function createState(config: TriageSettings): TriageState {
     deploys: new DeployWindow({ retentionMs: w.deploy_retention, maxPerKey: w.max_deploys_per_key }, journal),
     sources: new SourceReliability(journal),
     recentAlerts: new AlertMemory(w.max_tracked_alerts, w.feedback_lookup, journal),
+    lastAlertAt: new Map(),
     pendingFeedback: new PendingFeedback(w.max_tracked_alerts, journal),
     rootCauses: new RootCauseModel({ journal }),
     journal,
@@ -250,6 +258,14 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
     advance(state, laneId, lane, alert.event_time, at, out);
     const dedup = lane.dedup;
     const modelId = alert.model_id;
+    const seenAt = state.lastAlertAt.get(modelId);
+    if (seenAt === undefined || alert.event_time > seenAt) {
+      if (state.journal.active) {
+        const map = state.lastAlertAt;
+        state.journal.record(() => (seenAt === undefined ? map.delete(modelId) : map.set(modelId, seenAt)));
+      }
+      state.lastAlertAt.set(modelId, alert.event_time);
+    }
     const listed = catalog.get(modelId);
     const inCatalog = listed !== undefined;
     const profile = listed ?? config.defaults;
@@ -377,6 +393,20 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
           ? 'deploy_duplicate'
           : 'deploy_expired';
     out.events.push({ type, event_id: deploy.event_id, event_time: deploy.event_time });
+    if (result !== 'duplicate' && explainedAlready(state, deploy)) {
+      out.events.push({ type: 'deploy_late', event_id: deploy.event_id, event_time: deploy.event_time });
+    }
+  };
+
+  /** Whether an alert at or after the change, of a model it changes, was scored before it arrived. */
+  const explainedAlready = (state: TriageState, d: DeployEvent): boolean => {
+    const after = (model: string) =>
+      (state.lastAlertAt.get(model) ?? Number.NEGATIVE_INFINITY) >= d.event_time;
+    if (d.model_id !== undefined && after(d.model_id)) return true;
+    if (d.service === undefined) return false;
+    if (after(d.service)) return true;
+    for (const model of config.downstream[d.service] ?? []) if (after(model)) return true;
+    return false;
   };
 
   const onFeedback = (state: TriageState, feedback: AlertFeedback, out: StepResult) => {

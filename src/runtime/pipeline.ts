@@ -48,6 +48,8 @@ export interface PipelineOptions {
   laneIdleMs: number;
   /** Longest an alert waits for the side inputs to reach its event time. */
   maxWatermarkWaitMs: number;
+  /** How long a chunk waits, from when it was fetched, for side input produced just after it. */
+  sideInputGraceMs?: number;
   processor?: ProcessorOptions;
   observer?: PipelineObserver;
   log: PipelineLog;
@@ -186,6 +188,7 @@ export class AlertPipeline {
 
   /** One chunk of one partition, in one transaction; retried, undone and read again as decided. */
   async chunk(partition: number, records: InputRecord[], control: ChunkControl): Promise<ChunkResult> {
+    const fetchedAt = this.ports.clock.now();
     await this.restoring.get(partition);
     return this.lock.run(async () => {
       for (let attempt = 0; ; attempt++) {
@@ -193,7 +196,7 @@ export class AlertPipeline {
         const started = performance.now();
         this.apply({ kind: 'transaction', op: 'begin', at: this.ports.clock.now() });
         try {
-          const done = await this.score(partition, records, control);
+          const done = await this.score(partition, records, control, fetchedAt);
           const next = (BigInt(records.at(-1)!.offset) + 1n).toString();
           await this.ports.sink.commit(partition, done.records, next);
           this.apply({ kind: 'transaction', op: 'commit', at: this.ports.clock.now() });
@@ -242,7 +245,7 @@ export class AlertPipeline {
 
   // ── inside a chunk's transaction ──────────────────────────────────────────────────────────────
 
-  private async score(partition: number, records: InputRecord[], control: ChunkControl) {
+  private async score(partition: number, records: InputRecord[], control: ChunkControl, fetchedAt: number) {
     const topic = this.o.topics.alerts;
     const out: OutputRecord[] = [];
     const events: CoreEvent[] = [];
@@ -261,6 +264,9 @@ export class AlertPipeline {
     // Decode everything first: a registry outage surfaces here, before any state changes.
     const values: Decoded[] = [];
     for (const r of records) values.push(await this.decode(r.value));
+    // With a grace, change events produced up to that long after these alerts are waited for too.
+    const grace = this.o.sideInputGraceMs ?? 0;
+    if (grace > 0) await this.pause(fetchedAt + grace - this.ports.clock.now(), control);
     // Where the side inputs end now, after these alerts were fetched: any deploy produced before an
     // alert is then known to exist, and the gate waits for it. And which partitions have records to read.
     await Promise.all([this.ports.side.refresh(0), this.refreshProgress(250)]);

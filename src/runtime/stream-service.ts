@@ -129,6 +129,7 @@ export class StreamService {
         outputFormat: config.output.format,
         laneIdleMs: config.kafka.max_partition_idle,
         maxWatermarkWaitMs: config.kafka.max_watermark_wait,
+        sideInputGraceMs: config.kafka.side_input_grace,
         processor,
         ...(observer ? { observer } : {}),
         log: this.log,

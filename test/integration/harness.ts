@@ -56,8 +56,6 @@ export function testConfig(
   return parseConfig({
     ...doc,
     topics,
-    // The sample week lies in the past: keep all of it in the windows the service rebuilds.
-    windows: { deploy_retention: '60d', feedback_lookup: '60d' },
     kafka: {
       brokers: (BROKERS ?? '127.0.0.1:9092').split(','),
       group_id: `it-${id}`,

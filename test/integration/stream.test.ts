@@ -124,9 +124,16 @@ for (const variant of [
       }
     });
 
-    it('reports ready with the deploy state rebuilt', async () => {
+    it('reports ready with the deploy state rebuilt, and the stream time at the last alert once idle', async () => {
       await waitUntil('ready', () => service.health().ready, 10_000);
-      assert.ok((service.health().details.windowEntries as number) > 0);
+      assert.equal(service.health().details.deploysRebuilt, true);
+      // Every partition caught up: after the idle time none holds the stream time below the newest alert.
+      const last = Math.max(...alertLines.map(timeOf));
+      await waitUntil(
+        'stream time at the last alert',
+        () => service.health().details.streamTime === last,
+        20_000,
+      );
     });
   });
 }

@@ -60,7 +60,7 @@ export interface ChildSetup {
 export interface ChildConfigOptions {
   /** Topic names; default: topics of its own, named after the instance. */
   topics?: Record<string, string>;
-  /** Partitions of the alert, deploy, output and dedup-changelog topics (feedback and DLQ get one). */
+  /** Partitions of the alert, deploy and output topics (feedback and DLQ get one; the changelog follows the alerts). */
   partitions: { alerts: number; deployments: number; outputs: number };
   sessionTimeout: string;
   /** The HTTP port; default: none in the document (the caller adds it per instance). */
@@ -70,13 +70,12 @@ export interface ChildConfigOptions {
 /**
  * The config document of a child `alert-triage run` (tests and benches): the catalog's models and
  * settings, then its topics, and a consumer group, transactional-id prefix and client id all called
- * `name`. Deploy and feedback windows of 60 days, so generated worlds of any age stay in the window.
+ * `name`. The windows are the defaults: what users run.
  */
 export function childConfigDoc(name: string, catalog: Record<string, unknown>, o: ChildConfigOptions) {
   return {
     ...catalog,
     topics: o.topics ?? uniqueTopics(name),
-    windows: { deploy_retention: '60d', feedback_lookup: '60d' },
     kafka: {
       brokers: (BROKERS ?? '127.0.0.1:9092').split(','),
       group_id: name,
