@@ -163,4 +163,33 @@ export async function readTopic(
   return got;
 }
 
+/**
+ * Reads several topics whole with one read_committed consumer: until `quietMs` pass with nothing new
+ * after the last record (or the timeout). One consumer, one group join, for all of them.
+ */
+export async function readTopics(
+  topics: string[],
+  opts: { quietMs?: number; timeoutMs?: number } = {},
+): Promise<Map<string, KafkaMessage[]>> {
+  const consumer = kafka().consumer({
+    groupId: `it-reader-${randomBytes(4).toString('hex')}`,
+    readUncommitted: false,
+  });
+  const got = new Map<string, KafkaMessage[]>(topics.map((t) => [t, []]));
+  let last = Date.now();
+  await consumer.connect();
+  await consumer.subscribe({ topics, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ topic, message }) => {
+      got.get(topic)!.push(message);
+      last = Date.now();
+    },
+  });
+  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+  const quiet = opts.quietMs ?? 2_000;
+  while (Date.now() < deadline && Date.now() - last < quiet) await new Promise((r) => setTimeout(r, 100));
+  await consumer.disconnect();
+  return got;
+}
+
 export const json = <T>(m: KafkaMessage): T => JSON.parse(m.value!.toString('utf8')) as T;

@@ -1,0 +1,210 @@
+// One conformance suite for the stream pipeline, run on the in-memory ports (conformance-memory.test.ts,
+// no broker) and on the real broker and registry (test/integration/conformance.test.ts), as BullMQ runs
+// one suite on every adapter. Every case uses the default windows and compares with the offline CLI.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { parse as parseYaml } from 'yaml';
+import type { Config } from '../../src/config.ts';
+import type { ScoredAlert } from '../../src/core/events.ts';
+import { runOffline } from '../../src/runtime/offline-pipeline.ts';
+import { DLQ_HEADERS } from '../../src/runtime/routing.ts';
+
+export const EXAMPLES = join(import.meta.dirname, '..', '..', 'examples');
+export const weekLines = (week: string, file: string) =>
+  readFileSync(join(EXAMPLES, week, file), 'utf8')
+    .split('\n')
+    .filter(Boolean);
+export const catalogOf = (week: string) =>
+  parseYaml(readFileSync(join(EXAMPLES, week, 'catalog.yaml'), 'utf8')) as Record<string, unknown>;
+
+/** A record as read back from a topic. */
+export interface ReadRecord {
+  key: string | null;
+  value: string | null;
+  headers: Record<string, string>;
+}
+
+export type TopicName = 'scored' | 'P1' | 'P2' | 'P3' | 'P4' | 'dlq' | 'actions';
+
+/** One world: topics of its own, instances of the service over them. */
+export interface World {
+  config: Config;
+  produce(kind: 'alerts' | 'deployments', lines: readonly string[]): Promise<void>;
+  /** Produces raw values (bad input) to the alert topic, keyed. */
+  produceRaw(records: { key: string; value: string }[]): Promise<void>;
+  start(instances?: number): Promise<void>;
+  /** One more instance joins the group (a rebalance). */
+  join(): Promise<void>;
+  /** Every instance stops cleanly and as many new ones start. */
+  restart(): Promise<void>;
+  /** Wall time passes with nothing produced. */
+  idle(ms: number): Promise<void>;
+  /** Until `count` alerts are on the scored topic and `dlq` on the DLQ. */
+  settle(count: number, dlq?: number): Promise<void>;
+  read(topic: TopicName): Promise<ReadRecord[]>;
+  close(): Promise<void>;
+}
+
+export interface Harness {
+  name: string;
+  /** `catalog`: the week's catalog document; the harness adds its own topics and group. */
+  world(catalog: Record<string, unknown>, o: { partitions: number; seed: number }): Promise<World>;
+}
+
+export const verdict = (a: ScoredAlert) =>
+  JSON.stringify({ priority: a.priority, tier: a.tier, reasons: a.reasons, suppressed: a.dedup.suppressed });
+
+export async function offlineVerdicts(config: Config, week: string): Promise<Map<string, ScoredAlert>> {
+  const byId = new Map<string, ScoredAlert>();
+  await runOffline(
+    config,
+    { alerts: join(EXAMPLES, week, 'alerts.ndjson'), deploys: join(EXAMPLES, week, 'deploys.ndjson') },
+    { scored: (a) => void byId.set(a.alert_id, a), rejected: () => undefined },
+  );
+  return byId;
+}
+
+const parsed = (records: ReadRecord[]) => records.map((r) => JSON.parse(r.value!) as ScoredAlert);
+const timeOf = (line: string) => {
+  const t = (JSON.parse(line) as { event_time: number | string }).event_time;
+  return typeof t === 'number' ? t : Date.parse(t);
+};
+
+/** Every alert once, each with the offline verdict, and exactly the non-suppressed ones on their tier topics. */
+export async function assertOfflineAnswer(world: World, week: string, what = 'the stream') {
+  const expected = await offlineVerdicts(world.config, week);
+  const scored = parsed(await world.read('scored'));
+  assert.equal(scored.length, expected.size, `${what}: every alert scored`);
+  assert.equal(new Set(scored.map((a) => a.alert_id)).size, expected.size, `${what}: each once`);
+  const diff = scored.filter((a) => verdict(a) !== verdict(expected.get(a.alert_id)!));
+  assert.deepEqual(
+    diff
+      .slice(0, 2)
+      .map((a) => ({ id: a.alert_id, stream: verdict(a), offline: verdict(expected.get(a.alert_id)!) })),
+    [],
+    `${what}: ${diff.length} of ${scored.length} alerts differ from the offline CLI`,
+  );
+  for (const tier of ['P1', 'P2', 'P3', 'P4'] as const) {
+    const want = [...expected.values()]
+      .filter((a) => a.tier === tier && !a.dedup.suppressed)
+      .map((a) => a.alert_id)
+      .sort();
+    const got = parsed(await world.read(tier))
+      .map((a) => a.alert_id)
+      .sort();
+    assert.deepEqual(got, want, `${what}: tier topic ${tier}`);
+  }
+}
+
+export function conformanceSuite(h: Harness): void {
+  describe(`pipeline conformance (${h.name})`, () => {
+    describe('a backlog: deploys and alerts queued before the service starts', () => {
+      let world: World;
+      before(async () => {
+        world = await h.world(catalogOf('sample-week'), { partitions: 3, seed: 11 });
+        await world.produce('deployments', weekLines('sample-week', 'deploys.ndjson'));
+        await world.produce('alerts', weekLines('sample-week', 'alerts.ndjson'));
+        await world.start();
+        await world.settle(weekLines('sample-week', 'alerts.ndjson').length);
+      });
+      after(() => world?.close());
+      it('gives the offline answer', () => assertOfflineAnswer(world, 'sample-week'));
+    });
+
+    describe('a burst after idle: deploys, a quiet spell, then every alert at once', () => {
+      let world: World;
+      before(async () => {
+        world = await h.world(catalogOf('cascade-week'), { partitions: 3, seed: 12 });
+        await world.start();
+        await world.produce('deployments', weekLines('cascade-week', 'deploys.ndjson'));
+        await world.idle(15_000);
+        await world.produce('alerts', weekLines('cascade-week', 'alerts.ndjson'));
+        await world.settle(weekLines('cascade-week', 'alerts.ndjson').length);
+      });
+      after(() => world?.close());
+      it('gives the offline answer (no deploy expired under a partition still to be read)', () =>
+        assertOfflineAnswer(world, 'cascade-week'));
+    });
+
+    describe('live: the week arrives a day at a time, changes just before the alerts they explain', () => {
+      let world: World;
+      const alerts = weekLines('sample-week', 'alerts.ndjson');
+      before(async () => {
+        world = await h.world(catalogOf('sample-week'), { partitions: 3, seed: 13 });
+        await world.start();
+        const deploys = weekLines('sample-week', 'deploys.ndjson');
+        const start = Math.min(...alerts.map(timeOf));
+        let done = 0;
+        for (let day = 1; done < alerts.length; day++) {
+          const until = start + day * 86_400_000;
+          const inDay = (l: string, t = timeOf(l)) => t < until && t >= until - 86_400_000;
+          await world.produce(
+            'deployments',
+            deploys.filter((l) => inDay(l) || (day === 1 && timeOf(l) < start)),
+          );
+          const batch = alerts.filter((l) => inDay(l));
+          await world.produce('alerts', batch);
+          done += batch.length;
+          await world.settle(done);
+        }
+      });
+      after(() => world?.close());
+      it('gives the offline answer', () => assertOfflineAnswer(world, 'sample-week'));
+    });
+
+    describe('a restart midway, and a second instance joining', () => {
+      let world: World;
+      before(async () => {
+        world = await h.world(catalogOf('cascade-week'), { partitions: 4, seed: 14 });
+        const alerts = weekLines('cascade-week', 'alerts.ndjson');
+        const half = Math.floor(alerts.length / 2);
+        await world.produce('deployments', weekLines('cascade-week', 'deploys.ndjson'));
+        await world.produce('alerts', alerts.slice(0, half));
+        await world.start();
+        await world.settle(half);
+        await world.restart();
+        await world.join();
+        await world.produce('alerts', alerts.slice(half));
+        await world.settle(alerts.length);
+      });
+      after(() => world?.close());
+      it('publishes every alert once, never pages twice, and gives the offline answer', () =>
+        assertOfflineAnswer(world, 'cascade-week', 'after a restart and a rebalance'));
+    });
+
+    describe('bad input beside good input', () => {
+      let world: World;
+      const good = weekLines('sample-week', 'alerts.ndjson').slice(0, 200);
+      const bad = [
+        { key: 'm', value: '{"alert_id": "x", "event_time": ' },
+        { key: 'm', value: '{"alert_id":"b1","event_time":1794787821875,"model_id":"m","signal":"vibes"}' },
+        { key: 'm', value: '{"event_time":1794787821875,"model_id":"m","signal":"other"}' },
+      ];
+      before(async () => {
+        world = await h.world(catalogOf('sample-week'), { partitions: 2, seed: 15 });
+        await world.produce('alerts', good.slice(0, 100));
+        await world.produceRaw(bad);
+        await world.produce('alerts', good.slice(100));
+        await world.start();
+        await world.settle(good.length, bad.length);
+      });
+      after(() => world?.close());
+      it('dead-letters each bad record with its reason and scores every good one', async () => {
+        const dlq = await world.read('dlq');
+        assert.deepEqual(dlq.map((r) => r.headers[DLQ_HEADERS.code]).sort(), [
+          'BAD_ENUM',
+          'MALFORMED_JSON',
+          'MISSING_FIELD',
+        ]);
+        assert.ok(dlq.every((r) => r.headers[DLQ_HEADERS.topic] === world.config.topics.alerts));
+        const scored = parsed(await world.read('scored'));
+        assert.deepEqual(
+          scored.map((a) => a.alert_id).sort(),
+          good.map((l) => (JSON.parse(l) as { alert_id: string }).alert_id).sort(),
+        );
+      });
+    });
+  });
+}
