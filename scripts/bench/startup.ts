@@ -16,6 +16,9 @@
 //        [--dir <tmp>/alert-triage-startup-bench]
 //
 // --changelog N also times a start (deployments empty) whose dedup changelog holds N entries to restore.
+// --passed N also times a start whose changelog has seen N fingerprints come and go (each entry, then
+// the tombstone the service writes when it expires), once the broker has compacted it: the restart
+// after a long history, to set beside the start on a fresh (empty) changelog.
 // --keep leaves the topics in place.
 //
 // --profile runs the service child under `node --cpu-prof` (once more, after the timed runs;
@@ -26,7 +29,7 @@ import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Admin, Kafka, logLevel, type Message } from 'kafkajs';
+import { type Admin, ConfigResourceTypes, Kafka, logLevel, type Message } from 'kafkajs';
 import { stringify as toYaml } from 'yaml';
 import { ensureTopics } from '../../src/adapters/kafka/admin.ts';
 import { parseConfig } from '../../src/config.ts';
@@ -53,6 +56,7 @@ Options (positive whole numbers unless noted):
   --partitions N  partitions of the deployments topic (default 1)
   --runs N        runs of each measurement, medians reported (default 3)
   --changelog N   also time a start restoring N dedup-changelog entries (default: not timed)
+  --passed N      also time a start after N fingerprints were written and tombstoned, compacted
   --profile DIR   one more, profiled start under node --cpu-prof, profile into DIR (default off)
   --keep          leave the bench's topics in place (default: deleted at the end)
   --dir DIR       configs and child logs (default ${DEFAULT_DIR})
@@ -75,6 +79,8 @@ interface Args {
   runs: number;
   /** Also time a start with this many dedup-changelog records to restore (0: skipped). */
   changelog: number;
+  /** Also time a start after this many fingerprints passed through the changelog, compacted (0: skipped). */
+  passed: number;
   profile: string | undefined;
   keep: boolean;
   dir: string;
@@ -87,11 +93,21 @@ function parseArgs(argv: readonly string[]): Args {
     partitions: 1,
     runs: 3,
     changelog: 0,
+    passed: 0,
     profile: undefined,
     keep: false,
     dir: DEFAULT_DIR,
   };
-  const valued = ['--deploys', '--models', '--partitions', '--runs', '--changelog', '--profile', '--dir'];
+  const valued = [
+    '--deploys',
+    '--models',
+    '--partitions',
+    '--runs',
+    '--changelog',
+    '--passed',
+    '--profile',
+    '--dir',
+  ];
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     if (flag === '--keep') {
@@ -111,6 +127,7 @@ function parseArgs(argv: readonly string[]): Args {
       else if (flag === '--partitions') a.partitions = n;
       else if (flag === '--runs') a.runs = n;
       else if (flag === '--changelog') a.changelog = n;
+      else if (flag === '--passed') a.passed = n;
       else throw new Error(`unknown argument ${flag}`);
     }
   }
@@ -228,6 +245,89 @@ async function produceChangelog(a: Args, topic: string): Promise<void> {
   }
   if (batch.length > 0) await producer.send({ topic, messages: batch });
   await producer.disconnect();
+}
+
+/**
+ * --passed fingerprints through a changelog: each one's entry, then its tombstone (what the service
+ * writes when an episode expires), then compaction. The bench's topic gets configs that let the log
+ * cleaner run within seconds (the product's are an hour: segment.ms, delete.retention.ms); the wait
+ * ends when a read of the topic finds (almost) nothing left. Returns the records left and the wait.
+ */
+async function producePassed(
+  a: Args,
+  admin: Admin,
+  topic: string,
+): Promise<{ left: number; seconds: number }> {
+  await admin.alterConfigs({
+    validateOnly: false,
+    resources: [
+      {
+        type: ConfigResourceTypes.TOPIC,
+        name: topic,
+        configEntries: [
+          { name: 'segment.ms', value: '2000' },
+          { name: 'min.cleanable.dirty.ratio', value: '0.01' },
+          { name: 'min.compaction.lag.ms', value: '0' },
+          { name: 'delete.retention.ms', value: '1000' },
+        ],
+      },
+    ],
+  });
+  const rng = new Rng(3).fork('passed');
+  const now = Date.now();
+  const producer = kafka().producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const keys: string[] = [];
+  let batch: Message[] = [];
+  const flush = async () => {
+    if (batch.length > 0) await producer.send({ topic, messages: batch });
+    batch = [];
+  };
+  for (let i = 0; i < a.passed; i++) {
+    const key = rng.hex(16);
+    keys.push(key);
+    const last = now - 3 * HOUR + rng.int(0, HOUR);
+    batch.push({ key, value: JSON.stringify({ first_seen: last, last_seen: last, occurrences: 1 }) });
+    if (batch.length === 2_000) {
+      await flush();
+      // The tombstones of an earlier slice: their episodes expired while later ones were written.
+      for (const k of keys.splice(0, 1_000)) batch.push({ key: k, value: null });
+      await flush();
+    }
+  }
+  await flush();
+  for (const k of keys.splice(0)) batch.push({ key: k, value: null });
+  await flush();
+  const started = performance.now();
+  // Roll the segment that holds the last records, so the cleaner may take them too.
+  await sleep(2_500);
+  await producer.send({ topic, messages: [{ key: 'roll', value: null }] });
+  await producer.disconnect();
+  let left = Number.POSITIVE_INFINITY;
+  while (performance.now() - started < 300_000) {
+    left = await countRecords(topic);
+    if (left <= 10) break;
+    await sleep(5_000);
+  }
+  return { left, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Records a reader finds in a topic now (values and tombstones). */
+async function countRecords(topic: string): Promise<number> {
+  const consumer = kafka().consumer({ groupId: `bench-count-${randomBytes(4).toString('hex')}` });
+  let n = 0;
+  let last = Date.now();
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      n += batch.messages.length;
+      last = Date.now();
+    },
+  });
+  while (Date.now() - last < 2_000) await sleep(200);
+  await consumer.disconnect();
+  return n;
 }
 
 // ── the measured things ─────────────────────────────────────────────────────────────────────────
@@ -389,6 +489,13 @@ async function main(): Promise<void> {
   // A second world whose deployments are empty and whose dedup changelog holds --changelog entries.
   const wc = a.changelog > 0 ? await makeWorld(a, admin, catalog) : undefined;
   if (wc) await produceChangelog(a, wc.topics.dedup_changelog!);
+  // A third world whose changelog has seen --passed fingerprints come and go, compacted.
+  const wp = a.passed > 0 ? await makeWorld(a, admin, catalog) : undefined;
+  const compacted = wp ? await producePassed(a, admin, wp.topics.dedup_changelog!) : undefined;
+  if (compacted)
+    log(
+      `${a.passed} fingerprints written and tombstoned; compacted to ${compacted.left} records in ${compacted.seconds.toFixed(0)} s`,
+    );
   log(
     `startup bench: node ${process.version}, ${a.deploys} deploys (${(produced.bytes / 2 ** 20).toFixed(1)} MiB of values, ` +
       `produced in ${produced.seconds.toFixed(1)} s) over the last 23.5 h in ${a.partitions} partition(s), ` +
@@ -405,6 +512,7 @@ async function main(): Promise<void> {
   const full: Ready[] = [];
   const fullJson: Ready[] = [];
   const withChangelog: Ready[] = [];
+  const withPassed: Ready[] = [];
   const plainArgs = [
     join(ROOT, 'scripts/bench/plain-consumer.ts'),
     ...['--brokers', BROKERS, '--topic', w.topics.deployments!, '--count', String(a.deploys)],
@@ -439,6 +547,11 @@ async function main(): Promise<void> {
       const c = await timeToReady(a, wc, wc.topics.deployments!, `changelog-${r}`);
       withChangelog.push(c);
       log(`run ${r}: ${line(`service ready, ${a.changelog} changelog`, c)} ${phaseLine(c.phases)}`);
+    }
+    if (wp) {
+      const c = await timeToReady(a, wp, wp.topics.deployments!, `passed-${r}`);
+      withPassed.push(c);
+      log(`run ${r}: ${line(`service ready, ${a.passed} passed`, c)} ${phaseLine(c.phases)}`);
     }
   }
   const last = full.at(-1)?.details as { details?: { windowEntries?: number } } | undefined;
@@ -478,6 +591,14 @@ async function main(): Promise<void> {
           ),
         }
       : {}),
+    ...(wp
+      ? {
+          passed_fingerprints: a.passed,
+          passed_records_left_after_compaction: compacted!.left,
+          ready_passed_seconds: r2(m(withPassed)),
+          ready_passed_to_empty: r2(m(withPassed) / Math.max(0.001, m(idle))),
+        }
+      : {}),
     baseline_read_seconds: r2(m(plain)),
     node_help_seconds: r2(m(help)),
     config_dry_run_seconds: r2(m(dry)),
@@ -501,7 +622,14 @@ async function main(): Promise<void> {
   );
   if (!a.keep)
     await admin
-      .deleteTopics({ topics: [...Object.values(w.topics), ...Object.values(wc?.topics ?? {}), empty] })
+      .deleteTopics({
+        topics: [
+          ...Object.values(w.topics),
+          ...Object.values(wc?.topics ?? {}),
+          ...Object.values(wp?.topics ?? {}),
+          empty,
+        ],
+      })
       .catch(() => undefined);
   await admin.disconnect();
   process.stdout.write(`${JSON.stringify(result)}\n`);

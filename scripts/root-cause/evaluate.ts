@@ -3,7 +3,7 @@
 //   node scripts/root-cause/evaluate.ts [train-dir] [test-dir]
 import { ROOT_CAUSES, type RootCauseLabel } from '../../src/core/events.ts';
 import { learnedClassifier, RootCauseModel } from '../../src/core/root-cause-model.ts';
-import { labelledExamples } from './world.ts';
+import { labelledExamples } from '../../test/fixtures/labelled-examples.ts';
 
 const trainDir = process.argv[2] ?? 'examples/sample-week';
 const testDir = process.argv[3] ?? 'examples/other-week';

@@ -1,5 +1,5 @@
-// Suspected root cause. Transparent rules for now, behind a function type that a learned
-// classifier can implement later without the processor changing.
+// Suspected root cause: the function type every classifier implements, and the transparent rules
+// that answer until the learned classifier (root-cause-model.ts) has enough confirmed causes.
 import type { AnomalyAlert, DeployKind, RootCauseLabel, Signal } from './events.ts';
 import type { DeployContext } from './join.ts';
 

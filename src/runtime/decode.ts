@@ -1,4 +1,4 @@
-// Text → core input: the decode stage shared by every source (NDJSON files now, Kafka JSON later).
+// Text → core input: the decode stage shared by every source (NDJSON files, Kafka records).
 import type { InvalidRecord, Result } from '../core/errors.ts';
 import type { CoreInput } from '../core/events.ts';
 import { parseAlert, parseDeploy, parseFeedback, parseJson } from '../core/parse-record.ts';

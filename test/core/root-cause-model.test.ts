@@ -2,7 +2,6 @@
 // persistence, determinism, and how it fares on the generated worlds.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { labelledExamples } from '../../scripts/root-cause/world.ts';
 import type { AnomalyAlert, DeployEvent, RootCauseLabel } from '../../src/core/events.ts';
 import { Journal } from '../../src/core/journal.ts';
 import { createState, createStep } from '../../src/core/processor.ts';
@@ -14,6 +13,7 @@ import {
   rootCauseLabelOf,
 } from '../../src/core/root-cause-model.ts';
 import { aConfig, aDeploy, alertInput, anAlert, deployInput, HOUR, MIN, T0 } from '../fixtures/builders.ts';
+import { labelledExamples } from '../fixtures/labelled-examples.ts';
 
 /** The RootCauseInput the processor builds for `alert` after `deploys`, recorded from its classifier. */
 function inputFor(alert: AnomalyAlert, deploys: DeployEvent[] = []): RootCauseInput {

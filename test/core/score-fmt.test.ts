@@ -1,8 +1,8 @@
 // fmt's shortcut (numbers already of 4 significant digits or fewer) gives what rounding to 4 gives.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Rng } from '../../scripts/sample/prng.ts';
 import { fmt } from '../../src/core/score.ts';
+import { Rng } from '../fixtures/rng.ts';
 
 const reference = (x: number) => (Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(4))));
 

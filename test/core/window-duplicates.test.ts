@@ -2,9 +2,9 @@
 // exactly as a scan of the key's events would, through inserts, cap evictions and expiry.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Rng } from '../../scripts/sample/prng.ts';
 import { DeployWindow, modelKey } from '../../src/core/window-store.ts';
 import { aDeploy, MIN, T0 } from '../fixtures/builders.ts';
+import { Rng } from '../fixtures/rng.ts';
 
 describe('DeployWindow duplicate check on busy keys', () => {
   it('agrees with a scan of the held events through inserts, evictions and expiry', () => {

@@ -1,0 +1,88 @@
+// The alert pipeline's decisions on failure, on in-memory ports: what is retried, what is
+// dead-lettered alone, what stops the partition; and the error policy itself.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CodecError } from '../../src/adapters/registry/codec.ts';
+import { parseConfig } from '../../src/config.ts';
+import { backoffMs, decide, RecordFault } from '../../src/runtime/error-policy.ts';
+import { DLQ_HEADERS } from '../../src/runtime/routing.ts';
+import { FencedError, TransientCommitError } from '../fixtures/memory-broker.ts';
+import { PipelineDriver } from '../fixtures/pipeline-driver.ts';
+import { catalogOf, weekLines } from './conformance.ts';
+
+describe('error policy', () => {
+  it('decides from code / canRetry and kafkajs type / retriable, with one backoff table', () => {
+    assert.deepEqual(decide(new RecordFault('7', 'ENCODE_FAILED', 'no'), 0), {
+      action: 'dead-letter',
+      offset: '7',
+      code: 'ENCODE_FAILED',
+      message: 'no',
+    });
+    assert.deepEqual(decide(new FencedError('fenced'), 0), { action: 'lost' });
+    // kafkajs wraps the broker's error: the cause chain is read.
+    const wrapped = Object.assign(new Error('retries exceeded'), { cause: { type: 'PRODUCER_FENCED' } });
+    assert.deepEqual(decide(wrapped, 3), { action: 'lost' });
+    assert.equal(
+      decide(Object.assign(new Error('x'), { type: 'TOPIC_AUTHORIZATION_FAILED' }), 0).action,
+      'fail',
+    );
+    assert.deepEqual(decide(new CodecError('REGISTRY_UNAVAILABLE', 'down'), 2), {
+      action: 'retry',
+      reason: 'REGISTRY_UNAVAILABLE',
+      waitMs: 800,
+    });
+    assert.equal(decide(new CodecError('SCHEMA_INCOMPATIBLE', 'no'), 0).action, 'fail');
+    assert.deepEqual(decide(new TransientCommitError('away'), 1), {
+      action: 'retry',
+      reason: 'kafka',
+      waitMs: 400,
+    });
+    assert.deepEqual([0, 1, 5, 6, 20].map(backoffMs), [200, 400, 6_400, 10_000, 10_000]);
+  });
+});
+
+describe('pipeline: an alert whose output can never be encoded', () => {
+  it('is dead-lettered alone with the reason; its neighbours are published and the partition goes on', async () => {
+    const config = parseConfig(catalogOf('sample-week'));
+    const d = new PipelineDriver({ config, partitions: 2, seed: 5, chunk: [50, 50] });
+    const alerts = weekLines('sample-week', 'alerts.ndjson').slice(0, 400);
+    const victim = (JSON.parse(alerts[123]!) as { alert_id: string }).alert_id;
+    d.produce('deployments', weekLines('sample-week', 'deploys.ndjson'));
+    d.produce('alerts', alerts);
+    await d.start();
+    for (const inst of d.instances) {
+      const codec = inst.mem.ports.codec;
+      const encode = codec.encode.bind(codec);
+      codec.encode = async (kind, topic, record) => {
+        if ((record as { alert_id?: string }).alert_id === victim)
+          throw new CodecError('ENCODE_FAILED', 'a value the output schema cannot hold');
+        return encode(kind, topic, record);
+      };
+    }
+    await d.drain();
+    const scored = d.scored().map((a) => a.alert_id);
+    assert.equal(scored.length, alerts.length - 1);
+    assert.ok(!scored.includes(victim));
+    const dlq = d.records(d.topics.dlq);
+    assert.equal(dlq.length, 1);
+    assert.equal(dlq[0]!.headers[DLQ_HEADERS.code], 'ENCODE_FAILED');
+    assert.match(dlq[0]!.headers[DLQ_HEADERS.message]!, /output not encodable/);
+    assert.equal(JSON.parse(dlq[0]!.value!.toString('utf8')).alert_id, victim);
+  });
+});
+
+describe('pipeline: transient commit failures', () => {
+  it('are undone and retried: every alert once, as often as the broker failed', async () => {
+    const config = parseConfig(catalogOf('sample-week'));
+    const d = new PipelineDriver({ config, partitions: 3, seed: 9, commitFailures: 0.3 });
+    const alerts = weekLines('sample-week', 'alerts.ndjson').slice(0, 800);
+    d.produce('deployments', weekLines('sample-week', 'deploys.ndjson'));
+    d.produce('alerts', alerts);
+    await d.start();
+    await d.drain();
+    assert.ok(d.failedCommits > 0);
+    const ids = d.scored().map((a) => a.alert_id);
+    assert.equal(ids.length, alerts.length);
+    assert.equal(new Set(ids).size, alerts.length);
+  });
+});
