@@ -79,6 +79,8 @@ export class StreamService {
   private ticking = false;
   /** Set when kafkajs gives the alert consumer up (a crash it will not restart): /healthz fails. */
   private dead: string | undefined;
+  /** Why a start-up step (the registry) is being retried. */
+  private failing: string | undefined;
   private timers: NodeJS.Timeout[] = [];
 
   constructor(options: StreamServiceOptions) {
@@ -153,6 +155,7 @@ export class StreamService {
       !!this.side?.rebuilt &&
       p.restored &&
       p.failing === undefined &&
+      this.failing === undefined &&
       this.unreachable === undefined;
     const stats = p.stats();
     return {
@@ -164,7 +167,7 @@ export class StreamService {
         assignedPartitions: p.partitions,
         deploysRebuilt: !!this.side?.rebuilt,
         changelogRestored: p.restored,
-        failing: p.failing ?? null,
+        failing: p.failing ?? this.failing ?? null,
         cluster: this.unreachable ?? 'reachable',
         ...(this.dead ? { dead: this.dead } : {}),
         ...(p.fatal ? { fatal: p.fatal } : {}),
@@ -365,10 +368,13 @@ export class StreamService {
   private async retrying<T>(reason: string, fn: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await fn();
+        const r = await fn();
+        this.failing = undefined;
+        return r;
       } catch (err) {
         const d = decide(err, attempt);
         if (d.action !== 'retry' || this.stopping) throw err;
+        this.failing = `${reason}: ${(err as Error).message}`;
         this.o.observer?.retry?.(reason);
         this.log.warn({ err, attempt, wait: d.waitMs }, `${reason} failed; retrying`);
         const until = Date.now() + d.waitMs;
