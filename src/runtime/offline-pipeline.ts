@@ -18,7 +18,7 @@ import type { Config } from '../config.ts';
 import type { Action } from '../core/actions.ts';
 import type { InvalidRecord } from '../core/errors.ts';
 import type { Tier } from '../core/events.ts';
-import type { InputFormat } from '../core/inputs/index.ts';
+import { guessFormat, type InputFormat } from '../core/inputs/index.ts';
 import {
   type CoreEvent,
   createState,
@@ -249,6 +249,18 @@ function rejectionOf(kind: InputKind, line: SourceRecord, error: InvalidRecord |
   }
   const e = error!;
   // A mapped alert's fields are the contract's, not the payload's: say which item of the payload it was.
-  const message = line.item ? `${line.item}: ${e.message}` : e.message;
+  // Another tool's payload read as our own record: say which --input-format it looks like.
+  const message = line.item ? `${line.item}: ${e.message}` : `${e.message}${formatHint(kind, line, e)}`;
   return { ...base, record_type: e.recordType, error: { code: e.code, message, issues: e.issues } };
+}
+
+function formatHint(kind: InputKind, line: SourceRecord, e: InvalidRecord): string {
+  if (kind !== 'alert' || line.value !== undefined || e.code !== 'MISSING_FIELD') return '';
+  let format: string | undefined;
+  try {
+    format = guessFormat(JSON.parse(line.text));
+  } catch {
+    return '';
+  }
+  return format ? ` (it looks like ${format} input: try --input-format ${format})` : '';
 }

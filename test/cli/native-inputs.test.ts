@@ -125,6 +125,17 @@ describe('score --input-format', () => {
     );
   });
 
+  it('says which --input-format a webhook body read as an AnomalyAlert looks like', () => {
+    const file = join(dir, 'am.ndjson');
+    writeFileSync(file, `${JSON.stringify(example('alertmanager'))}\n`);
+    const r = cli(['score', '--alerts', file, '--format', 'ndjson', '--rejects', join(dir, 'am.rejects')]);
+    assert.equal(r.code, 2);
+    assert.match(
+      r.stderr,
+      /MISSING_FIELD: invalid AnomalyAlert: alert_id: is required;.* \(it looks like alertmanager input: try --input-format alertmanager\)/,
+    );
+  });
+
   it('lists every format in --help', () => {
     const r = cli(['score', '--help']);
     assert.equal(r.code, 0);

@@ -35,13 +35,7 @@ export async function* readPayloadRecords(
 
 /** A first line that is not JSON on its own but opens an object or array: a pretty-printed document. */
 function startsDocument(text: string): boolean {
-  if (!/^\s*[[{]/.test(text)) return false;
-  try {
-    JSON.parse(text);
-    return false;
-  } catch {
-    return true;
-  }
+  return /^\s*[[{]/.test(text) && !isJson(text);
 }
 
 async function documentRecords(file: string, format: NativeFormat): Promise<SourceRecord[]> {
@@ -53,7 +47,26 @@ async function documentRecords(file: string, format: NativeFormat): Promise<Sour
     );
   }
   const text = await readFile(file, 'utf8');
+  try {
+    JSON.parse(text);
+  } catch {
+    // Not one document either. If the lines after the first are JSON, it is NDJSON with a bad first line:
+    // read it line by line, so the good lines are scored and the bad one is rejected by its number.
+    const lines = text.split(/\r\n|\r|\n/);
+    if (lines.slice(1).some((l) => l.trim() !== '' && isJson(l))) {
+      return lines.flatMap((l, i) => (l.trim() === '' ? [] : payloadRecords(file, i + 1, l, format)));
+    }
+  }
   return payloadRecords(file, 1, text, format);
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -89,7 +102,9 @@ export function payloadRecords(
     });
     for (const r of m.rejected) {
       const field = at(r.field);
-      const message = prefix ? `${prefix}${r.field ? '.' : ': '}${r.message}` : r.message;
+      // The whole payload does not fit the format: most often the wrong --input-format.
+      const hint = r.index === -1 ? ` (is this ${format} input? see --input-format)` : '';
+      const message = `${prefix ? `${prefix}${r.field ? '.' : ': '}` : ''}${r.message}${hint}`;
       out.push({ file, line, text: raw, item: field, refused: { recordType, code: r.code, field, message } });
     }
   }

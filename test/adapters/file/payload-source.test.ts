@@ -73,6 +73,12 @@ describe('native payload files', () => {
     assert.deepEqual(summary(rs).slice(3), [[2, undefined, 'MALFORMED_JSON']], 'line 1 gave three alerts');
   });
 
+  it('reads NDJSON whose first line is broken line by line: the good lines are kept', async () => {
+    const rs = await read('bad-first.ndjson', `{"alerts": [\n${JSON.stringify(am)}\n`);
+    assert.deepEqual(summary(rs)[0], [1, undefined, 'MALFORMED_JSON']);
+    assert.equal(rs.filter((r) => !r.refused && r.line === 2).length, 3);
+  });
+
   it('refuses a broken document as one', async () => {
     const rs = await read('broken.json', '{\n  "alerts": [\n');
     assert.deepEqual(summary(rs), [[1, undefined, 'MALFORMED_JSON']]);
