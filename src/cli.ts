@@ -1,33 +1,14 @@
 // Command line: the same pure core as the service, driven by file adapters.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { loadConfigFile } from './adapters/file/config-file.ts';
-import { lazyNdjsonSink, type NdjsonSink, ndjsonSink } from './adapters/file/ndjson-sink.ts';
-import { readNdjson } from './adapters/file/ndjson-source.ts';
 import type { CalibrateOptions } from './cli/calibrate-command.ts';
-import { renderExplanation } from './cli/explain-view.ts';
-import { TopAlerts } from './cli/top-alerts.ts';
-import { fmtInt, renderTriageTable } from './cli/triage-table.ts';
+import type { ExplainOptions } from './cli/explain-command.ts';
+import { filterOptions } from './cli/filters.ts';
+import { type CliIo, EXIT, type ScoreOptions, scoreCommand } from './cli/score-command.ts';
+import { type TopicsOptions, topicsCommand } from './cli/topics-command.ts';
 import { ConfigError } from './config.ts';
-import type { Action } from './core/actions.ts';
-import type { ScoredAlert } from './core/processor.ts';
-import { type OfflineFiles, type OfflineStats, runOffline } from './runtime/offline-pipeline.ts';
+import { INPUT_FORMATS } from './core/inputs/index.ts';
 
-export const EXIT = { ok: 0, failure: 1, rejected: 2 } as const;
-
-interface ScoreOptions {
-  alerts: string;
-  deploys?: string;
-  feedback?: string;
-  config?: string;
-  out?: string;
-  actions?: string;
-  rejects?: string;
-  format?: 'ndjson' | 'table';
-  top: number;
-  progress: boolean;
-}
-
-const MAX_REJECT_LINES = 20;
+export { EXIT } from './cli/score-command.ts';
 
 function parseShare(v: string): number {
   const n = Number(v);
@@ -41,20 +22,52 @@ function positiveInt(v: string): number {
   return n;
 }
 
+function positiveNumber(v: string): number {
+  const n = Number(v);
+  if (!(Number.isFinite(n) && n > 0)) throw new InvalidArgumentError('must be a positive number');
+  return n;
+}
+
+const FORMATS_HELP =
+  '\nInput formats (--input-format; docs/INPUTS.md has the field mapping of each):\n' +
+  '  alerttriage   AnomalyAlert records, one JSON object per line (the default)\n' +
+  '  alertmanager  Prometheus Alertmanager webhook bodies (version 4)\n' +
+  '  grafana       Grafana unified alerting webhook bodies\n' +
+  '  evidently     Evidently test results (TestSuite.json() or a snapshot) with timestamp and metadata.model_id\n' +
+  '  whylabs       WhyLabs monitor notifications (digest or every-anomaly)\n' +
+  '  arize         Arize monitor alerts\n' +
+  '  cloudevents   CloudEvents 1.0 structured JSON (one event or a batch) whose data is an AnomalyAlert\n' +
+  'A native-format file holds one payload per line (NDJSON), or is one JSON document (pretty-printed is fine).\n';
+
 function inputOptions(cmd: Command, alertsRequired: boolean): Command {
-  const alerts = new Option('--alerts <file>', 'AnomalyAlert records, one JSON object per line');
+  const alerts = new Option(
+    '--alerts <file>',
+    'the alerts: AnomalyAlert records (NDJSON), or payloads of --input-format',
+  );
   if (alertsRequired) alerts.makeOptionMandatory();
   return cmd
     .addOption(alerts)
+    .addOption(
+      new Option('--input-format <format>', 'how the alerts file is written (see below)')
+        .choices(INPUT_FORMATS)
+        .default('alerttriage'),
+    )
     .option('--deploys <file>', 'DeployEvent records (NDJSON): the change context joined to each alert')
     .option(
       '--feedback <file>',
       'AlertFeedback records (NDJSON): teaches each source its false-positive rate',
     )
-    .option('--config <file>', 'config file (YAML or JSON): model catalog, weights, tiers, windows, SLAs');
+    .option('--config <file>', 'config file (YAML or JSON): model catalog, weights, tiers, windows, SLAs')
+    .option(
+      '--sort-memory <MiB>',
+      'an input not in event-time order is sorted in memory up to this size, on disk beyond it',
+      positiveNumber,
+      128,
+    )
+    .addHelpText('after', FORMATS_HELP);
 }
 
-export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream }): {
+export function buildProgram(io: CliIo): {
   program: Command;
   exitCode: () => number;
 } {
@@ -69,21 +82,26 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride();
 
-  inputOptions(
-    program
-      .command('score')
-      .summary('score alert files offline (no Kafka) and write ScoredAlert NDJSON or a ranked table')
-      .description(
-        'Merges the input files in event-time order through the same step function as the Kafka service ' +
-          'and writes one ScoredAlert per valid alert. Bad lines are reported on stderr with file and line, ' +
-          'written to the rejects file, and the run goes on.',
-      )
-      .addHelpText(
-        'after',
-        '\nExit codes: 0 all records valid, 1 usage/config/file error, 2 some records rejected.\n\n' +
-          'Example:\n  alert-triage score --alerts alerts.ndjson --deploys deploys.ndjson --config catalog.yaml --out scored.ndjson',
-      ),
-    true,
+  filterOptions(
+    inputOptions(
+      program
+        .command('score')
+        .summary('score alert files offline (no Kafka) and write ScoredAlert NDJSON, CSV or a ranked table')
+        .description(
+          'Merges the input files in event-time order through the same step function as the Kafka service ' +
+            'and writes one ScoredAlert per valid alert. A file not in event-time order is sorted first (and ' +
+            'stderr says so). Bad lines are reported on stderr with file and line, written to the rejects ' +
+            'file, and the run goes on. The filters choose what is written and shown, never what is ' +
+            'processed: every alert is scored as without them.',
+        )
+        .addHelpText(
+          'after',
+          '\nExit codes: 0 all records valid, 1 usage/config/file error, 2 some records rejected.\n\n' +
+            'Examples:\n  alert-triage score --alerts alerts.ndjson --deploys deploys.ndjson --config catalog.yaml --out scored.ndjson\n' +
+            '  alert-triage score --input-format alertmanager --alerts webhooks.ndjson --format csv --tier P1,P2 > p1p2.csv\n',
+        ),
+      true,
+    ),
   )
     .option('--out <file>', 'write ScoredAlert NDJSON here (default: stdout when --format is ndjson)')
     .option('--actions <file>', 'write recommended actions (rollback, containment, diagnostics) as NDJSON')
@@ -91,36 +109,39 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
     .addOption(
       new Option(
         '--format <format>',
-        'stdout format (default: table on a terminal, ndjson otherwise)',
-      ).choices(['ndjson', 'table']),
+        'stdout format (default: table on a terminal, ndjson otherwise); csv: one row per alert, see the README',
+      ).choices(['ndjson', 'table', 'csv']),
     )
     .option('--top <n>', 'rows in the ranked table', positiveInt, 15)
-    .option('--no-progress', 'no progress line on a terminal')
+    .option('--no-progress', 'no progress on stderr (a live line on a terminal, a line every 5 s otherwise)')
     .action(async (opts: ScoreOptions) => {
       exitCode = await scoreCommand(opts, io);
     });
 
-  inputOptions(
-    program
-      .command('explain')
-      .summary("one alert's score taken apart: dimensions, weights, reasons, context, actions")
-      .argument('<alert_id>', 'the alert to explain')
-      .description(
-        'Explains one alert, either from a scored NDJSON file (--scored) or by scoring the input files ' +
-          '(--alerts, --deploys, --feedback, --config) exactly as `score` would.',
-      ),
-    false,
+  filterOptions(
+    inputOptions(
+      program
+        .command('explain')
+        .summary("alerts' scores taken apart: dimensions, weights, reasons, context, actions")
+        .argument(
+          '[alert_id]',
+          'the alert to explain; without it, the top --top alerts that match the filters',
+        )
+        .description(
+          'Explains one alert, or the highest-priority routed alerts that match the filters, either from a ' +
+            'scored NDJSON file (--scored) or by scoring the input files (--alerts, --deploys, --feedback, ' +
+            '--config) exactly as `score` would.',
+        ),
+      false,
+    ),
   )
     .option('--scored <file>', 'a ScoredAlert NDJSON file written by `score`')
-    .option('--json', 'print the ScoredAlert as JSON instead of text')
-    .action(
-      async (
-        alertId: string,
-        opts: Omit<ScoreOptions, 'alerts'> & { alerts?: string; scored?: string; json?: boolean },
-      ) => {
-        exitCode = await explainCommand(alertId, opts, io);
-      },
-    );
+    .option('--top <n>', 'without an alert id: how many alerts to explain', positiveInt, 5)
+    .option('--json', 'print the ScoredAlert (an array of them without an id) as JSON instead of text')
+    .action(async (alertId: string | undefined, opts: ExplainOptions) => {
+      const { explainCommand } = await import('./cli/explain-command.ts');
+      exitCode = await explainCommand(alertId, opts, io);
+    });
 
   program
     .command('calibrate')
@@ -175,168 +196,22 @@ export function buildProgram(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.Wr
     )
     .option('--config <file>', 'config file (YAML or JSON); the environment overrides it as for `run`')
     .option('--dry-run', 'print the topics and their settings, create nothing')
-    .action(async (opts: { config?: string; dryRun?: boolean }) => {
-      exitCode = await topicsCommand(opts, io);
+    .option(
+      '--timeout <seconds>',
+      'give up reaching the broker (and creating the topics) after this long',
+      positiveNumber,
+      10,
+    )
+    .action(async (opts: TopicsOptions) => {
+      try {
+        exitCode = await topicsCommand(opts, io);
+      } finally {
+        // Done or given up: do not wait for a kafkajs connect that is still retrying in the background.
+        setTimeout(() => process.exit(), 200).unref();
+      }
     });
 
   return { program, exitCode: () => exitCode };
-}
-
-async function topicsCommand(
-  opts: { config?: string; dryRun?: boolean },
-  io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream },
-) {
-  // Loaded here, not at the top: the offline commands never pay for kafkajs.
-  const { ensureTopics, topicSpecs } = await import('./adapters/kafka/admin.ts');
-  const config = loadConfigFile(opts.config, process.env);
-  const specs = topicSpecs(config);
-  for (const s of specs) {
-    const settings = Object.entries(s.configs)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(' ');
-    io.stdout.write(`${s.topic.padEnd(32)} partitions=${s.partitions} ${settings}\n`);
-  }
-  if (opts.dryRun) return EXIT.ok;
-  const { createKafka } = await import('./adapters/kafka/client.ts');
-  const { createLogger } = await import('./telemetry.ts');
-  const admin = createKafka(config, createLogger({ level: 'warn' })).admin();
-  await admin.connect();
-  try {
-    const r = await ensureTopics(admin, config);
-    io.stdout.write(
-      `created ${r.created.length} topic(s)${r.created.length ? `: ${r.created.join(', ')}` : ''}; ${r.existing.length} already existed\n`,
-    );
-  } finally {
-    await admin.disconnect();
-  }
-  return EXIT.ok;
-}
-
-async function scoreCommand(
-  opts: ScoreOptions,
-  io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream },
-) {
-  const config = loadConfigFile(opts.config);
-  const format = opts.format ?? (io.stdout.isTTY ? 'table' : 'ndjson');
-  const out: NdjsonSink | undefined = opts.out
-    ? ndjsonSink(opts.out)
-    : format === 'ndjson'
-      ? ndjsonSink(io.stdout)
-      : undefined;
-  const actions = opts.actions ? ndjsonSink(opts.actions) : undefined;
-  const rejectsPath = opts.rejects ?? (opts.out ? `${opts.out}.rejects.ndjson` : 'rejects.ndjson');
-  const rejects = lazyNdjsonSink(rejectsPath);
-  const top = new TopAlerts(opts.top);
-  const progress = opts.progress && io.stderr.isTTY ? progressLine(io.stderr) : undefined;
-  let stats: OfflineStats;
-  try {
-    stats = await runOffline(config, filesOf(opts), {
-      scored: (a) => {
-        top.offer(a);
-        progress?.tick();
-        return out?.write(a);
-      },
-      rejected: (r) => {
-        if (rejects.count < MAX_REJECT_LINES)
-          io.stderr.write(`${r.file}:${r.line}: ${r.error.code}: ${r.error.message}\n`);
-        return rejects.write(r);
-      },
-      action: (a) => actions?.write(a),
-    });
-  } finally {
-    progress?.done();
-    await Promise.all([out?.close(), actions?.close(), rejects.close()]);
-  }
-  if (format === 'table') io.stdout.write(`${renderTriageTable(stats, top.ranked)}\n`);
-  if (stats.rejected > 0) {
-    const more = stats.rejected > MAX_REJECT_LINES ? ` (first ${MAX_REJECT_LINES} shown above)` : '';
-    io.stderr.write(
-      `${fmtInt(stats.rejected)} record(s) rejected${more}; all of them are in ${rejectsPath}\n`,
-    );
-    return EXIT.rejected;
-  }
-  if (format !== 'table' && io.stderr.isTTY) {
-    io.stderr.write(
-      `${fmtInt(stats.scored)} alerts scored (${stats.configVersion})${opts.out ? ` → ${opts.out}` : ''}\n`,
-    );
-  }
-  return EXIT.ok;
-}
-
-async function explainCommand(
-  alertId: string,
-  opts: {
-    alerts?: string;
-    deploys?: string;
-    feedback?: string;
-    config?: string;
-    scored?: string;
-    json?: boolean;
-  },
-  io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream },
-) {
-  let found: ScoredAlert | undefined;
-  const actions: Action[] = [];
-  if (opts.scored) {
-    for await (const line of readNdjson(opts.scored)) {
-      if (!line.text.includes(alertId)) continue;
-      const a = JSON.parse(line.text) as ScoredAlert;
-      if (a.alert_id === alertId) found = a;
-    }
-  } else if (opts.alerts) {
-    const config = loadConfigFile(opts.config);
-    await runOffline(config, filesOf({ ...opts, alerts: opts.alerts }), {
-      scored: (a) => {
-        if (a.alert_id === alertId) found = a;
-        return undefined;
-      },
-      rejected: () => undefined,
-      action: (a) => {
-        if (a.alert_id === alertId) actions.push(a);
-        return undefined;
-      },
-    });
-  } else {
-    io.stderr.write(
-      'explain needs --scored <file>, or --alerts <file> (with --deploys/--feedback/--config)\n',
-    );
-    return EXIT.failure;
-  }
-  if (!found) {
-    io.stderr.write(`alert ${alertId} not found in ${opts.scored ?? opts.alerts}\n`);
-    return EXIT.failure;
-  }
-  io.stdout.write(
-    opts.json ? `${JSON.stringify(found, null, 2)}\n` : `${renderExplanation(found, actions)}\n`,
-  );
-  return EXIT.ok;
-}
-
-function filesOf(o: { alerts: string; deploys?: string; feedback?: string }): OfflineFiles {
-  const files: OfflineFiles = { alerts: o.alerts };
-  if (o.deploys) files.deploys = o.deploys;
-  if (o.feedback) files.feedback = o.feedback;
-  return files;
-}
-
-function progressLine(stderr: NodeJS.WriteStream) {
-  const started = Date.now();
-  let n = 0;
-  let last = started;
-  return {
-    tick() {
-      n++;
-      if ((n & 1023) !== 0) return;
-      const now = Date.now();
-      if (now - last < 500) return;
-      last = now;
-      const rate = Math.round((n * 1000) / Math.max(1, now - started));
-      stderr.write(`\r\x1b[2Kscored ${fmtInt(n)} alerts (${fmtInt(rate)}/s)`);
-    },
-    done() {
-      if (last !== started) stderr.write('\r\x1b[2K');
-    },
-  };
 }
 
 /** Entry point for bin/alert-triage.js; returns the exit code. */

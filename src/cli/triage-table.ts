@@ -5,16 +5,24 @@ import type { OfflineStats } from '../runtime/offline-pipeline.ts';
 
 const TIERS = ['P1', 'P2', 'P3', 'P4'] as const;
 
-export function renderTriageTable(stats: OfflineStats, top: readonly ScoredAlert[], width = 120): string {
+/** `shown`: how many alerts the filters kept (the table ranks those), when filters were given. */
+export function renderTriageTable(
+  stats: OfflineStats,
+  top: readonly ScoredAlert[],
+  width = 120,
+  shown?: { shown: number; filter: string },
+): string {
   const lines: string[] = [];
   const paged = TIERS.reduce((n, t) => n + stats.paged[t], 0);
   lines.push(
     `alert-triage: ${fmtInt(stats.scored)} alerts scored with ${stats.configVersion}; ` +
-      `${fmtInt(paged)} routed to a tier, ${fmtInt(stats.suppressed)} suppressed as repeats, ${fmtInt(stats.rejected)} rejected`,
+      `${fmtInt(paged)} routed to a tier, ${fmtInt(stats.suppressed)} suppressed as repeats, ` +
+      `${fmtInt(stats.late)} late, ${fmtInt(stats.rejected)} rejected`,
   );
   lines.push(
     `routed by tier: ${TIERS.map((t) => `${t} ${fmtInt(stats.paged[t])}`).join('  ·  ')}   (actions: ${fmtInt(stats.actions)})`,
   );
+  if (shown) lines.push(`shown: ${fmtInt(shown.shown)} of them match ${shown.filter}; the table ranks those`);
   lines.push('');
   if (top.length === 0) {
     lines.push('no alerts routed');

@@ -1,11 +1,24 @@
-// The offline pipeline: NDJSON files → decode → merge by event time → step → sinks.
-// The same step function as the Kafka service; only the sources and sinks differ.
+// The offline pipeline: NDJSON files → event-time order → decode → merge by event time → step → sinks.
+// The same step function as the Kafka service; only the sources and sinks differ. Each file is put in
+// event-time order first (checked, and sorted when it is not), so an unsorted file gives the answers a
+// sorted one gives; an alerts file in another tool's format is mapped payload by payload on the way.
 
-import { readNdjsonBatches, type SourceLine } from '../adapters/file/ndjson-source.ts';
+import { tmpdir } from 'node:os';
+import {
+  DEFAULT_SORT_MEMORY_BYTES,
+  type FileOrder,
+  inEventTimeOrder,
+  type OrderedRecords,
+  type SortOptions,
+} from '../adapters/file/event-time-order.ts';
+import { readNdjsonBatches } from '../adapters/file/ndjson-source.ts';
+import { readPayloadRecords } from '../adapters/file/payload-source.ts';
+import type { SourceRecord } from '../adapters/file/source-record.ts';
 import type { Config } from '../config.ts';
 import type { Action } from '../core/actions.ts';
 import type { InvalidRecord } from '../core/errors.ts';
 import type { Tier } from '../core/events.ts';
+import { guessFormat, type InputFormat } from '../core/inputs/index.ts';
 import {
   type CoreEvent,
   createState,
@@ -14,12 +27,14 @@ import {
   type ProcessorOptions,
   type ScoredAlert,
 } from '../core/processor.ts';
-import { type Decoded, decodeJsonText, type InputKind } from './decode.ts';
+import { type Decoded, decodeJsonText, decodeValue, type InputKind } from './decode.ts';
 
 export interface OfflineFiles {
   alerts: string;
   deploys?: string;
   feedback?: string;
+  /** How the alerts file is written: AnomalyAlert records (`alerttriage`, the default) or another tool's payloads. */
+  alertFormat?: InputFormat;
 }
 
 export interface Rejected {
@@ -28,6 +43,15 @@ export interface Rejected {
   record_type: string;
   error: { code: string; message: string; issues: InvalidRecord['issues'] };
   raw: string;
+  /** Which input it was read from. */
+  input?: InputKind;
+  /** Where in a native payload the rejected item was (`alerts[2]`). */
+  item?: string;
+}
+
+/** How one input file was read: its record count, how many were out of event-time order, and how it was ordered. */
+export interface InputOrder extends FileOrder {
+  kind: InputKind;
 }
 
 export interface OfflineHandlers {
@@ -35,6 +59,8 @@ export interface OfflineHandlers {
   rejected(r: Rejected): Promise<void> | undefined;
   action?(a: Action): Promise<void> | undefined;
   event?(e: CoreEvent): void;
+  /** Once every input is in event-time order, before the first record is processed. */
+  started?(inputs: readonly InputOrder[]): void;
 }
 
 export interface OfflineStats {
@@ -43,15 +69,24 @@ export interface OfflineStats {
   paged: Record<Tier, number>;
   suppressed: number;
   rejected: number;
+  /** Alerts further behind the stream time than `windows.allowed_lateness` when they were processed. */
+  late: number;
   actions: number;
   configVersion: string;
+  inputs: InputOrder[];
+}
+
+export interface OfflineOptions extends ProcessorOptions {
+  clock?: () => number;
+  /** Bounds of the sort an unsorted file gets (default 128 MiB in memory, runs in the OS temp dir). */
+  sort?: Partial<SortOptions>;
 }
 
 interface Head {
   kind: InputKind;
-  batches: AsyncIterator<SourceLine[]>;
-  /** The batch being read, and the index of its next line. */
-  lines: SourceLine[];
+  batches: AsyncIterator<SourceRecord[]>;
+  /** The batch being read, and the index of its next record. */
+  lines: SourceRecord[];
   at: number;
   next?: Decoded;
 }
@@ -60,9 +95,13 @@ export async function runOffline(
   config: Config,
   files: OfflineFiles,
   handlers: OfflineHandlers,
-  options: ProcessorOptions & { clock?: () => number } = {},
+  options: OfflineOptions = {},
 ): Promise<OfflineStats> {
   const clock = options.clock ?? Date.now;
+  const sort: SortOptions = {
+    memoryBytes: options.sort?.memoryBytes ?? DEFAULT_SORT_MEMORY_BYTES,
+    tmpDir: options.sort?.tmpDir ?? tmpdir(),
+  };
   // Without a feedback file no feedback can arrive: the step need not remember alerts for it.
   const step = createStep(config, { ...options, feedback: options.feedback ?? Boolean(files.feedback) });
   const state = createState(config);
@@ -72,92 +111,156 @@ export async function runOffline(
     paged: { P1: 0, P2: 0, P3: 0, P4: 0 },
     suppressed: 0,
     rejected: 0,
+    late: 0,
     actions: 0,
     configVersion: config.version,
+    inputs: [],
   };
 
   // Deploys first on equal event times: a change at the alert's own millisecond is its context.
-  const heads: Head[] = [];
-  const open = (kind: InputKind, file: string): Head => ({
-    kind,
-    batches: readNdjsonBatches(file),
-    lines: [],
-    at: 0,
-  });
-  if (files.deploys) heads.push(open('deploy', files.deploys));
-  heads.push(open('alert', files.alerts));
-  if (files.feedback) heads.push(open('feedback', files.feedback));
-
-  // The per-record path is synchronous: a promise is made and awaited only when a batch of lines runs
-  // out or a sink asks to wait. Awaiting a plain value still costs a turn of the microtask queue, and
-  // at a million records those turns were a good share of the run.
-
-  /** Decodes the head's next valid record into `head.next` (undefined at the end of its file). */
-  const advance = (head: Head): Promise<void> | undefined => {
-    head.next = undefined;
-    while (head.at < head.lines.length) {
-      const line = head.lines[head.at++]!;
-      stats.read[head.kind]++;
-      const decoded = decodeJsonText(head.kind, line.text, 0);
-      if (decoded.ok) {
-        head.next = decoded.value;
-        return undefined;
-      }
-      stats.rejected++;
-      const e = decoded.error;
-      const wait = handlers.rejected({
-        file: line.file,
-        line: line.line,
-        record_type: e.recordType,
-        error: { code: e.code, message: e.message, issues: e.issues },
-        raw: line.text,
-      });
-      if (wait) return wait.then(() => advance(head));
+  const inputs: [InputKind, string][] = [];
+  if (files.deploys) inputs.push(['deploy', files.deploys]);
+  inputs.push(['alert', files.alerts]);
+  if (files.feedback) inputs.push(['feedback', files.feedback]);
+  const format = files.alertFormat ?? 'alerttriage';
+  const reader = (kind: InputKind, file: string) =>
+    kind === 'alert' && format !== 'alerttriage'
+      ? () => readPayloadRecords(file, format)
+      : () => readNdjsonBatches(file);
+  const ordered: OrderedRecords[] = [];
+  try {
+    for (const [kind, file] of inputs) {
+      const o = await inEventTimeOrder(file, reader(kind, file), sort);
+      ordered.push(o);
+      stats.inputs.push({ kind, ...o.order });
     }
-    return refill(head);
-  };
-
-  const refill = async (head: Head): Promise<void> => {
-    const r = await head.batches.next();
-    if (r.done) return;
-    head.lines = r.value;
-    head.at = 0;
-    await advance(head);
-  };
-
-  /** Hands outputs from `from` on to the handlers, in order, waiting only where a handler asks to. */
-  const emit = (outputs: Output[], from = 0): Promise<void> | undefined => {
-    for (let i = from; i < outputs.length; i++) {
-      const o = outputs[i]!;
-      let wait: Promise<void> | undefined;
-      if (o.kind === 'scored') {
-        stats.scored++;
-        if (o.alert.dedup.suppressed) stats.suppressed++;
-        wait = handlers.scored(o.alert);
-      } else if (o.kind === 'tier') {
-        stats.paged[o.tier]++;
-      } else if (o.kind === 'action') {
-        stats.actions++;
-        wait = handlers.action?.(o.action);
-      }
-      if (wait) return wait.then(() => emit(outputs, i + 1));
-    }
-    return undefined;
-  };
-
-  await Promise.all(heads.map(advance));
-  for (;;) {
-    let pick: Head | undefined;
-    for (const h of heads) if (h.next && (!pick || h.next.eventTime < pick.next!.eventTime)) pick = h;
-    if (!pick) break;
-    const input = pick.next!.input;
-    input.at = clock();
-    const result = step(state, input);
-    if (handlers.event) for (const e of result.events) handlers.event(e);
-    const emitted = emit(result.outputs);
-    if (emitted) await emitted;
-    const read = advance(pick);
-    if (read) await read;
+    handlers.started?.(stats.inputs);
+    const heads = ordered.map(
+      (o, i): Head => ({
+        kind: inputs[i]![0],
+        batches: o.batches[Symbol.asyncIterator](),
+        lines: [],
+        at: 0,
+      }),
+    );
+    await mergeAndStep(heads);
+  } finally {
+    await Promise.all(ordered.map((o) => o.close()));
   }
   return stats;
+
+  async function mergeAndStep(heads: Head[]): Promise<void> {
+    // The per-record path is synchronous: a promise is made and awaited only when a batch of lines runs
+    // out or a sink asks to wait. Awaiting a plain value still costs a turn of the microtask queue, and
+    // at a million records those turns were a good share of the run.
+
+    /** Decodes the head's next valid record into `head.next` (undefined at the end of its file). */
+    const advance = (head: Head): Promise<void> | undefined => {
+      head.next = undefined;
+      while (head.at < head.lines.length) {
+        const line = head.lines[head.at++]!;
+        stats.read[head.kind]++;
+        let error: InvalidRecord | undefined;
+        if (line.refused === undefined) {
+          const decoded =
+            line.value === undefined
+              ? decodeJsonText(head.kind, line.text, 0)
+              : decodeValue(head.kind, line.value, 0);
+          if (decoded.ok) {
+            head.next = decoded.value;
+            return undefined;
+          }
+          error = decoded.error;
+        }
+        stats.rejected++;
+        const wait = handlers.rejected(rejectionOf(head.kind, line, error));
+        if (wait) return wait.then(() => advance(head));
+      }
+      return refill(head);
+    };
+
+    const refill = async (head: Head): Promise<void> => {
+      const r = await head.batches.next();
+      if (r.done) return;
+      head.lines = r.value;
+      head.at = 0;
+      await advance(head);
+    };
+
+    /** Hands outputs from `from` on to the handlers, in order, waiting only where a handler asks to. */
+    const emit = (outputs: Output[], from = 0): Promise<void> | undefined => {
+      for (let i = from; i < outputs.length; i++) {
+        const o = outputs[i]!;
+        let wait: Promise<void> | undefined;
+        if (o.kind === 'scored') {
+          stats.scored++;
+          if (o.alert.dedup.suppressed) stats.suppressed++;
+          if (o.alert.late) stats.late++;
+          wait = handlers.scored(o.alert);
+        } else if (o.kind === 'tier') {
+          stats.paged[o.tier]++;
+        } else if (o.kind === 'action') {
+          stats.actions++;
+          wait = handlers.action?.(o.action);
+        }
+        if (wait) return wait.then(() => emit(outputs, i + 1));
+      }
+      return undefined;
+    };
+
+    await Promise.all(heads.map(advance));
+    for (;;) {
+      let pick: Head | undefined;
+      for (const h of heads) if (h.next && (!pick || h.next.eventTime < pick.next!.eventTime)) pick = h;
+      if (!pick) break;
+      const input = pick.next!.input;
+      input.at = clock();
+      const result = step(state, input);
+      if (handlers.event) for (const e of result.events) handlers.event(e);
+      const emitted = emit(result.outputs);
+      if (emitted) await emitted;
+      const read = advance(pick);
+      if (read) await read;
+    }
+  }
+}
+
+/** A record that could not be decoded (or that its payload's mapper refused), as the rejects file holds it. */
+function rejectionOf(kind: InputKind, line: SourceRecord, error: InvalidRecord | undefined): Rejected {
+  const base = {
+    file: line.file,
+    line: line.line,
+    raw: line.text,
+    input: kind,
+    ...(line.item ? { item: line.item } : {}),
+  };
+  const refused = line.refused;
+  if (refused) {
+    const issue = {
+      code: refused.code as InvalidRecord['code'],
+      field: refused.field,
+      reason: refused.message,
+    };
+    return {
+      ...base,
+      record_type: refused.recordType,
+      error: { code: refused.code, message: refused.message, issues: [issue] },
+    };
+  }
+  const e = error!;
+  // A mapped alert's fields are the contract's, not the payload's: say which item of the payload it was.
+  // Another tool's payload read as our own record: say which --input-format it looks like.
+  const message = line.item ? `${line.item}: ${e.message}` : `${e.message}${formatHint(kind, line, e)}`;
+  return { ...base, record_type: e.recordType, error: { code: e.code, message, issues: e.issues } };
+}
+
+function formatHint(kind: InputKind, line: SourceRecord, e: InvalidRecord): string {
+  if (kind !== 'alert' || line.value !== undefined || e.code !== 'MISSING_FIELD') return '';
+  let format: string | undefined;
+  try {
+    format = guessFormat(JSON.parse(line.text));
+  } catch {
+    return '';
+  }
+  return format ? ` (it looks like ${format} input: try --input-format ${format})` : '';
 }

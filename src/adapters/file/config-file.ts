@@ -14,20 +14,44 @@ export function loadConfigFile(
     return parseConfig(withEnvironment({}, env), 'configuration (defaults and environment)');
   let text: string;
   try {
-    const size = statSync(path).size;
-    if (size > MAX_CONFIG_BYTES)
-      throw new ConfigError([`file is ${size} bytes, over the ${MAX_CONFIG_BYTES} limit`], path);
+    const stats = statSync(path);
+    if (stats.isDirectory())
+      throw new ConfigError(
+        ['is a directory: give the YAML or JSON config file (e.g. catalog.yaml) in it'],
+        path,
+      );
+    if (stats.size > MAX_CONFIG_BYTES)
+      throw new ConfigError([`file is ${stats.size} bytes, over the ${MAX_CONFIG_BYTES} limit`], path);
     text = readFileSync(path, 'utf8');
   } catch (e) {
     if (e instanceof ConfigError) throw e;
-    throw new ConfigError([`cannot read: ${(e as Error).message}`], path);
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ConfigError(
+      [
+        code === 'ENOENT'
+          ? 'cannot read: no such file; check the path given to --config'
+          : `cannot read: ${(e as Error).message}`,
+      ],
+      path,
+    );
   }
   let doc: unknown;
   try {
-    doc = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    doc = text.trim() === '' ? null : path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (e) {
     throw new ConfigError(
       [`not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message}`],
+      path,
+    );
+  }
+  // An empty file (or one of comments only) is refused rather than read as "all defaults": it is more
+  // often the wrong file, or one a tool truncated, than a wish for an empty catalog, and scoring every
+  // model at the defaults (revenue 0) would look like an answer. Leaving out --config asks for defaults.
+  if (doc === null || doc === undefined) {
+    throw new ConfigError(
+      [
+        'the file is empty (no keys): give a config with at least `models:`, or leave out --config to use the built-in defaults',
+      ],
       path,
     );
   }

@@ -6,11 +6,13 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 
-export interface NdjsonSink {
+export interface LineSink<T> {
   /** A promise only when the stream asks us to wait, so the hot path stays synchronous. */
-  write(record: unknown): Promise<void> | undefined;
+  write(record: T): Promise<void> | undefined;
   close(): Promise<void>;
 }
+
+export type NdjsonSink = LineSink<unknown>;
 
 const BATCH_BYTES = 1 << 16;
 /**
@@ -21,6 +23,11 @@ const STREAM_BUFFER_BYTES = 1 << 20;
 const NEWLINE = 0x0a;
 
 export function ndjsonSink(target: string | Writable): NdjsonSink {
+  return lineSink(target, JSON.stringify);
+}
+
+/** The same sink for any one-line text form of a record (CSV rows, sort runs): `encode` gives the line. */
+export function lineSink<T>(target: string | Writable, encode: (record: T) => string): LineSink<T> {
   if (typeof target === 'string') mkdirSync(dirname(target), { recursive: true });
   const stream =
     typeof target === 'string' ? createWriteStream(target, { highWaterMark: STREAM_BUFFER_BYTES }) : target;
@@ -44,7 +51,7 @@ export function ndjsonSink(target: string | Writable): NdjsonSink {
   return {
     write(record) {
       if (failure) throw failure;
-      const line = JSON.stringify(record);
+      const line = encode(record);
       // UTF-8 takes at most 3 bytes per UTF-16 unit: flush first unless the line surely fits.
       const bound = 3 * line.length + 1;
       const waiting = used + bound > BATCH_BYTES ? flush() : undefined;

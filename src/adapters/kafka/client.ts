@@ -29,6 +29,36 @@ export function dropKafkajsNegativeTimeoutWarning(): void {
   } as typeof process.emitWarning;
 }
 
+/**
+ * Messages kafkajs logs at ERROR while it is still recovering: connection errors and timeouts (the pool
+ * reconnects), a broker's error answer (`Response Metadata(…)`: the caller retries it or gets it thrown),
+ * a rejoin, an offset reset, and the consumer crash it restarts from (the service logs an unrecoverable
+ * crash itself). Logged at warn, so log-based alerting on `error` does not fire on a healthy service.
+ */
+const RECOVERING = [
+  /^Connection error/,
+  /^Connection timeout/,
+  /^Response /,
+  /^Failed to connect to (seed )?broker/,
+  /^Restarting the consumer/,
+  /^Crash: /,
+  /^The coordinator is not aware of this member/,
+  /^Offset out of range/,
+  /^The group is rebalancing/,
+];
+
+/** The pino level of one kafkajs log entry: an error kafkajs retries, or is retrying within, is a warning. */
+export function kafkajsLevel(
+  level: number,
+  message: string,
+  extra: Record<string, unknown>,
+): 'error' | 'warn' | 'debug' {
+  if (level === kafkaLogLevel.WARN) return 'warn';
+  if (level > kafkaLogLevel.WARN) return 'debug';
+  if ('retryCount' in extra || 'retryTime' in extra) return 'warn';
+  return RECOVERING.some((re) => re.test(message)) ? 'warn' : 'error';
+}
+
 export function createKafka(config: Config, logger: Logger, clientSuffix = ''): Kafka {
   dropKafkajsNegativeTimeoutWarning();
   const k = config.kafka;
@@ -44,10 +74,7 @@ export function createKafka(config: Config, logger: Logger, clientSuffix = ''): 
       () =>
       ({ level, log }) => {
         const { message, ...extra } = log;
-        const child = logger.child({ component: 'kafkajs' });
-        if (level <= kafkaLogLevel.ERROR) child.error(extra, message);
-        else if (level === kafkaLogLevel.WARN) child.warn(extra, message);
-        else child.debug(extra, message);
+        logger.child({ component: 'kafkajs' })[kafkajsLevel(level, message, extra)](extra, message);
       },
   };
   if (k.ssl || k.ssl_ca_file) {

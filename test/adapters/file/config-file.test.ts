@@ -42,6 +42,30 @@ describe('config file', () => {
     assert.equal(config.models.m4999?.owner, 'team-1');
   });
 
+  it('refuses an empty file (or one of comments), saying how to run on the defaults; {} is accepted', () => {
+    for (const [name, text] of [
+      ['empty.yaml', ''],
+      ['comment.yaml', '# to do\n'],
+      ['blank.json', '\n'],
+    ] as const) {
+      assert.throws(
+        () => loadConfigFile(file(name, text)),
+        (e: unknown) =>
+          e instanceof ConfigError && /the file is empty \(no keys\).*leave out --config/.test(e.message),
+        name,
+      );
+    }
+    assert.equal(Object.keys(loadConfigFile(file('explicit.json', '{}')).models).length, 0);
+  });
+
+  it('names a directory or a missing file as such', () => {
+    assert.throws(() => loadConfigFile(dir), /is a directory: give the YAML or JSON config file/);
+    assert.throws(
+      () => loadConfigFile(join(dir, 'nope.yaml')),
+      /nope\.yaml is invalid:\n {2}- cannot read: no such file/,
+    );
+  });
+
   it('still reports YAML syntax errors', () => {
     assert.throws(() => loadConfigFile(file('bad.yaml', 'models: [\n')), /not valid YAML/);
   });
