@@ -29,7 +29,7 @@ import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Admin, ConfigResourceTypes, Kafka, logLevel, type Message } from 'kafkajs';
+import { type Admin, Kafka, logLevel, type Message } from 'kafkajs';
 import { stringify as toYaml } from 'yaml';
 import { ensureTopics } from '../../src/adapters/kafka/admin.ts';
 import { parseConfig } from '../../src/config.ts';
@@ -262,7 +262,7 @@ async function producePassed(
     validateOnly: false,
     resources: [
       {
-        type: ConfigResourceTypes.TOPIC,
+        type: 2, // ConfigResourceTypes.TOPIC (not a named export of the CommonJS module)
         name: topic,
         configEntries: [
           { name: 'segment.ms', value: '2000' },
