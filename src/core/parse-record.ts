@@ -1,6 +1,7 @@
 // Validation of raw (already JSON-decoded) records into the typed events of events.ts.
 // Hand-written rather than a schema library: it is on the hot path of every record, and it
 // must report every bad field by name without throwing.
+
 import { type FieldIssue, type InvalidRecord, invalidRecord, type Result } from './errors.ts';
 import {
   type AlertFeedback,
@@ -12,6 +13,7 @@ import {
   SIGNALS,
   TIERS,
 } from './events.ts';
+import { parseJsonText } from './json-text.ts';
 
 export const LIMITS = { maxStringLength: 2048, maxLabels: 100 } as const;
 
@@ -312,11 +314,7 @@ export function parseFeedback(raw: unknown): Result<AlertFeedback, InvalidRecord
 }
 
 /** JSON text → record. JSON.parse never pollutes prototypes: "__proto__" becomes an own key. */
+/** JSON text → value, within the product's one set of limits (json-text.ts). */
 export function parseJson(text: string, recordType: string): Result<unknown, InvalidRecord> {
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch (e) {
-    const reason = e instanceof Error ? e.message : 'unparseable';
-    return { ok: false, error: invalidRecord(recordType, [{ code: 'MALFORMED_JSON', field: '', reason }]) };
-  }
+  return parseJsonText(text, recordType);
 }

@@ -146,6 +146,8 @@ export class AlertPipeline {
       const done = restore.finally(() => {
         if (this.restoring.get(p) === done) this.restoring.delete(p);
       });
+      // Handled here (a failed restore sets `fatal`); a chunk of the partition still sees it fail.
+      done.catch(() => undefined);
       this.restoring.set(p, done);
     }
   }

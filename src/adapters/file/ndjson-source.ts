@@ -1,7 +1,9 @@
 // NDJSON file source for the offline CLI: one record per line, blank lines skipped, line numbers kept.
 // Lines come in batches (one per chunk read): an await per line, through readline's async iterator,
 // cost more than decoding the line on a million-line file.
+
 import { createReadStream } from 'node:fs';
+import { JSON_LIMITS } from '../../core/json-text.ts';
 
 export interface SourceLine {
   file: string;
@@ -26,7 +28,7 @@ const LINE_BREAK = /\r\n|\r|\n/;
 /** The lines of `file` in batches, in order; a batch may be empty (a chunk of blank lines). */
 export async function* readNdjsonBatches(
   file: string,
-  maxLineBytes = 1 << 20,
+  maxLineBytes: number = JSON_LIMITS.maxBytes,
   chunkBytes = CHUNK_BYTES,
 ): AsyncGenerator<SourceLine[]> {
   const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: chunkBytes });
@@ -64,6 +66,9 @@ export async function* readNdjsonBatches(
 }
 
 /** The lines of `file` one by one (for callers that read a few; the pipeline takes batches). */
-export async function* readNdjson(file: string, maxLineBytes = 1 << 20): AsyncGenerator<SourceLine> {
+export async function* readNdjson(
+  file: string,
+  maxLineBytes: number = JSON_LIMITS.maxBytes,
+): AsyncGenerator<SourceLine> {
   for await (const batch of readNdjsonBatches(file, maxLineBytes)) yield* batch;
 }

@@ -6,12 +6,14 @@
 // 429) and REGISTRY_AUTH_FAILED (401/403: credentials refused, which an operator fixes on either side, so the
 // record waits rather than going to the DLQ) can be retried: every other code is a property of the record or of
 // the schemas, and retrying would give the same answer.
+
 import { existsSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { dirname, join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import avro from 'avsc';
+import { JSON_LIMITS, parseJsonText } from '../../core/json-text.ts';
 import { frame, HEADER_BYTES, isConfluentFramed, MAGIC_BYTE, schemaIdOf } from './wire-format.ts';
 
 export type OutputKind = 'scored' | 'action';
@@ -100,9 +102,9 @@ export interface CodecOptions {
   requestTimeoutMs?: number;
 }
 
-export const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_RECORD_BYTES = JSON_LIMITS.maxBytes;
 /** Deeper JSON (or Avro) values are refused: later recursive code (logging, DLQ serialization) must not overflow. */
-export const MAX_NESTING_DEPTH = 64;
+export const MAX_NESTING_DEPTH = JSON_LIMITS.maxDepth;
 const DEFAULT_TIMEOUT_MS = 10_000;
 
 /** The schema file of each kind of record, and the subjects it is registered under. */
@@ -247,33 +249,14 @@ function decodeJson(value: Buffer): unknown {
       cause: e,
     });
   }
-  const depth = nestingDepth(text, MAX_NESTING_DEPTH);
-  if (depth > MAX_NESTING_DEPTH) {
-    throw new CodecError('RECORD_TOO_LARGE', `JSON nested deeper than ${MAX_NESTING_DEPTH} levels`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new CodecError('MALFORMED_JSON', messageOf(e), { cause: e });
-  }
-}
-
-/** Bracket depth of JSON text, outside strings; stops counting past `limit`. Iterative: no stack to overflow. */
-function nestingDepth(text: string, limit: number): number {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c)
-        i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) {
-      if (++depth > limit) return depth;
-    } else if (c === 0x7d || c === 0x5d) depth--;
-  }
-  return depth;
+  // The product's one JSON reader and its limits (the offline CLI reads files with the same).
+  const r = parseJsonText(text, 'record');
+  if (r.ok) return r.value;
+  const issue = r.error.issues[0];
+  throw new CodecError(
+    issue?.code === 'TOO_LARGE' ? 'RECORD_TOO_LARGE' : 'MALFORMED_JSON',
+    issue?.reason ?? r.error.message,
+  );
 }
 
 // ---------------------------------------------------------------- Avro
