@@ -160,10 +160,22 @@ export async function groupProgress(
   groupId: string,
   topic: string,
 ): Promise<{ committed: number; end: number }> {
-  const [highs, committed] = await Promise.all([
-    admin.fetchTopicOffsets(topic),
-    admin.fetchOffsets({ groupId, topics: [topic] }),
-  ]);
+  // A broker started seconds ago may not have loaded the group's coordinator yet (NOT_COORDINATOR, which
+  // kafkajs' admin does not retry): ask again, a few times.
+  let answer: [Awaited<ReturnType<Admin['fetchTopicOffsets']>>, Awaited<ReturnType<Admin['fetchOffsets']>>];
+  for (let attempt = 0; ; attempt++) {
+    try {
+      answer = await Promise.all([
+        admin.fetchTopicOffsets(topic),
+        admin.fetchOffsets({ groupId, topics: [topic] }),
+      ]);
+      break;
+    } catch (err) {
+      if (attempt >= 20 || (err as { retriable?: boolean }).retriable !== true) throw err;
+      await sleep(500);
+    }
+  }
+  const [highs, committed] = answer;
   const end = highs.reduce((s, h) => s + Number(h.high), 0);
   const done = (committed[0]?.partitions ?? []).reduce((s, p) => s + Math.max(0, Number(p.offset)), 0);
   return { committed: done, end };

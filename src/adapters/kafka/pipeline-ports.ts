@@ -118,10 +118,7 @@ export class KafkaAlertLog implements AlertLog {
   }
 
   async progress(partitions: readonly number[]): Promise<Map<number, { position: bigint; end: bigint }>> {
-    const [ends, committed] = await Promise.all([
-      this.admin.fetchTopicOffsets(this.topic),
-      this.admin.fetchOffsets({ groupId: this.groupId, topics: [this.topic] }),
-    ]);
+    const [ends, committed] = await this.ask();
     const done = new Map(committed[0]?.partitions.map((p) => [p.partition, BigInt(p.offset)]) ?? []);
     const out = new Map<number, { position: bigint; end: bigint }>();
     for (const partition of partitions) {
@@ -131,6 +128,25 @@ export class KafkaAlertLog implements AlertLog {
       out.set(partition, { position: position >= 0n ? position : BigInt(e.low), end: BigInt(e.high) });
     }
     return out;
+  }
+
+  /**
+   * Both answers; a group coordinator that moved or is still loading (NOT_COORDINATOR, which kafkajs' admin
+   * does not retry) is asked again a few times before the caller's own retry takes over.
+   */
+  private async ask() {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await Promise.all([
+          this.admin.fetchTopicOffsets(this.topic),
+          this.admin.fetchOffsets({ groupId: this.groupId, topics: [this.topic] }),
+        ]);
+      } catch (err) {
+        const e = err as { type?: string; retriable?: boolean };
+        if (attempt >= 3 || e.retriable !== true) throw err;
+        await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
+      }
+    }
   }
 }
 
