@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CalibrateOptions } from './cli/calibrate-command.ts';
 import type { ExplainOptions } from './cli/explain-command.ts';
 import { filterOptions } from './cli/filters.ts';
+import type { IncidentsOptions } from './cli/incidents-command.ts';
 import { type CliIo, EXIT, type ScoreOptions, scoreCommand } from './cli/score-command.ts';
 import { type TopicsOptions, topicsCommand } from './cli/topics-command.ts';
 import { ConfigError } from './config.ts';
@@ -59,6 +60,10 @@ function inputOptions(cmd: Command, alertsRequired: boolean): Command {
     )
     .option('--config <file>', 'config file (YAML or JSON): model catalog, weights, tiers, windows, SLAs')
     .option(
+      '--silences <file>',
+      'silences in force (NDJSON, as `alert-triage silence` writes them); default: incidents.silence_file of the config',
+    )
+    .option(
       '--sort-memory <MiB>',
       'an input not in event-time order is sorted in memory up to this size, on disk beyond it',
       positiveNumber,
@@ -86,10 +91,13 @@ export function buildProgram(io: CliIo): {
     inputOptions(
       program
         .command('score')
-        .summary('score alert files offline (no Kafka) and write ScoredAlert NDJSON, CSV or a ranked table')
+        .summary(
+          'score alert files offline (no Kafka) and write ScoredAlert NDJSON, CSV or a table of incidents',
+        )
         .description(
           'Merges the input files in event-time order through the same step function as the Kafka service ' +
-            'and writes one ScoredAlert per valid alert. A file not in event-time order is sorted first (and ' +
+            'and writes one ScoredAlert per valid alert, grouped into incidents (incident_id, page, silenced_by; ' +
+            'docs/INCIDENTS.md): the table shows one row per incident. A file not in event-time order is sorted first (and ' +
             'stderr says so). Bad lines are reported on stderr with file and line, written to the rejects ' +
             'file, and the run goes on. The filters choose what is written and shown, never what is ' +
             'processed: every alert is scored as without them.',
@@ -105,6 +113,10 @@ export function buildProgram(io: CliIo): {
   )
     .option('--out <file>', 'write ScoredAlert NDJSON here (default: stdout when --format is ndjson)')
     .option('--actions <file>', 'write recommended actions (rollback, containment, diagnostics) as NDJSON')
+    .option(
+      '--incidents-out <file>',
+      'write the incident records (NDJSON, the latest state of each, as ml.incidents holds it)',
+    )
     .option('--rejects <file>', 'where rejected lines go (default: <out>.rejects.ndjson or ./rejects.ndjson)')
     .addOption(
       new Option(
@@ -141,6 +153,52 @@ export function buildProgram(io: CliIo): {
     .action(async (alertId: string | undefined, opts: ExplainOptions) => {
       const { explainCommand } = await import('./cli/explain-command.ts');
       exitCode = await explainCommand(alertId, opts, io);
+    });
+
+  filterOptions(
+    inputOptions(
+      program
+        .command('incidents')
+        .summary('the incidents of alert files: one row per incident with its models, pages and owner')
+        .description(
+          'Scores the input files as `score` does and lists the incidents their alerts were grouped into ' +
+            '(the latest state of each, as ml.incidents holds it), highest tier and priority first. The filters ' +
+            'keep incidents of these tiers, with a member of these models, product areas, regions or segments, ' +
+            'whose first to last alert overlaps --since/--until.',
+        ),
+      true,
+    ),
+  )
+    .addOption(
+      new Option('--format <format>', 'table (default) or json (one incident record a line)').choices([
+        'table',
+        'json',
+      ]),
+    )
+    .option('--top <n>', 'at most this many incidents (default: all)', positiveInt)
+    .action(async (opts: IncidentsOptions) => {
+      const { incidentsCommand } = await import('./cli/incidents-command.ts');
+      exitCode = await incidentsCommand(opts, io);
+    });
+
+  program
+    .command('silence')
+    .summary(
+      'add, list or expire silences (a file for now: --file, default incidents.silence_file or silences.ndjson)',
+    )
+    .description(
+      'alert-triage silence add|list|expire … (see `alert-triage silence --help`). Silences are kept in an NDJSON ' +
+        'file shaped like the ml.silences topic until the service reads that topic; score, incidents and explain ' +
+        'apply the file (--silences). --file names it, --config gives its default (incidents.silence_file) and the ' +
+        'longest silence accepted (incidents.max_silence).',
+    )
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument('[args...]')
+    .action(async (args: string[]) => {
+      const { runSilenceCommand } = await import('./cli/silence-file-command.ts');
+      exitCode = await runSilenceCommand(args, io);
     });
 
   program

@@ -11,7 +11,21 @@ import {
   type Signal,
   type Tier,
 } from './core/events.ts';
-import type { ModelProfile, SignalProfile, TriageSettings } from './core/settings.ts';
+import {
+  compileInhibitMatcher,
+  INHIBIT_FIELDS,
+  parseInhibitMatcher,
+} from './core/incidents/inhibit-rules.ts';
+import type {
+  IncidentSettings,
+  InhibitRule,
+  ModelProfile,
+  ServiceProfile,
+  SignalProfile,
+  TriageSettings,
+} from './core/settings.ts';
+import { LABEL_PREFIX, MATCHER_FIELDS, type Matcher } from './core/silence-matchers.ts';
+import { parseSilence, type Silence } from './core/silences.ts';
 
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
@@ -208,6 +222,132 @@ const scoringSchema = z
   })
   .prefault({});
 
+const serviceSchema = z.strictObject({
+  owner: z.string().min(1),
+  product_area: z.string().min(1).optional(),
+  playbook: z.string().min(1).optional(),
+});
+
+/** Matcher text (`tier="P1"`) or `{name, op, value}`; checked as a whole in the incidents block's refinement. */
+const matcherInput = z.union([
+  z.string(),
+  z.strictObject({ name: z.string(), op: z.string(), value: z.string() }),
+]);
+
+/**
+ * The default inhibit rule: while an incident opened by a change is open at P1, a lower-tier alert on a
+ * model that change explains joins it and does not page.
+ */
+const DEFAULT_INHIBIT = [{ source: ['tier="P1"'], target: ['tier!="P1"'], equal: [] }];
+
+const incidentsSchema = z
+  .strictObject({
+    /** An incident takes a same-model alert within this of its last member (extending while alerts keep coming). */
+    gap: duration.default(30 * UNIT_MS.m),
+    /** A model incident takes no alert later than this after its first. */
+    max_lifetime: duration.default(6 * UNIT_MS.h),
+    /** 0..1: a change whose relevance x closeness is below this is no suspected cause. */
+    min_cause_strength: unit.default(0.3),
+    /** Tiers that page (an incident opening at one, or rising to one). */
+    page_tiers: z.array(tier).default(['P1', 'P2']),
+    /** Silences in force from the config (docs/SILENCES.md); parsed with parseSilence. */
+    silences: z.array(z.unknown()).default([]),
+    /** The longest silence accepted, from the config or from `ml.silences`. */
+    max_silence: duration.default(7 * UNIT_MS.d),
+    inhibit: z
+      .array(
+        z.strictObject({
+          source: z.array(matcherInput).min(1),
+          target: z.array(matcherInput).min(1),
+          equal: z.array(z.string().min(1)).default([]),
+        }),
+      )
+      .default(DEFAULT_INHIBIT),
+    /** Where `alert-triage silence` and `score` keep silences until the Kafka store is wired (not hashed). */
+    silence_file: z.string().min(1).optional(),
+  })
+  .prefault({})
+  // Runs even when another key of the block failed, so every problem is reported at once: what it reads
+  // may then be unparsed, hence the checks of each value's type.
+  .superRefine(
+    (inc, ctx) => {
+      const issue = (path: (string | number)[], message: string) =>
+        ctx.addIssue({ code: 'custom', path, message });
+      const gap = inc.gap as unknown;
+      const lifetime = inc.max_lifetime as unknown;
+      if (typeof gap === 'number' && gap <= 0) issue(['gap'], 'must be more than 0');
+      if (typeof gap === 'number' && typeof lifetime === 'number' && lifetime < gap)
+        issue(['max_lifetime'], 'must be at least gap');
+      const max = inc.max_silence as unknown;
+      const limits = { maxDurationMs: typeof max === 'number' ? max : 7 * UNIT_MS.d };
+      const silences = inc.silences as unknown;
+      if (Array.isArray(silences))
+        silences.forEach((raw, i) => {
+          const r = parseSilence(raw, limits);
+          if (r.ok) return;
+          for (const x of r.error.issues) issue(['silences', i, ...(x.field ? [x.field] : [])], x.reason);
+        });
+      const rules = inc.inhibit as unknown;
+      if (Array.isArray(rules)) rules.forEach((rule, i) => void checkInhibitRule(rule, i, issue));
+    },
+    { when: () => true },
+  );
+
+function checkInhibitRule(
+  rule: unknown,
+  i: number,
+  issue: (path: (string | number)[], message: string) => void,
+): void {
+  if (!rule || typeof rule !== 'object') return;
+  const r = rule as Record<string, unknown>;
+  for (const side of ['source', 'target'] as const) {
+    const list = r[side];
+    if (!Array.isArray(list)) continue;
+    list.forEach((m, j) => {
+      const problem = matcherProblem(m);
+      if (problem) issue(['inhibit', i, side, j], problem);
+    });
+  }
+  if (!Array.isArray(r.equal)) return;
+  r.equal.forEach((name, j) => {
+    if (typeof name === 'string' && !isInhibitName(name))
+      issue(
+        ['inhibit', i, 'equal', j],
+        `unknown name ${JSON.stringify(name)}: use ${[...INHIBIT_FIELDS, ...MATCHER_FIELDS].join(', ')} or labels.<key>`,
+      );
+  });
+}
+
+function isInhibitName(name: string): boolean {
+  return (
+    (INHIBIT_FIELDS as readonly string[]).includes(name) ||
+    (MATCHER_FIELDS as readonly string[]).includes(name) ||
+    (name.startsWith(LABEL_PREFIX) && name.length > LABEL_PREFIX.length)
+  );
+}
+
+function toMatcher(m: z.output<typeof matcherInput>): Matcher | string {
+  if (typeof m !== 'string') return m as Matcher;
+  const p = parseInhibitMatcher(m);
+  if (p.ok) return p.value;
+  // A regex problem shows the matcher already; any other is about the text written.
+  return p.problem.code === 'BAD_REGEX' ? p.problem.reason : `${m}: ${p.problem.reason}`;
+}
+
+/** What is wrong with one matcher, if anything; a value of the wrong shape is zod's to report. */
+function matcherProblem(m: unknown): string | undefined {
+  const shaped =
+    typeof m === 'string' ||
+    (m !== null &&
+      typeof m === 'object' &&
+      ['name', 'op', 'value'].every((k) => typeof (m as Record<string, unknown>)[k] === 'string'));
+  if (!shaped) return undefined;
+  const parsed = toMatcher(m as z.output<typeof matcherInput>);
+  if (typeof parsed === 'string') return parsed;
+  const c = compileInhibitMatcher(parsed);
+  return 'base' in c ? undefined : c.reason;
+}
+
 /** Deadlines of one tier; `null` means none. Each field falls back to the tier's default on its own. */
 const slaSchema = (ack: number | null, resolve: number | null) =>
   z
@@ -217,7 +357,10 @@ const slaSchema = (ack: number | null, resolve: number | null) =>
 const configSchema = z.strictObject({
   models: z.record(z.string().min(1), modelSchema).default({}),
   defaults: modelSchema.default({}),
+  /** Services and pipelines (the names models list as `upstream`): who owns a change to them. */
+  services: z.record(z.string().min(1), serviceSchema).default({}),
   scoring: scoringSchema,
+  incidents: incidentsSchema,
   windows: z
     .strictObject({
       /** How far before an alert a change still counts as its context. */
@@ -400,6 +543,8 @@ type Parsed = z.output<typeof configSchema>;
 
 /** The whole configuration: the core's settings, and how the service connects (not part of `version`). */
 export interface Config extends TriageSettings {
+  /** `incidents.silence_file`: the file-backed silence store of the CLI (not part of `version`). */
+  readonly silence_file: string | undefined;
   readonly topics: Parsed['topics'];
   readonly kafka: Parsed['kafka'];
   readonly registry: Parsed['registry'];
@@ -410,8 +555,9 @@ export interface Config extends TriageSettings {
 
 /** The part of a Config the core is given: what changes a score, nothing about connections or credentials. */
 export function triageSettings(config: TriageSettings): TriageSettings {
-  const { models, defaults, scoring, windows, sla, escalation, downstream, version } = config;
-  return { models, defaults, scoring, windows, sla, escalation, downstream, version };
+  const { models, defaults, scoring, windows, sla, escalation, downstream, services, incidents, version } =
+    config;
+  return { models, defaults, scoring, windows, sla, escalation, downstream, services, incidents, version };
 }
 
 export class ConfigError extends Error {
@@ -481,9 +627,22 @@ export function parseConfig(doc: unknown, source?: string): Config {
     input: { ...DEFAULT_CHANGE_RELEVANCE.input, ...stripUndefined(p.scoring.change_relevance.input) },
   } as Record<'serving' | 'input', Record<DeployKind, number>>;
   const scoring = { ...p.scoring, signals, magnitude_scales, change_relevance };
-  const effective = { models, defaults, scoring, windows: p.windows, sla: p.sla, escalation: p.escalation };
+  const services: Record<string, ServiceProfile> = Object.create(null);
+  for (const [name, s] of Object.entries(p.services)) services[name] = stripUndefined(s) as ServiceProfile;
+  const incidents = incidentSettings(p.incidents);
+  const effective = {
+    models,
+    defaults,
+    scoring,
+    windows: p.windows,
+    sla: p.sla,
+    escalation: p.escalation,
+    services,
+    incidents,
+  };
   return deepFreeze({
     ...effective,
+    silence_file: p.incidents.silence_file,
     topics: p.topics,
     kafka: p.kafka,
     registry: p.registry,
@@ -493,6 +652,31 @@ export function parseConfig(doc: unknown, source?: string): Config {
     downstream,
     version: `cfg-${createHash('sha256').update(canonicalJson(effective)).digest('hex').slice(0, 12)}`,
   });
+}
+
+/** The validated block as the core takes it: silences parsed, matcher text read into matchers. */
+function incidentSettings(p: Parsed['incidents']): IncidentSettings {
+  const limits = { maxDurationMs: p.max_silence };
+  const silences: Silence[] = p.silences.map((raw) => {
+    const r = parseSilence(raw, limits);
+    if (!r.ok) throw new Error('unreachable: the schema refined the silences');
+    return r.value;
+  });
+  const matchers = (list: z.output<typeof matcherInput>[]) => list.map((m) => toMatcher(m) as Matcher);
+  const inhibit: InhibitRule[] = p.inhibit.map((r) => ({
+    source: matchers(r.source),
+    target: matchers(r.target),
+    equal: r.equal,
+  }));
+  return {
+    gap: p.gap,
+    max_lifetime: p.max_lifetime,
+    min_cause_strength: p.min_cause_strength,
+    page_tiers: [...new Set(p.page_tiers)],
+    silences,
+    max_silence: p.max_silence,
+    inhibit,
+  };
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

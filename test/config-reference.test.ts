@@ -17,6 +17,8 @@ describe('examples/alert-triage.full.yaml', () => {
     assert.deepEqual(full.escalation, minimal.escalation);
     assert.deepEqual(full.topics, minimal.topics);
     assert.deepEqual(full.defaults, minimal.defaults);
+    assert.deepEqual(full.incidents, minimal.incidents);
+    assert.deepEqual({ ...full.services }, { ...minimal.services });
     assert.equal(full.version, minimal.version);
   });
 

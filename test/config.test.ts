@@ -289,3 +289,107 @@ describe('parseConfig: catalog', () => {
     assert.equal(c.models[id]?.owner, 'odd-team');
   });
 });
+
+describe('parseConfig: incidents and services', () => {
+  it('has the documented defaults: 30 min gap, 6 h lifetime, cause strength 0.3, pages at P1 and P2, the P1 inhibit rule', () => {
+    const c = parseConfig({});
+    assert.equal(c.incidents.gap, 30 * MIN);
+    assert.equal(c.incidents.max_lifetime, 6 * HOUR);
+    assert.equal(c.incidents.min_cause_strength, 0.3);
+    assert.deepEqual(c.incidents.page_tiers, ['P1', 'P2']);
+    assert.deepEqual(c.incidents.silences, []);
+    assert.equal(c.incidents.max_silence, 7 * DAY);
+    assert.deepEqual(c.incidents.inhibit, [
+      {
+        source: [{ name: 'tier', op: '=', value: 'P1' }],
+        target: [{ name: 'tier', op: '!=', value: 'P1' }],
+        equal: [],
+      },
+    ]);
+    assert.deepEqual({ ...c.services }, {});
+    assert.equal(c.silence_file, undefined);
+  });
+
+  it('reads services, silences (matcher text, RFC 3339) and inhibit rules', () => {
+    const c = parseConfig({
+      services: { 'payments-pipeline': { owner: 'data-eng', product_area: 'payments' } },
+      incidents: {
+        silences: [
+          {
+            matchers: ['model_id="fraud-scorer"', { name: 'signal', op: '=~', value: 'data_.*' }],
+            starts_at: '2026-11-16T10:00:00Z',
+            ends_at: '2026-11-16T12:00:00Z',
+            created_by: 'alice',
+            comment: 'backfill',
+            change_event_id: 'chg-1',
+          },
+        ],
+        inhibit: [{ source: ['cause_kind="schema_change"'], target: ['tier=~"P3|P4"'], equal: ['region'] }],
+        silence_file: 'ops/silences.ndjson',
+      },
+    });
+    assert.equal(c.services['payments-pipeline']?.owner, 'data-eng');
+    const [s] = c.incidents.silences;
+    assert.match(s!.id, /^sil-[0-9a-f]{16}$/);
+    assert.equal(s!.starts_at, Date.parse('2026-11-16T10:00:00Z'));
+    assert.equal(s!.change_event_id, 'chg-1');
+    assert.deepEqual(c.incidents.inhibit[0]!.source, [
+      { name: 'cause_kind', op: '=', value: 'schema_change' },
+    ]);
+    assert.equal(c.silence_file, 'ops/silences.ndjson');
+  });
+
+  it('names every bad incidents entry by its key, silences by index and field, all at once', () => {
+    const problems = problemsOf({
+      services: { pipe: { owner: '' } },
+      incidents: {
+        gap: '0m',
+        page_tiers: ['P5'],
+        silences: [
+          {
+            matchers: ['modle_id=x'],
+            starts_at: '2026-01-01T00:00:00Z',
+            ends_at: '2026-02-01T00:00:00Z',
+            comment: 'x',
+          },
+          { matchers: ['signal=~"data_("'], starts_at: 0, created_by: 'a', comment: 'b' },
+        ],
+        inhibit: [{ source: ['tier="P9"'], target: ['region=~"("'], equal: ['team'] }],
+      },
+    });
+    const has = (re: RegExp) =>
+      assert.ok(
+        problems.some((p) => re.test(p)),
+        `${re} in ${problems.join('\n')}`,
+      );
+    has(/^services\.pipe\.owner: /);
+    has(/^incidents\.page_tiers\.0: /);
+    has(/^incidents\.gap: must be more than 0/);
+    has(/^incidents\.silences\.0\.matchers\[0\]: unknown matcher name "modle_id"/);
+    has(/^incidents\.silences\.0\.created_by: is required/);
+    has(/^incidents\.silences\.0\.ends_at: the silence lasts 31d, longer than the maximum of 7d/);
+    has(/^incidents\.silences\.1\.matchers\[0\]: signal=~"data_\(": invalid regular expression/);
+    has(/^incidents\.silences\.1\.ends_at: is required/);
+    has(/^incidents\.inhibit\.0\.source\.0: tier="P9": a tier is P1, P2, P3 or P4/);
+    has(/^incidents\.inhibit\.0\.target\.0: region=~"\(": invalid regular expression/);
+    has(/^incidents\.inhibit\.0\.equal\.0: unknown name "team"/);
+  });
+
+  it('refuses a lifetime shorter than the gap, and a silence longer than max_silence', () => {
+    assert.deepEqual(problemsOf({ incidents: { gap: '2h', max_lifetime: '1h' } }), [
+      'incidents.max_lifetime: must be at least gap',
+    ]);
+    const long = { matchers: ['model_id=a'], starts_at: 0, ends_at: 3 * DAY, created_by: 'a', comment: 'b' };
+    assert.equal(parseConfig({ incidents: { silences: [long] } }).incidents.silences.length, 1);
+    assert.deepEqual(problemsOf({ incidents: { silences: [long], max_silence: '1d' } }), [
+      'incidents.silences.0.ends_at: the silence lasts 3d, longer than the maximum of 1d',
+    ]);
+  });
+
+  it('hashes incidents and services into the version, not the silence file', () => {
+    const base = parseConfig({}).version;
+    assert.notEqual(parseConfig({ incidents: { gap: '1h' } }).version, base);
+    assert.notEqual(parseConfig({ services: { s: { owner: 'o' } } }).version, base);
+    assert.equal(parseConfig({ incidents: { silence_file: 'x.ndjson' } }).version, base);
+  });
+});

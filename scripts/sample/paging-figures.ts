@@ -9,6 +9,52 @@ export interface PagedAlert {
   alert_id: string;
   event_time: number;
   page: boolean;
+  /** With incident paging: the incident it joined, its key, how it joined, its model (for repeatPages). */
+  incident?: { id: string; key: string; how: string; model_id: string };
+}
+
+/** Why a real incident paged more than once: each page after its first, by what made it a second page. */
+export type RepeatReason =
+  | 'tier rose within one incident'
+  | 'blamed on another change'
+  | 'same model, beyond the gap'
+  | 'another model, no known cause linking them'
+  | 'other';
+
+export function repeatPages(
+  truth: readonly TruthLine[],
+  scored: readonly PagedAlert[],
+): Record<RepeatReason, number> {
+  const byAlert = new Map(truth.map((t) => [t.alert_id, t]));
+  const seen = new Map<string, PagedAlert[]>();
+  const out: Record<RepeatReason, number> = {
+    'tier rose within one incident': 0,
+    'blamed on another change': 0,
+    'same model, beyond the gap': 0,
+    'another model, no known cause linking them': 0,
+    other: 0,
+  };
+  for (const s of [...scored].sort(
+    (a, b) => a.event_time - b.event_time || (a.alert_id < b.alert_id ? -1 : 1),
+  )) {
+    const t = byAlert.get(s.alert_id);
+    if (!s.page || !s.incident || !t?.incident_id) continue;
+    const before = seen.get(t.incident_id) ?? [];
+    seen.set(t.incident_id, [...before, s]);
+    if (before.length === 0) continue;
+    const inc = s.incident;
+    const reason: RepeatReason = before.some((p) => p.incident?.id === inc.id)
+      ? 'tier rose within one incident'
+      : inc.key.startsWith('change:') && inc.key !== `change:${t.cause_event_id}`
+        ? 'blamed on another change'
+        : before.some((p) => p.incident?.model_id === inc.model_id)
+          ? 'same model, beyond the gap'
+          : inc.how !== 'cause'
+            ? 'another model, no known cause linking them'
+            : 'other';
+    out[reason]++;
+  }
+  return out;
 }
 
 /**

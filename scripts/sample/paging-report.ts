@@ -12,6 +12,7 @@ import {
   type PagedAlert,
   type PagingFigures,
   pagingFigures,
+  repeatPages,
 } from './paging-figures.ts';
 import type { TruthLine } from './truth.ts';
 
@@ -34,6 +35,10 @@ Figures:
                                   that paged at least once
   pages per multi-model incident  the same, over incidents that span several models; "cascades" are
                                   the ones a change caused (recorded or silent)
+  repeat pages by why             with incident paging: each page of a real incident after its first, by
+                                  what made it another page (a tier rise within one of our incidents, a
+                                  different change blamed, the same model past the gap, another model
+                                  with no recorded cause linking them)
   false pages per day             pages whose alert is in no real incident or is not actionable
   P1 incidents paged              share of real incidents of true tier P1 (best tier of their alerts)
                                   with at least one page
@@ -86,7 +91,11 @@ async function readJsonLines<T>(file: string): Promise<T[]> {
 function pagedAlert(r: Record<string, unknown>, where: string): PagedAlert {
   if (typeof r.alert_id !== 'string' || typeof r.event_time !== 'number')
     throw new Error(`${where}: not a scored alert (needs alert_id and a numeric event_time)`);
-  return { alert_id: r.alert_id, event_time: r.event_time, page: isPage(r) };
+  const out: PagedAlert = { alert_id: r.alert_id, event_time: r.event_time, page: isPage(r) };
+  const note = r.incident as { key?: unknown; how?: unknown } | undefined;
+  if (typeof r.incident_id === 'string' && typeof note?.key === 'string' && typeof note.how === 'string')
+    out.incident = { id: r.incident_id, key: note.key, how: note.how, model_id: String(r.model_id) };
+  return out;
 }
 
 async function scoredAlerts(a: Args): Promise<{ alerts: PagedAlert[]; source: string }> {
@@ -160,6 +169,12 @@ async function main(): Promise<void> {
   const { alerts, source } = await scoredAlerts(a);
   const f = pagingFigures(truth, alerts);
   process.stdout.write(`${a.dir}: ${source}\n${table(f)}\n`);
+  if (alerts.some((x) => x.incident !== undefined)) {
+    const why = repeatPages(truth, alerts);
+    process.stdout.write('\n  pages of a real incident after its first, by why (incident paging):\n');
+    for (const [reason, n] of Object.entries(why))
+      process.stdout.write(`    ${String(n).padStart(4)}  ${reason}\n`);
+  }
   // the per-incident list stays in the table; the JSON keeps the largest cascade (the one-change, many-pages case)
   const { multi_model: multi, ...figures } = f;
   const largest = multi.find((i) => i.cause !== 'none') ?? null;

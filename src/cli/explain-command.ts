@@ -8,7 +8,15 @@ import type { ScoredAlert } from '../core/processor.ts';
 import { runOffline } from '../runtime/offline-pipeline.ts';
 import { renderExplanation } from './explain-view.ts';
 import { alertFilter, type FilterOptions } from './filters.ts';
-import { type CliIo, EXIT, filesOf, type InputOptions, reportOrder, sortOf } from './score-command.ts';
+import {
+  type CliIo,
+  EXIT,
+  filesOf,
+  type InputOptions,
+  reportOrder,
+  silencesOf,
+  sortOf,
+} from './score-command.ts';
 import { TopAlerts } from './top-alerts.ts';
 
 export interface ExplainOptions extends Partial<InputOptions>, FilterOptions {
@@ -51,6 +59,7 @@ export async function explainCommand(
   } else if (opts.alerts) {
     const files = filesOf({ ...opts, alerts: opts.alerts, inputFormat: opts.inputFormat ?? 'alerttriage' });
     const config = loadConfigFile(opts.config);
+    const silences = await silencesOf(opts, config);
     await runOffline(
       config,
       files,
@@ -75,7 +84,7 @@ export async function explainCommand(
           return undefined;
         },
       },
-      { sort: sortOf({ sortMemory: opts.sortMemory ?? 128 }) },
+      { sort: sortOf({ sortMemory: opts.sortMemory ?? 128 }), silences },
     );
   } else {
     io.stderr.write(

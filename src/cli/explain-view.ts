@@ -50,6 +50,11 @@ export function renderExplanation(a: ScoredAlert, actions: readonly Action[] = [
   out.push(
     `dedup: ${a.dedup.fingerprint}, occurrence ${a.dedup.occurrences}, ${a.dedup.suppressed ? 'suppressed (not paged again)' : 'routed'}`,
   );
+  if (a.incident_id !== undefined) {
+    const page = a.page ? 'paged' : a.silenced_by ? `silenced by ${a.silenced_by}` : 'not paged';
+    out.push(`incident: ${a.incident_id} (${a.incident?.key ?? '—'}), ${page}`);
+    for (const r of a.incident?.reasons ?? []) out.push(`  - ${r}`);
+  }
   out.push(`escalation: ${a.escalation.length ? a.escalation.join(' → ') : '—'}`);
   out.push(`playbook: ${a.playbook ?? '—'}`);
   if (actions.length > 0) {

@@ -3,6 +3,7 @@
 // same order, so state (dedup, the deploy window, learned rates) and every score are the same as without.
 import { type Command, InvalidArgumentError } from 'commander';
 import { TIERS } from '../core/events.ts';
+import type { IncidentRecord } from '../core/incidents/types.ts';
 import { toEpochMillis } from '../core/parse-record.ts';
 import type { ScoredAlert } from '../core/processor.ts';
 
@@ -114,5 +115,41 @@ export function alertFilter(o: FilterOptions): AlertFilter {
       has(sets.region, a.region) &&
       has(sets.customer_segment, a.customer_segment) &&
       inTime(a.event_time),
+  };
+}
+
+export interface IncidentFilter {
+  readonly active: boolean;
+  readonly description: string;
+  matches(i: IncidentRecord): boolean;
+}
+
+/**
+ * The same filters over incidents: its tier, any of its models, product areas, regions or segments, and a
+ * time span (first to last member) that overlaps [--since, --until).
+ */
+export function incidentFilter(o: FilterOptions): IncidentFilter {
+  const alerts = alertFilter(o);
+  const set = (v: string[] | undefined) => v && new Set(v);
+  const tiers = set(o.tier);
+  const areas = set(o.productArea);
+  const regions = set(o.region);
+  const segments = set(o.segment);
+  const models = set(o.model);
+  const any = (s: Set<string> | undefined, values: readonly string[]) => !s || values.some((v) => s.has(v));
+  return {
+    active: alerts.active,
+    description: alerts.description,
+    matches: (i) =>
+      (!tiers || tiers.has(i.tier)) &&
+      any(
+        models,
+        i.models.map((m) => m.model_id),
+      ) &&
+      any(areas, i.product_areas) &&
+      any(regions, i.regions) &&
+      any(segments, i.customer_segments) &&
+      (o.since === undefined || i.last_event_time >= o.since) &&
+      (o.until === undefined || i.first_event_time < o.until),
   };
 }

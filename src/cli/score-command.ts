@@ -1,9 +1,15 @@
 // `alert-triage score`: the files through the offline pipeline, out as ScoredAlert NDJSON, CSV or the
 // ranked table; bad records to the rejects file; what was sorted, late, rejected and shown on stderr.
+
+import { existsSync } from 'node:fs';
 import { loadConfigFile } from '../adapters/file/config-file.ts';
 import { checkInputFile } from '../adapters/file/input-file.ts';
 import { lazyNdjsonSink, lineSink, type NdjsonSink, ndjsonSink } from '../adapters/file/ndjson-sink.ts';
+import { readSilenceFile } from '../adapters/file/silence-file.ts';
+import type { Config } from '../config.ts';
+import type { IncidentRecord } from '../core/incidents/types.ts';
 import type { InputFormat } from '../core/inputs/index.ts';
+import type { Silence } from '../core/silences.ts';
 import {
   type InputOrder,
   type OfflineFiles,
@@ -11,10 +17,11 @@ import {
   runOffline,
 } from '../runtime/offline-pipeline.ts';
 import { csvHeader, csvRow } from './csv.ts';
-import { alertFilter, type FilterOptions } from './filters.ts';
+import { alertFilter, type FilterOptions, incidentFilter } from './filters.ts';
+import { incidentOutranks, TopIncidents } from './incident-table.ts';
 import { type Progress, progressReporter } from './progress.ts';
 import { TopAlerts } from './top-alerts.ts';
-import { fmtInt, renderTriageTable } from './triage-table.ts';
+import { fmtInt, renderTriageTable, runSummary } from './triage-table.ts';
 
 export const EXIT = { ok: 0, failure: 1, rejected: 2 } as const;
 
@@ -31,10 +38,13 @@ export interface InputOptions {
   inputFormat: InputFormat;
   /** MiB of an unsorted input sorted in memory; a bigger one is sorted on disk. */
   sortMemory: number;
+  /** A silence file (alert-triage silence writes it); default the config's incidents.silence_file. */
+  silences?: string;
 }
 
 export interface ScoreOptions extends InputOptions, FilterOptions {
   out?: string;
+  incidentsOut?: string;
   actions?: string;
   rejects?: string;
   format?: 'ndjson' | 'table' | 'csv';
@@ -54,6 +64,45 @@ export function filesOf(
   if (o.deploys) files.deploys = o.deploys;
   if (o.feedback) files.feedback = o.feedback;
   return files;
+}
+
+/**
+ * The silences of the run besides the config's: --silences (which must exist), else the config's
+ * incidents.silence_file when it exists (it is where `alert-triage silence add` writes).
+ */
+export async function silencesOf(o: Pick<InputOptions, 'silences'>, config: Config): Promise<Silence[]> {
+  const path = o.silences ?? config.silence_file;
+  if (path === undefined) return [];
+  if (o.silences !== undefined) checkInputFile('--silences', o.silences);
+  else if (!existsSync(path)) return [];
+  return readSilenceFile(path, { maxDurationMs: config.incidents.max_silence });
+}
+
+/** The latest record of every incident, as the compacted `ml.incidents` holds it, in order of opening. */
+export class IncidentLog {
+  private readonly byId = new Map<string, IncidentRecord>();
+
+  offer(r: IncidentRecord): void {
+    this.byId.set(r.incident_id, r);
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  /** By first event time, then id. */
+  records(): IncidentRecord[] {
+    return [...this.byId.values()].sort(
+      (a, b) => a.first_event_time - b.first_event_time || (a.incident_id < b.incident_id ? -1 : 1),
+    );
+  }
+
+  /** Highest rank first (incident-table.ts). */
+  ranked(): IncidentRecord[] {
+    return [...this.byId.values()].sort((a, b) =>
+      incidentOutranks(a, b) ? -1 : incidentOutranks(b, a) ? 1 : 0,
+    );
+  }
 }
 
 export const sortOf = (o: Pick<InputOptions, 'sortMemory'>) => ({
@@ -78,6 +127,8 @@ export async function scoreCommand(opts: ScoreOptions, io: CliIo): Promise<numbe
   const config = loadConfigFile(opts.config);
   const format = opts.format ?? (io.stdout.isTTY ? 'table' : 'ndjson');
   const filter = alertFilter(opts);
+  const incidentsShown = incidentFilter(opts);
+  const silences = await silencesOf(opts, config);
   const out: NdjsonSink | undefined = opts.out
     ? ndjsonSink(opts.out)
     : format === 'ndjson'
@@ -89,6 +140,8 @@ export async function scoreCommand(opts: ScoreOptions, io: CliIo): Promise<numbe
   const rejectsPath = opts.rejects ?? (opts.out ? `${opts.out}.rejects.ndjson` : 'rejects.ndjson');
   const rejects = lazyNdjsonSink(rejectsPath);
   const top = new TopAlerts(opts.top);
+  const topIncidents = new TopIncidents(opts.top);
+  const incidentLog = opts.incidentsOut ? new IncidentLog() : undefined;
   const progress: Progress | undefined = opts.progress
     ? progressReporter(io.stderr, { tty: Boolean(io.stderr.isTTY) })
     : undefined;
@@ -127,15 +180,29 @@ export async function scoreCommand(opts: ScoreOptions, io: CliIo): Promise<numbe
           return rejects.write(r);
         },
         action: (a) => (a.alert_id === lastKept ? actions?.write(a) : undefined),
+        incident: (i) => {
+          incidentLog?.offer(i);
+          if (format === 'table' && incidentsShown.matches(i)) topIncidents.offer(i);
+          return undefined;
+        },
       },
-      { sort: sortOf(opts) },
+      { sort: sortOf(opts), silences },
     );
+    if (incidentLog && opts.incidentsOut) {
+      const sink = ndjsonSink(opts.incidentsOut);
+      for (const r of incidentLog.records()) {
+        const wait = sink.write(r);
+        if (wait) await wait;
+      }
+      await sink.close();
+    }
   } finally {
     progress?.done();
     await Promise.all([out?.close(), csv?.close(), actions?.close(), rejects.close()]);
   }
   const shownNote = filter.active ? { shown, filter: filter.description } : undefined;
-  if (format === 'table') io.stdout.write(`${renderTriageTable(stats, top.ranked, 120, shownNote)}\n`);
+  if (format === 'table')
+    io.stdout.write(`${renderTriageTable(stats, top.ranked, 120, shownNote, topIncidents.ranked)}\n`);
   else io.stderr.write(`${summaryLine(stats, shownNote)}${opts.out ? ` → ${opts.out}` : ''}\n`);
   if (stats.rejected > 0) {
     const more = stats.rejected > MAX_REJECT_LINES ? ` (first ${MAX_REJECT_LINES} shown above)` : '';
@@ -147,14 +214,8 @@ export async function scoreCommand(opts: ScoreOptions, io: CliIo): Promise<numbe
   return EXIT.ok;
 }
 
-/** The run in one line (stderr, when stdout carries the records): counts, tiers, repeats, late, rejected. */
+/** The run in one line (stderr, when stdout carries the records): alerts, incidents, pages, repeats, late, rejected. */
 export function summaryLine(stats: OfflineStats, shown?: { shown: number; filter: string }): string {
-  const tiers = (['P1', 'P2', 'P3', 'P4'] as const).map((t) => `${t} ${fmtInt(stats.paged[t])}`).join(' · ');
-  const routed = stats.paged.P1 + stats.paged.P2 + stats.paged.P3 + stats.paged.P4;
   const filtered = shown ? `; ${fmtInt(shown.shown)} written after ${shown.filter}` : '';
-  return (
-    `alert-triage: ${fmtInt(stats.scored)} alerts scored with ${stats.configVersion}: ${fmtInt(routed)} routed ` +
-    `(${tiers}), ${fmtInt(stats.suppressed)} suppressed as repeats, ${fmtInt(stats.late)} late, ` +
-    `${fmtInt(stats.rejected)} rejected${filtered}`
-  );
+  return `${runSummary(stats)}${filtered}`;
 }

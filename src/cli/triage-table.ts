@@ -1,24 +1,54 @@
-// The ranked triage table printed on a terminal (and by `npm run demo`).
+// The ranked triage table printed on a terminal (and by `npm run demo`): the top incidents with their
+// models beneath when the run grouped alerts into incidents, else the top routed alerts.
+import type { IncidentRecord } from '../core/incidents/types.ts';
 import type { ScoredAlert } from '../core/processor.ts';
 import { money } from '../core/score.ts';
 import type { OfflineStats } from '../runtime/offline-pipeline.ts';
+import { renderIncidentRows } from './incident-table.ts';
 
 const TIERS = ['P1', 'P2', 'P3', 'P4'] as const;
 
-/** `shown`: how many alerts the filters kept (the table ranks those), when filters were given. */
+/** The run in one sentence: alerts, incidents opened, pages, silenced, inhibited, repeats, late, rejected. */
+export function runSummary(stats: OfflineStats): string {
+  const head = `alert-triage: ${fmtInt(stats.scored)} alerts scored with ${stats.configVersion}`;
+  const tail = `${fmtInt(stats.suppressed)} suppressed as repeats, ${fmtInt(stats.late)} late, ${fmtInt(stats.rejected)} rejected`;
+  const i = stats.incidents;
+  if (i === null) {
+    const routed = TIERS.reduce((n, t) => n + stats.paged[t], 0);
+    const tiers = TIERS.map((t) => `${t} ${fmtInt(stats.paged[t])}`).join(' · ');
+    return `${head}: ${fmtInt(routed)} routed (${tiers}), ${tail}`;
+  }
+  const tiers = TIERS.filter((t) => stats.paged[t] > 0)
+    .map((t) => `${t} ${fmtInt(stats.paged[t])}`)
+    .join(' · ');
+  return (
+    `${head}: ${fmtInt(i.opened)} incidents opened, ${fmtInt(i.pages)} pages${tiers ? ` (${tiers})` : ''}, ` +
+    `${fmtInt(i.silenced)} silenced, ${fmtInt(i.inhibited)} inhibited, ${tail}`
+  );
+}
+
+/**
+ * `top`: the top routed alerts (incidents off) or `incidents`: the top incidents. `shown`: how many alerts
+ * the filters kept (the table ranks those, or their incidents), when filters were given.
+ */
 export function renderTriageTable(
   stats: OfflineStats,
   top: readonly ScoredAlert[],
   width = 120,
   shown?: { shown: number; filter: string },
+  incidents?: readonly IncidentRecord[],
 ): string {
-  const lines: string[] = [];
-  const paged = TIERS.reduce((n, t) => n + stats.paged[t], 0);
-  lines.push(
-    `alert-triage: ${fmtInt(stats.scored)} alerts scored with ${stats.configVersion}; ` +
-      `${fmtInt(paged)} routed to a tier, ${fmtInt(stats.suppressed)} suppressed as repeats, ` +
-      `${fmtInt(stats.late)} late, ${fmtInt(stats.rejected)} rejected`,
-  );
+  const lines: string[] = [runSummary(stats)];
+  if (stats.incidents !== null) {
+    lines.push(`actions: ${fmtInt(stats.actions)} (once per incident and type, for the alerts that paged)`);
+    if (shown)
+      lines.push(
+        `shown: ${fmtInt(shown.shown)} alerts match ${shown.filter}; the table ranks the incidents that match`,
+      );
+    lines.push('');
+    for (const l of renderIncidentRows(incidents ?? [], width)) lines.push(l);
+    return lines.join('\n');
+  }
   lines.push(
     `routed by tier: ${TIERS.map((t) => `${t} ${fmtInt(stats.paged[t])}`).join('  ·  ')}   (actions: ${fmtInt(stats.actions)})`,
   );

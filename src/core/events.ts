@@ -1,6 +1,7 @@
 // The event contracts of PRODUCT.md, as the core sees them after validation.
 // Timestamps are epoch milliseconds here, whatever form they had on the wire.
 import type { DedupEntry } from './dedup.ts';
+import type { MemberNote } from './incidents/types.ts';
 import type { DeployContext } from './join.ts';
 import type { OpsgenieFields, PagerDutyFields } from './paging.ts';
 import type { RootCause } from './root-cause.ts';
@@ -149,4 +150,14 @@ export interface ScoredAlert {
   late: boolean;
   paging: { pagerduty: PagerDutyFields; opsgenie: OpsgenieFields };
   alert: AnomalyAlert;
+  // Set by the incident stage (docs/INCIDENTS.md): the offline CLI runs it; the stream does not yet,
+  // so they are optional until it does.
+  /** The incident this alert joined. */
+  incident_id?: string;
+  /** Whether this alert made a page on its tier topic. */
+  page?: boolean;
+  /** The silence that matched it (it never pages), or null. */
+  silenced_by?: string | null;
+  /** Which incident and why, whether it paged and why: sentences kept out of `reasons`. */
+  incident?: MemberNote;
 }

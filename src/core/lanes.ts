@@ -1,6 +1,7 @@
 // Lanes and the alert stream time. A lane is an independently ordered sequence of alerts: a Kafka
 // partition in the stream (an alert's partition follows its model), the single input file offline.
-// Each lane keeps the highest alert event time it has read and its own dedup episodes.
+// Each lane keeps the highest alert event time it has read, its own dedup episodes and, when incidents
+// are on, each of its models' last incident (core/incidents/routing.ts).
 //
 // The stream time drives every expiry (deploys, feedback memory) and releases held feedback. It may
 // only pass a lane's time once nothing that lane still has to deliver can need what expiry drops:
@@ -11,6 +12,7 @@
 //     still find their context, and a quiet partition cannot stop expiry for ever.
 // Scoring never waits for this: it changes when state is dropped, not when an alert is scored.
 import type { DedupStore } from './dedup.ts';
+import type { ModelMemoryStore } from './incidents/routing.ts';
 
 export interface Lane {
   /** Highest alert event time read on this lane; -∞ before its first alert. */
@@ -20,6 +22,8 @@ export interface Lane {
   /** Wall time since when it has been caught up while the others are ahead of it. */
   passedSince: number | undefined;
   readonly dedup: DedupStore;
+  /** Each model's last incident (stage 1 of incidents), when the step routes alerts to incidents. */
+  readonly memory: ModelMemoryStore;
 }
 
 export interface LaneSnapshot {

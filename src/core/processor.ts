@@ -7,7 +7,12 @@
 import { type Action, actionsFor } from './actions.ts';
 import { type DedupEntry, DedupStore, fingerprintOf, noteOccurrence, routingDecision } from './dedup.ts';
 import type { AlertFeedback, AnomalyAlert, CoreInput, DeployEvent, ScoredAlert, Tier } from './events.ts';
-import { joinDeployContext } from './join.ts';
+import { inhibitionCandidate } from './incidents/candidate.ts';
+import { suspectedCause } from './incidents/cause.ts';
+import { compileInhibitRule } from './incidents/inhibit-rules.ts';
+import { ModelMemoryStore, routeAlert } from './incidents/routing.ts';
+import type { IncidentMember } from './incidents/types.ts';
+import { joinDeployContext, round } from './join.ts';
 import { Journal } from './journal.ts';
 import { type Lane, type LaneSnapshot, restoreLanes, snapshotLanes, streamTimeOf } from './lanes.ts';
 import { pagingFields } from './paging.ts';
@@ -30,6 +35,11 @@ export type Output =
   | { kind: 'scored'; key: string; alert: ScoredAlert }
   | { kind: 'tier'; tier: Tier; key: string; alert: ScoredAlert }
   | { kind: 'action'; key: string; action: Action }
+  /**
+   * With `incidents: 'inline'`, instead of scored, tier and action: the alert routed to its incident
+   * (stage 1), for the incident stage (core/incidents/book.ts) keyed by `key` (the member's route).
+   */
+  | { kind: 'member'; key: string; member: IncidentMember }
   /**
    * The dedup entry after this alert (`null` once it expired: a tombstone), in its lane's changelog:
    * what was routed, so a restart or a rebalance never re-pages.
@@ -110,6 +120,13 @@ export interface ProcessorOptions {
   feedback?: boolean;
   /** How long a caught-up lane that the others have passed still holds the stream time (lanes.ts). */
   laneIdleMs?: number;
+  /**
+   * `off` (the default, and the stream's until its repartition stage exists): scored, tier and action
+   * outputs as before incidents. `inline`: each alert is routed to its incident in its lane and comes out
+   * as a `member` for the incident stage (createIncidentStep), which the caller runs: the offline
+   * pipeline does, between its merge and its sinks.
+   */
+  incidents?: 'off' | 'inline';
 }
 
 export type Step = (state: TriageState, input: CoreInput) => StepResult;
@@ -192,6 +209,22 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
   const laneIdleMs = options.laneIdleMs ?? 10_000;
   const dedupStoreWindows = { ...dedupWindows, graceMs: config.windows.allowed_lateness };
 
+  const incidentsInline = options.incidents === 'inline';
+  const inc = config.incidents;
+  const causeRules = {
+    relevance: config.scoring.change_relevance,
+    correlationMs: config.windows.correlation,
+    minStrength: inc.min_cause_strength,
+  };
+  const routeWindows = { gapMs: inc.gap, lifetimeMs: inc.max_lifetime };
+  const candidateRules = {
+    rules: inc.inhibit.map(compileInhibitRule),
+    lifetimeMs: inc.max_lifetime,
+    relevance: config.scoring.change_relevance,
+    minRelevance: inc.min_cause_strength,
+  };
+  const memoryKeepMs = inc.gap + config.windows.allowed_lateness;
+
   const laneOf = (state: TriageState, id: string, behind: boolean): Lane => {
     let lane = state.lanes.get(id);
     if (lane === undefined) {
@@ -200,6 +233,7 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
         behind,
         passedSince: undefined,
         dedup: new DedupStore(dedupStoreWindows, state.journal),
+        memory: new ModelMemoryStore(memoryKeepMs, state.journal),
       };
       state.lanes.set(id, lane);
     }
@@ -223,6 +257,7 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
     if (t <= lane.time) return;
     lane.time = t;
     lane.passedSince = undefined;
+    if (incidentsInline) lane.memory.expire(t);
     const gone = lane.dedup.expire(t);
     for (const fingerprint of gone) out.outputs.push({ kind: 'dedup', lane: id, fingerprint, entry: null });
     if (gone.length > 0) out.events.push({ type: 'window_expired', deploys: 0, fingerprints: gone.length });
@@ -362,11 +397,48 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
       alert,
     };
 
-    out.outputs.push({ kind: 'scored', key: modelId, alert: scored });
-    if (!routing.suppressed) {
-      out.outputs.push({ kind: 'tier', tier, key: modelId, alert: scored });
-      for (const action of actionsFor(alert, modelId, tier, profile, context, rootCause)) {
-        out.outputs.push({ kind: 'action', key: modelId, action });
+    if (incidentsInline) {
+      const cause = suspectedCause(context.deploys, alert.signal, causeRules);
+      const route = routeAlert(
+        {
+          alert_id: alert.alert_id,
+          model_id: modelId,
+          event_time: alert.event_time,
+          cause,
+          memory: lane.memory.get(modelId),
+          candidate: () =>
+            inhibitionCandidate(
+              alert,
+              tier,
+              scored.product_area,
+              profile.upstream,
+              state.deploys,
+              candidateRules,
+            ),
+        },
+        routeWindows,
+      );
+      lane.memory.set(modelId, route.memory);
+      const member: IncidentMember = {
+        alert: scored,
+        incident_id: route.incident_id,
+        key: route.key,
+        route: route.route,
+        how: route.how,
+        cause: cause?.change ?? null,
+        cause_strength: cause === null ? null : round(cause.strength, 3),
+        candidate: route.candidate,
+        since_last: route.since_last,
+        actions: routing.suppressed ? [] : actionsFor(alert, modelId, tier, profile, context, rootCause),
+      };
+      out.outputs.push({ kind: 'member', key: route.route, member });
+    } else {
+      out.outputs.push({ kind: 'scored', key: modelId, alert: scored });
+      if (!routing.suppressed) {
+        out.outputs.push({ kind: 'tier', tier, key: modelId, alert: scored });
+        for (const action of actionsFor(alert, modelId, tier, profile, context, rootCause)) {
+          out.outputs.push({ kind: 'action', key: modelId, action });
+        }
       }
     }
     out.outputs.push({ kind: 'dedup', lane: laneId, fingerprint, entry: routing.entry });

@@ -223,11 +223,22 @@ export function deployEvidence(
 ): number {
   const table = INPUT_SIGNALS.has(signal) ? relevance.input : relevance.serving;
   let best = 0;
-  for (const c of context.deploys) {
-    const closeness = Math.max(0, 1 - c.minutes_before / Math.max(1, windowMinutes));
-    best = Math.max(best, closeness * table[c.kind]);
-  }
+  for (const c of context.deploys) best = Math.max(best, changeCloseness(c, windowMinutes) * table[c.kind]);
   return Math.round(best * 1000) / 1000;
+}
+
+/** 0..1: how much a change of `kind` explains a signal of this class (input-side or serving-side). */
+export function changeRelevance(
+  signal: Signal,
+  kind: DeployKind,
+  relevance: Record<'serving' | 'input', Record<DeployKind, number>>,
+): number {
+  return (INPUT_SIGNALS.has(signal) ? relevance.input : relevance.serving)[kind];
+}
+
+/** 1 for a change right before the alert, falling linearly to 0 at the correlation window's edge. */
+export function changeCloseness(c: { minutes_before: number }, windowMinutes: number): number {
+  return Math.max(0, 1 - c.minutes_before / Math.max(1, windowMinutes));
 }
 
 /** 0..1: how far past its threshold the value is, relative to the metric's scale. */

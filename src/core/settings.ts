@@ -2,6 +2,8 @@
 // SLAs, escalation), never the connection settings (brokers, credentials, topics). config.ts builds
 // it, validated, and `version` hashes exactly this, so a record's `config_version` names what scored it.
 import type { DeployKind, RootCauseLabel, Signal, Tier } from './events.ts';
+import type { Matcher } from './silence-matchers.ts';
+import type { Silence } from './silences.ts';
 
 export interface ModelProfile {
   owner: string;
@@ -65,6 +67,39 @@ export interface WindowSettings {
   allowed_lateness: number;
 }
 
+/** A service or pipeline of the catalog (`services:`): who owns a change to it. */
+export interface ServiceProfile {
+  owner: string;
+  product_area?: string;
+  playbook?: string;
+}
+
+/**
+ * Alertmanager's inhibit rule, scoped to what the incident stage can see deterministically: while an open
+ * incident whose cause explains the alert's model matches `source`, an alert matching `target` (with
+ * equal values of `equal`) joins that incident and does not page. docs/INCIDENTS.md says the limits.
+ */
+export interface InhibitRule {
+  source: Matcher[];
+  target: Matcher[];
+  equal: string[];
+}
+
+/** The `incidents:` block: grouping, paging, silences and inhibition (docs/INCIDENTS.md). */
+export interface IncidentSettings {
+  /** An incident takes a same-model alert within this of its last member. */
+  gap: number;
+  /** ...and within this of its first: a model incident cannot grow for ever. */
+  max_lifetime: number;
+  /** 0..1: a change below this (relevance x closeness) is no suspected cause. */
+  min_cause_strength: number;
+  page_tiers: Tier[];
+  /** Silences from the config, parsed; those on `ml.silences` come as inputs. */
+  silences: Silence[];
+  max_silence: number;
+  inhibit: InhibitRule[];
+}
+
 /** The settings the step function scores with. */
 export interface TriageSettings {
   readonly models: Readonly<Record<string, ModelProfile>>;
@@ -75,6 +110,9 @@ export interface TriageSettings {
   readonly escalation: Record<Tier, string[]>;
   /** service → models whose catalog `upstream` lists it. */
   readonly downstream: Readonly<Record<string, readonly string[]>>;
+  /** service → its owner (an upstream change goes to the pipeline's team). */
+  readonly services: Readonly<Record<string, ServiceProfile>>;
+  readonly incidents: IncidentSettings;
   /** Stable hash of everything above: the `config_version` of every output. */
   readonly version: string;
 }

@@ -17,7 +17,9 @@ import type { SourceRecord } from '../adapters/file/source-record.ts';
 import type { Config } from '../config.ts';
 import type { Action } from '../core/actions.ts';
 import type { InvalidRecord } from '../core/errors.ts';
-import type { Tier } from '../core/events.ts';
+import type { CoreInput, Tier } from '../core/events.ts';
+import { createIncidentState, createIncidentStep } from '../core/incidents/book.ts';
+import type { IncidentEvent, IncidentOutput, IncidentRecord, PageRecord } from '../core/incidents/types.ts';
 import { guessFormat, type InputFormat } from '../core/inputs/index.ts';
 import {
   type CoreEvent,
@@ -27,6 +29,7 @@ import {
   type ProcessorOptions,
   type ScoredAlert,
 } from '../core/processor.ts';
+import type { Silence } from '../core/silences.ts';
 import { type Decoded, decodeJsonText, decodeValue, type InputKind } from './decode.ts';
 
 export interface OfflineFiles {
@@ -58,15 +61,31 @@ export interface OfflineHandlers {
   scored(alert: ScoredAlert): Promise<void> | undefined;
   rejected(r: Rejected): Promise<void> | undefined;
   action?(a: Action): Promise<void> | undefined;
+  /** A page on its tier topic (incidents on). */
+  page?(p: PageRecord): Promise<void> | undefined;
+  /** An incident record, on every change of the incident (incidents on). */
+  incident?(i: IncidentRecord): Promise<void> | undefined;
   event?(e: CoreEvent): void;
+  incidentEvent?(e: IncidentEvent): void;
   /** Once every input is in event-time order, before the first record is processed. */
   started?(inputs: readonly InputOrder[]): void;
+}
+
+export interface IncidentStats {
+  opened: number;
+  /** Pages by tier are `paged`; this is their sum. */
+  pages: number;
+  silenced: number;
+  inhibited: number;
 }
 
 export interface OfflineStats {
   read: Record<InputKind, number>;
   scored: number;
+  /** Records on each tier topic: pages when incidents are on, else every alert not suppressed. */
   paged: Record<Tier, number>;
+  /** Null when the run had incidents off. */
+  incidents: IncidentStats | null;
   suppressed: number;
   rejected: number;
   /** Alerts further behind the stream time than `windows.allowed_lateness` when they were processed. */
@@ -78,6 +97,8 @@ export interface OfflineStats {
 
 export interface OfflineOptions extends ProcessorOptions {
   clock?: () => number;
+  /** Silences in force besides the config's (a silence file): the incident stage matches them. */
+  silences?: readonly Silence[];
   /** Bounds of the sort an unsorted file gets (default 128 MiB in memory, runs in the OS temp dir). */
   sort?: Partial<SortOptions>;
 }
@@ -103,12 +124,22 @@ export async function runOffline(
     tmpDir: options.sort?.tmpDir ?? tmpdir(),
   };
   // Without a feedback file no feedback can arrive: the step need not remember alerts for it.
-  const step = createStep(config, { ...options, feedback: options.feedback ?? Boolean(files.feedback) });
+  // Incidents run inline: stage 1 in the step, stage 2 here, its watermark the stream time after each alert.
+  const incidents = options.incidents ?? 'inline';
+  const step = createStep(config, {
+    ...options,
+    incidents,
+    feedback: options.feedback ?? Boolean(files.feedback),
+  });
   const state = createState(config);
+  const incidentStep = incidents === 'inline' ? createIncidentStep(config) : undefined;
+  const book = createIncidentState(config);
+  for (const silence of options.silences ?? []) incidentStep?.(book, { kind: 'silence', silence });
   const stats: OfflineStats = {
     read: { alert: 0, deploy: 0, feedback: 0 },
     scored: 0,
     paged: { P1: 0, P2: 0, P3: 0, P4: 0 },
+    incidents: incidentStep ? { opened: 0, pages: 0, silenced: 0, inhibited: 0 } : null,
     suppressed: 0,
     rejected: 0,
     late: 0,
@@ -188,7 +219,7 @@ export async function runOffline(
     };
 
     /** Hands outputs from `from` on to the handlers, in order, waiting only where a handler asks to. */
-    const emit = (outputs: Output[], from = 0): Promise<void> | undefined => {
+    const emit = (outputs: (Output | IncidentOutput)[], from = 0): Promise<void> | undefined => {
       for (let i = from; i < outputs.length; i++) {
         const o = outputs[i]!;
         let wait: Promise<void> | undefined;
@@ -199,6 +230,12 @@ export async function runOffline(
           wait = handlers.scored(o.alert);
         } else if (o.kind === 'tier') {
           stats.paged[o.tier]++;
+        } else if (o.kind === 'page') {
+          stats.paged[o.tier]++;
+          stats.incidents!.pages++;
+          wait = handlers.page?.(o.page);
+        } else if (o.kind === 'incident') {
+          wait = handlers.incident?.(o.incident);
         } else if (o.kind === 'action') {
           stats.actions++;
           wait = handlers.action?.(o.action);
@@ -206,6 +243,31 @@ export async function runOffline(
         if (wait) return wait.then(() => emit(outputs, i + 1));
       }
       return undefined;
+    };
+
+    const countIncidentEvents = (events: readonly IncidentEvent[]) => {
+      const s = stats.incidents!;
+      for (const e of events) {
+        if (e.type === 'incident_opened') s.opened++;
+        else if (e.type === 'member_silenced') s.silenced++;
+        else if (e.type === 'member_inhibited') s.inhibited++;
+        handlers.incidentEvent?.(e);
+      }
+    };
+
+    /** Stage 2 of incidents on the step's outputs: members in, the final outputs out (dedup entries stay behind). */
+    const throughIncidents = (outputs: Output[], input: CoreInput): (Output | IncidentOutput)[] => {
+      if (!incidentStep) return outputs;
+      const final: IncidentOutput[] = [];
+      const run = (r: { outputs: IncidentOutput[]; events: IncidentEvent[] }) => {
+        for (const o of r.outputs) final.push(o);
+        countIncidentEvents(r.events);
+      };
+      for (const o of outputs)
+        if (o.kind === 'member') run(incidentStep(book, { kind: 'member', member: o.member }));
+      if (input.kind === 'feedback') run(incidentStep(book, { kind: 'feedback', feedback: input.feedback }));
+      if (input.kind === 'alert') run(incidentStep(book, { kind: 'watermark', time: state.streamTime }));
+      return final;
     };
 
     await Promise.all(heads.map(advance));
@@ -217,10 +279,17 @@ export async function runOffline(
       input.at = clock();
       const result = step(state, input);
       if (handlers.event) for (const e of result.events) handlers.event(e);
-      const emitted = emit(result.outputs);
+      const emitted = emit(throughIncidents(result.outputs, input));
       if (emitted) await emitted;
       const read = advance(pick);
       if (read) await read;
+    }
+    // The end of the input: every member is taken, and every incident times out (the period is over).
+    if (incidentStep) {
+      const last = incidentStep(book, { kind: 'watermark', time: Number.POSITIVE_INFINITY });
+      countIncidentEvents(last.events);
+      const emitted = emit(last.outputs);
+      if (emitted) await emitted;
     }
   }
 }

@@ -5,6 +5,8 @@
 //   tier     topics.P1 … P4             model_id       by key           the ScoredAlert (scored codec)
 //   action   topics.actions             model_id       by key           the Action (action codec)
 //   dedup    topics.dedup_changelog     fingerprint    the input's      the DedupEntry as JSON; null: a tombstone
+//   member   (not wired: the incident stage's repartition topic comes with the stream's incident stage;
+//            the service runs the step with incidents 'off', which makes none)
 //   (a record that cannot be processed goes to topics.dlq with its original bytes: deadLetterRecord)
 import type { OutputKind } from '../adapters/registry/codec.ts';
 import type { Tier } from '../core/events.ts';
@@ -54,6 +56,9 @@ export const ROUTES: Routes = {
   }),
   // The changelog is partitioned like the alerts: partition p holds what alert partition p's episodes
   // are, so an instance restores only the partitions it is assigned.
+  member: () => {
+    throw new IncidentStageNotWired();
+  },
   dedup: (o, t) => ({
     topic: t.dedup_changelog,
     key: o.fingerprint,
@@ -62,6 +67,16 @@ export const ROUTES: Routes = {
     value: { json: o.entry },
   }),
 };
+
+/** A member reached the stream runtime: the step ran with incidents 'inline', which the service does not yet. */
+export class IncidentStageNotWired extends Error {
+  readonly code = 'INCIDENT_STAGE_NOT_WIRED';
+  readonly canRetry = false;
+  constructor() {
+    super("the incident stage is not wired in the stream yet: run the step with incidents 'off'");
+    this.name = 'IncidentStageNotWired';
+  }
+}
 
 export function routeOf(o: Output, topics: OutputTopics): Route {
   return (ROUTES[o.kind] as (o: Output, t: OutputTopics) => Route)(o, topics);

@@ -84,13 +84,17 @@ describe('score: CSV and filters', () => {
         `; ${want.length} written after --tier P1,P2 --product-area ads --since 2026-11-19T00:00:00.000Z`,
       ),
     );
-    assert.match(r.stderr, /3,545 alerts scored .* 2,448 routed/, 'the summary counts every processed alert');
+    assert.match(
+      r.stderr,
+      /3,545 alerts scored .*: 1,366 incidents opened, 316 pages/,
+      'the summary counts every processed alert',
+    );
     const kept = new Set(want.map((a) => a.alert_id));
     const acts = readLines(actions).map((l) => JSON.parse(l) as { alert_id: string });
     assert.ok(acts.length > 0 && acts.every((a) => kept.has(a.alert_id)), 'actions follow their alert');
   });
 
-  it('filters by model, region and segment, and says so in the table', () => {
+  it('filters by model, region and segment, and says so in the table of incidents', () => {
     const r = cli([
       'score',
       ...ARGS,
@@ -112,11 +116,16 @@ describe('score: CSV and filters', () => {
     assert.match(
       r.stdout,
       new RegExp(
-        `shown: ${n.toLocaleString('en-US')} of them match --region eu-west-1 --segment android --model search-ranker`,
+        `shown: ${n.toLocaleString('en-US')} alerts match --region eu-west-1 --segment android --model search-ranker`,
       ),
     );
-    const rows = r.stdout.split('\n').filter((l) => /^\s*\d+\s+P[1-4]\s/.test(l));
-    assert.ok(rows.length > 0 && rows.every((l) => l.includes('search-ranker')));
+    // One block per incident: its row, its title, its models beneath; every one has search-ranker.
+    const blocks = r.stdout.split(/\n(?=\s*\d+\s+P[1-4]\s)/).slice(1);
+    assert.equal(blocks.length, 3);
+    assert.ok(
+      blocks.every((b) => /^\s+search-ranker\s+P[1-4]\s+\d+ alerts?/m.test(b)),
+      blocks.join('\n'),
+    );
   });
 
   it('refuses a bad filter value with what is accepted', () => {

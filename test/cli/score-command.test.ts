@@ -221,17 +221,22 @@ describe('score: bad input', () => {
 });
 
 describe('score --format table, explain, help', () => {
-  it('prints the ranked triage table', () => {
+  it('prints the triage table: one row per incident, its models beneath with their alert counts', () => {
     const r = cli(['score', ...SAMPLE_ARGS, '--format', 'table', '--top', '5']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /alerts scored with cfg-[0-9a-f]{12}/);
-    assert.match(r.stdout, /routed by tier: P1 \d+/);
+    assert.match(
+      r.stdout,
+      /alerts scored with cfg-[0-9a-f]{12}: [\d,]+ incidents opened, [\d,]+ pages \(P1 \d+ · P2 [\d,]+\), \d+ silenced, \d+ inhibited/,
+    );
     const rows = r.stdout.split('\n').filter((l) => /^\s*\d+\s+P[1-4]\s/.test(l));
     assert.equal(rows.length, 5);
     assert.ok(
-      rows.every((row) => /\sP1\s/.test(row)),
-      'the top five of the week are P1',
+      rows.every((row) => /\sP1\s.*\sinc-[0-9a-f]{16}\s/.test(row)),
+      'the top five incidents of the week are P1',
     );
+    assert.match(r.stdout, /data_pipeline_change of clickstream-etl \(dep-[0-9a-f]+\): 6 models affected/);
+    assert.match(r.stdout, /^\s+ads-bidder\s+P1\s+\d+ alerts\s+[\d,]+\/h$/m);
+    assert.match(r.stdout, /… and 2 more models \(\d+ alerts\)/);
   });
 
   it('explains one alert from the inputs, with every dimension and its actions', () => {

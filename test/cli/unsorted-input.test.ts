@@ -36,7 +36,7 @@ describe('score: inputs not in event-time order', () => {
     );
     assert.match(
       r.stderr,
-      /2,448 routed \(P1 20 · P2 397 · P3 973 · P4 1,058\), 1,097 suppressed as repeats, 0 late/,
+      /1,366 incidents opened, 316 pages \(P1 11 · P2 305\), 0 silenced, 14 inhibited, 1,097 suppressed as repeats, 0 late/,
     );
     assert.deepEqual(withoutScoredAt(r.stdout), sorted);
   });

@@ -494,55 +494,71 @@ describe('step: transactions (the stream runtime aborts a chunk and reads it aga
       aFeedback({ alert_id: id, event_time: t, outcome: 'false_positive', root_cause: 'unknown' }),
     );
 
-  it('an abort puts the whole state back: a second reading gives the answers of the first', () => {
-    const config = aConfig({ scoring: { root_cause: { min_examples: 1 } } });
-    const step = createStep(config, { laneIdleMs: 0 });
-    const base: CoreInput[] = [];
-    const side: CoreInput[] = [];
-    for (let i = 0; i < 30; i++) {
-      base.push(deployInput(aDeploy({ event_id: `d${i}`, event_time: T0 + i * HOUR - 5 * MIN })));
-      base.push(
-        alertInput(anAlert({ alert_id: `a${i}`, event_time: T0 + i * HOUR, feature: `f${i % 4}` }), 0),
-      );
-      (i < 20 ? base : side).push(feedbackFor(`a${i}`, T0 + i * HOUR + MIN));
-    }
-    // Deploys for the chunk's own hours, read by the side input while the chunk is in its transaction.
-    for (let k = 0; k < 40; k += 3) {
-      side.push(deployInput(aDeploy({ event_id: `e${k}`, event_time: T0 + (30 + k) * HOUR - 20 * MIN })));
-    }
-    const chunk = (from: number) =>
-      Array.from({ length: 40 }, (_, k) =>
-        alertInput(
-          anAlert({ alert_id: `c${k}`, event_time: T0 + (from + k) * HOUR, feature: `f${k % 4}` }),
-          0,
-        ),
-      );
-    const answers = (outputs: Output[]) =>
-      outputs.flatMap((o) => (o.kind === 'scored' ? [JSON.stringify(summary(o.alert))] : []));
+  for (const incidents of ['off', 'inline'] as const)
+    it(`an abort puts the whole state back: a second reading gives the answers of the first (incidents ${incidents})`, () => {
+      const config = aConfig({ scoring: { root_cause: { min_examples: 1 } } });
+      const step = createStep(config, { laneIdleMs: 0, incidents });
+      const base: CoreInput[] = [];
+      const side: CoreInput[] = [];
+      for (let i = 0; i < 30; i++) {
+        base.push(deployInput(aDeploy({ event_id: `d${i}`, event_time: T0 + i * HOUR - 5 * MIN })));
+        base.push(
+          alertInput(anAlert({ alert_id: `a${i}`, event_time: T0 + i * HOUR, feature: `f${i % 4}` }), 0),
+        );
+        (i < 20 ? base : side).push(feedbackFor(`a${i}`, T0 + i * HOUR + MIN));
+      }
+      // Deploys for the chunk's own hours, read by the side input while the chunk is in its transaction.
+      for (let k = 0; k < 40; k += 3) {
+        side.push(deployInput(aDeploy({ event_id: `e${k}`, event_time: T0 + (30 + k) * HOUR - 20 * MIN })));
+      }
+      const chunk = (from: number) =>
+        Array.from({ length: 40 }, (_, k) =>
+          alertInput(
+            anAlert({ alert_id: `c${k}`, event_time: T0 + (from + k) * HOUR, feature: `f${k % 4}` }),
+            0,
+          ),
+        );
+      // With incidents inline the answer is the member: the scored alert and the incident it was routed to.
+      const answers = (outputs: Output[]) =>
+        outputs.flatMap((o) =>
+          o.kind === 'scored'
+            ? [JSON.stringify(summary(o.alert))]
+            : o.kind === 'member'
+              ? [
+                  JSON.stringify({
+                    ...summary(o.member.alert),
+                    incident: o.member.incident_id,
+                    how: o.member.how,
+                  }),
+                ]
+              : [],
+        );
 
-    const plain = createState(config);
-    for (const i of [...base, ...side]) step(plain, i);
-    const expected = answers(chunk(30).flatMap((i) => step(plain, i).outputs));
+      const plain = createState(config);
+      for (const i of [...base, ...side]) step(plain, i);
+      const expected = answers(chunk(30).flatMap((i) => step(plain, i).outputs));
 
-    const state = createState(config);
-    for (const i of base) step(state, i);
-    step(state, { kind: 'transaction', op: 'begin', at: 0 });
-    // Side inputs arrive during the transaction: they are kept through the abort.
-    for (const i of side) step(state, i);
-    const first = answers(chunk(30).flatMap((i) => step(state, i).outputs));
-    step(state, { kind: 'transaction', op: 'abort', at: 0 });
-    step(state, { kind: 'transaction', op: 'begin', at: 0 });
-    const second = answers(chunk(30).flatMap((i) => step(state, i).outputs));
-    step(state, { kind: 'transaction', op: 'commit', at: 0 });
-    const differ = (a: string[], b: string[]) => a.flatMap((x, i) => (x === b[i] ? [] : [i]));
-    assert.deepEqual(differ(second, first), [], 'second reading against the first');
-    assert.deepEqual(differ(second, expected), [], 'against a run with no transaction');
-    assert.equal(state.deploys.size, plain.deploys.size);
-    assert.equal(dedupEntries(state), dedupEntries(plain));
-    assert.equal(state.rootCauses.examples, plain.rootCauses.examples);
-    assert.equal(state.recentAlerts.size, plain.recentAlerts.size);
-    assert.equal(state.streamTime, plain.streamTime);
-  });
+      const state = createState(config);
+      for (const i of base) step(state, i);
+      step(state, { kind: 'transaction', op: 'begin', at: 0 });
+      // Side inputs arrive during the transaction: they are kept through the abort.
+      for (const i of side) step(state, i);
+      const first = answers(chunk(30).flatMap((i) => step(state, i).outputs));
+      step(state, { kind: 'transaction', op: 'abort', at: 0 });
+      step(state, { kind: 'transaction', op: 'begin', at: 0 });
+      const second = answers(chunk(30).flatMap((i) => step(state, i).outputs));
+      step(state, { kind: 'transaction', op: 'commit', at: 0 });
+      const differ = (a: string[], b: string[]) => a.flatMap((x, i) => (x === b[i] ? [] : [i]));
+      assert.deepEqual(differ(second, first), [], 'second reading against the first');
+      assert.deepEqual(differ(second, expected), [], 'against a run with no transaction');
+      assert.equal(state.deploys.size, plain.deploys.size);
+      assert.equal(dedupEntries(state), dedupEntries(plain));
+      assert.equal(state.rootCauses.examples, plain.rootCauses.examples);
+      assert.equal(state.recentAlerts.size, plain.recentAlerts.size);
+      assert.equal(state.streamTime, plain.streamTime);
+      assert.equal(state.lanes.get('default')!.memory.size, plain.lanes.get('default')!.memory.size);
+      assert.ok(second.length === 40);
+    });
 
   it('refuses a commit or an abort without a begin, and a second begin', () => {
     const config = aConfig();

@@ -1,7 +1,7 @@
 // The paging figures of issue 9 on a world small enough to count by hand.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isPage, type PagedAlert, pagingFigures } from '../../scripts/sample/paging-figures.ts';
+import { isPage, type PagedAlert, pagingFigures, repeatPages } from '../../scripts/sample/paging-figures.ts';
 import type { TruthLine } from '../../scripts/sample/truth.ts';
 
 const DAY = 86_400_000;
@@ -105,5 +105,48 @@ describe('pagingFigures', () => {
   });
   it('names alerts the pipeline did not score', () => {
     assert.equal(pagingFigures(truth, scored.slice(1)).unscored, 1);
+  });
+});
+
+describe('repeatPages: why a real incident paged again', () => {
+  const t = (alert_id: string, incident: string, cause: string | null): TruthLine => ({
+    alert_id,
+    incident_id: incident,
+    cause_event_id: cause,
+    cause_recorded: cause === null ? null : true,
+    models_in_incident: 2,
+    multi_model: true,
+    true_tier: 'P1',
+    outcome: 'actionable',
+  });
+  const p = (
+    alert_id: string,
+    at: number,
+    id: string,
+    key: string,
+    how: string,
+    model_id: string,
+  ): PagedAlert => ({
+    alert_id,
+    event_time: T0 + at,
+    page: true,
+    incident: { id, key, how, model_id },
+  });
+  it('sorts each page after the first into its reason', () => {
+    const truth = ['a', 'b', 'c', 'd', 'e'].map((x) => t(x, 'inc-1', 'chg-1'));
+    const scored = [
+      p('a', 0, 'i1', 'change:chg-1', 'cause', 'm1'),
+      p('b', 1, 'i1', 'change:chg-1', 'cause', 'm1'),
+      p('c', 2, 'i2', 'change:chg-9', 'cause', 'm2'),
+      p('d', 3, 'i3', 'model:m1', 'opened', 'm1'),
+      p('e', 4, 'i4', 'model:m3', 'opened', 'm3'),
+    ];
+    assert.deepEqual(repeatPages(truth, scored), {
+      'tier rose within one incident': 1,
+      'blamed on another change': 1,
+      'same model, beyond the gap': 1,
+      'another model, no known cause linking them': 1,
+      other: 0,
+    });
   });
 });

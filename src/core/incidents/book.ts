@@ -1,0 +1,357 @@
+// Stage 2 of incidents: the incident book, its own state and step, keyed by incident (in the stream it
+// will read the repartition topic, keyed by `member.route`). Members can arrive from several lanes in any
+// interleaving, so the book holds them until a watermark passes them and then takes them in
+// (event_time, alert_id) order: the same members give the same incidents, ids, pages and records
+// whatever the arrival order. A member older than a watermark already passed is taken at once (late).
+// Time-outs are timers in the same order: an incident resolves when the watermark passes last + gap.
+import type { AlertFeedback, ScoredAlert, Tier } from '../events.ts';
+import { incidentPaging } from '../paging.ts';
+import type { TriageSettings } from '../settings.ts';
+import { SilenceBook, type SilenceTarget } from '../silences.ts';
+import { tierRank } from '../tier.ts';
+import {
+  addMember,
+  causeOf,
+  describeCause,
+  type Incident,
+  notePage,
+  openIncident,
+  recordOf,
+  targetOf,
+  titleOf,
+} from './incident.ts';
+import { compileInhibitRule, equalHolds, inhibitMatches } from './inhibit-rules.ts';
+import { OrderedQueue } from './ordered-queue.ts';
+import { inhibitedSentence, joinSentence, type PageChoice, pageSentence } from './sentences.ts';
+import type { IncidentEvent, IncidentInput, IncidentMember, IncidentOutput, PageRecord } from './types.ts';
+
+type Pending =
+  | { time: number; rank: 0; id: string; seq: number; member: IncidentMember }
+  | { time: number; rank: 1; id: string; seq: number; feedback: AlertFeedback };
+
+interface Timer {
+  at: number;
+  id: string;
+  kind: 'timeout' | 'drop';
+}
+
+export interface IncidentState {
+  /** Everything with an earlier time has been processed: the highest watermark drained. */
+  drained: number;
+  readonly pending: OrderedQueue<Pending>;
+  readonly timers: OrderedQueue<Timer>;
+  readonly incidents: Map<string, Incident>;
+  /** An inhibition candidate's own incident id → the incident it joined (routing.ts, rule 3). */
+  readonly aliases: Map<string, string>;
+  /** alert id → incident id: feedback on any member finds its incident. */
+  readonly byAlert: Map<string, string>;
+  readonly silences: SilenceBook;
+  seq: number;
+}
+
+export interface IncidentStepResult {
+  outputs: IncidentOutput[];
+  events: IncidentEvent[];
+}
+
+export type IncidentStep = (state: IncidentState, input: IncidentInput) => IncidentStepResult;
+
+export function createIncidentState(s: TriageSettings): IncidentState {
+  const silences = new SilenceBook();
+  for (const silence of s.incidents.silences) silences.upsert(silence);
+  return {
+    drained: Number.NEGATIVE_INFINITY,
+    pending: new OrderedQueue(
+      (a, b) =>
+        a.time < b.time ||
+        (a.time === b.time &&
+          (a.rank < b.rank || (a.rank === b.rank && (a.id < b.id || (a.id === b.id && a.seq < b.seq))))),
+    ),
+    timers: new OrderedQueue((a, b) => a.at < b.at || (a.at === b.at && a.id < b.id)),
+    incidents: new Map(),
+    aliases: new Map(),
+    byAlert: new Map(),
+    silences,
+    seq: 0,
+  };
+}
+
+/** Open incidents held (for gauges). */
+export function openIncidents(state: IncidentState): number {
+  let n = 0;
+  for (const inc of state.incidents.values()) if (inc.status === 'open') n++;
+  return n;
+}
+
+export function createIncidentStep(s: TriageSettings): IncidentStep {
+  const cfg = s.incidents;
+  const gap = cfg.gap;
+  const pageTiers = new Set<Tier>(cfg.page_tiers);
+  const rules = cfg.inhibit.map(compileInhibitRule);
+  // A resolved incident is kept while an alert can still join it: a change is a cause for `correlation`
+  // after it, a model's memory lasts `gap`, both up to `allowed_lateness` late.
+  const retention = Math.max(cfg.max_lifetime, s.windows.correlation) + gap + s.windows.allowed_lateness;
+
+  const record = (inc: Incident, out: IncidentStepResult) =>
+    out.outputs.push({ kind: 'incident', key: inc.id, incident: recordOf(inc, s) });
+
+  const inhibitingHost = (st: IncidentState, m: IncidentMember): Incident | undefined => {
+    if (m.candidate === null) return undefined;
+    const host = st.incidents.get(m.candidate.incident_id);
+    if (host === undefined || host.status !== 'open') return undefined;
+    const target = targetOf(m.alert, null);
+    const source = { ...host.top, tier: host.tier, cause_kind: host.cause?.kind ?? null };
+    for (const r of rules) {
+      if (
+        inhibitMatches(r.target, target) &&
+        inhibitMatches(r.source, source) &&
+        equalHolds(r.equal, source, target)
+      )
+        return host;
+    }
+    return undefined;
+  };
+
+  const silenceOf = (st: IncidentState, a: ScoredAlert): string | null => {
+    if (st.silences.size === 0) return null;
+    const target: SilenceTarget = {
+      model_id: a.model_id,
+      signal: a.alert.signal,
+      product_area: a.product_area,
+      region: a.region,
+      customer_segment: a.customer_segment,
+      source: a.alert.source ?? null,
+      change_event_ids: a.context.deploys.map((d) => d.event_id),
+    };
+    if (a.alert.labels) target.labels = a.alert.labels;
+    return st.silences.match(target, a.event_time);
+  };
+
+  const processMember = (st: IncidentState, m: IncidentMember, out: IncidentStepResult) => {
+    const a = m.alert;
+    let id = st.aliases.get(m.incident_id) ?? m.incident_id;
+    let inhibitedBy: Incident | undefined;
+    // Rule 3 of routing.ts, decided here where the change's incident is: once per candidate incident.
+    if (m.how === 'candidate' && id === m.incident_id && !st.incidents.has(id)) {
+      inhibitedBy = inhibitingHost(st, m);
+      if (inhibitedBy !== undefined) {
+        st.aliases.set(m.incident_id, inhibitedBy.id);
+        inhibitedBy.aliases.push(m.incident_id);
+        id = inhibitedBy.id;
+      }
+    }
+    let inc = st.incidents.get(id);
+    const opened = inc === undefined;
+    let reopenedAfterFeedback = false;
+    if (inc === undefined) {
+      const cause = m.key.startsWith('change:') && m.cause !== null ? causeOf(m.cause) : null;
+      inc = openIncident(id, m.key, cause, a, s);
+      st.incidents.set(id, inc);
+      out.events.push({
+        type: 'incident_opened',
+        incident_id: id,
+        key: m.key,
+        tier: a.tier,
+        event_time: a.event_time,
+      });
+    } else if (inc.status === 'resolved') {
+      // Someone closed it (feedback) and it fires again: it pages again, as a new occurrence would.
+      reopenedAfterFeedback = inc.resolved_by === 'feedback';
+      if (reopenedAfterFeedback) inc.paged_tier = null;
+      inc.status = 'open';
+      inc.resolved_at = null;
+      inc.resolved_by = null;
+      out.events.push({ type: 'incident_reopened', incident_id: id, event_time: a.event_time });
+    }
+    addMember(inc, a);
+    st.byAlert.set(a.alert_id, inc.id);
+    const notes = [
+      inhibitedBy !== undefined ? inhibitedSentence(inhibitedBy, m) : joinSentence(m, inc, opened, gap),
+    ];
+
+    const silencedBy = silenceOf(st, a);
+    let choice: PageChoice;
+    if (a.dedup.suppressed) choice = { page: false, why: 'suppressed' };
+    else if (silencedBy !== null) choice = { page: false, why: 'silenced' };
+    else if (inhibitedBy !== undefined) choice = { page: false, why: 'inhibited' };
+    else if (!pageTiers.has(a.tier)) choice = { page: false, why: 'not_a_page_tier' };
+    else if (inc.paged_tier === null)
+      choice = { page: true, why: reopenedAfterFeedback ? 'reopened' : 'opened', from: null };
+    else if (tierRank(a.tier) < tierRank(inc.paged_tier))
+      choice = { page: true, why: 'rose', from: inc.paged_tier };
+    else choice = { page: false, why: 'paged_already' };
+    if (a.dedup.suppressed) inc.suppressed++;
+    if (silencedBy !== null) {
+      inc.silenced++;
+      const silence = st.silences.get(silencedBy);
+      notes.push(
+        `silenced by ${silencedBy}${silence ? ` (${silence.comment})` : ''}: scored and counted, never paged`,
+      );
+      out.events.push({ type: 'member_silenced', alert_id: a.alert_id, silence_id: silencedBy });
+    }
+    if (inhibitedBy !== undefined) {
+      inc.inhibited++;
+      out.events.push({ type: 'member_inhibited', alert_id: a.alert_id, incident_id: inhibitedBy.id });
+    }
+    if (choice.page || choice.why !== 'silenced')
+      notes.push(pageSentence(choice, a.tier, inc, cfg.page_tiers));
+    if (choice.page) notePage(inc, a.tier, a.event_time, s);
+
+    const scored: ScoredAlert = {
+      ...a,
+      paging: {
+        pagerduty: { ...a.paging.pagerduty, dedup_key: inc.id },
+        opsgenie: { ...a.paging.opsgenie, alias: inc.id },
+      },
+      incident_id: inc.id,
+      page: choice.page,
+      silenced_by: silencedBy,
+      incident: { key: inc.key, how: m.how, reasons: notes, inhibited_by: inhibitedBy?.id ?? null },
+    };
+    out.outputs.push({ kind: 'scored', key: a.model_id, alert: scored });
+    if (choice.page) {
+      out.outputs.push({ kind: 'page', tier: a.tier, key: inc.id, page: pageOf(inc, scored, choice) });
+      out.events.push({ type: 'page', incident_id: inc.id, alert_id: a.alert_id, tier: a.tier });
+      for (const action of m.actions) {
+        if (inc.actions.has(action.type)) continue;
+        inc.actions.add(action.type);
+        out.outputs.push({ kind: 'action', key: a.model_id, action });
+      }
+    }
+    record(inc, out);
+    st.timers.push({ at: inc.last + gap, id: inc.id, kind: 'timeout' });
+  };
+
+  const pageOf = (inc: Incident, a: ScoredAlert, c: Extract<PageChoice, { page: true }>): PageRecord => {
+    const incident = recordOf(inc, s);
+    const reason =
+      c.why === 'rose'
+        ? `tier rose from ${c.from} to ${a.tier}`
+        : c.why === 'reopened'
+          ? `reopened at ${a.tier}`
+          : `opened at ${a.tier}`;
+    const title = titleOf(inc);
+    return {
+      page_id: `${inc.id}:${inc.pages}`,
+      incident_id: inc.id,
+      tier: a.tier,
+      reason,
+      event_time: a.event_time,
+      incident,
+      alert: {
+        alert_id: a.alert_id,
+        model_id: a.model_id,
+        signal: a.alert.signal,
+        priority: a.priority,
+        tier: a.tier,
+        event_time: a.event_time,
+        reasons: a.reasons.slice(0, 3),
+      },
+      ...incidentPaging({
+        incidentId: inc.id,
+        title,
+        tier: a.tier,
+        eventTime: a.event_time,
+        owner: incident.owner,
+        impactPerHour: incident.expected_impact_per_hour,
+        models: incident.models.map((x) => x.model_id),
+        productAreas: incident.product_areas,
+        cause: inc.cause ? `${describeCause(inc.cause)} (${inc.cause.event_id})` : null,
+        trigger: {
+          alertId: a.alert_id,
+          modelId: a.model_id,
+          signal: a.alert.signal,
+          ...(a.alert.source !== undefined ? { source: a.alert.source } : {}),
+          why: a.reasons[0] ?? '',
+        },
+        playbook: incident.playbook,
+      }),
+    };
+  };
+
+  const resolve = (
+    st: IncidentState,
+    inc: Incident,
+    at: number,
+    by: 'timeout' | 'feedback',
+    out: IncidentStepResult,
+  ) => {
+    inc.status = 'resolved';
+    inc.resolved_at = at;
+    inc.resolved_by = by;
+    out.events.push({ type: 'incident_resolved', incident_id: inc.id, by, at, members: inc.members });
+    record(inc, out);
+    st.timers.push({ at: inc.last + retention, id: inc.id, kind: 'drop' });
+  };
+
+  const fire = (st: IncidentState, t: Timer, out: IncidentStepResult) => {
+    const inc = st.incidents.get(t.id);
+    if (inc === undefined) return;
+    if (t.kind === 'timeout') {
+      // Stale unless it is the incident's current deadline (a later member moved it).
+      if (inc.status === 'open' && inc.last + gap === t.at) resolve(st, inc, t.at, 'timeout', out);
+      return;
+    }
+    if (inc.status !== 'resolved' || inc.last + retention !== t.at) return;
+    st.incidents.delete(inc.id);
+    for (const alert of inc.alerts) if (st.byAlert.get(alert) === inc.id) st.byAlert.delete(alert);
+    for (const alias of inc.aliases) st.aliases.delete(alias);
+  };
+
+  const processFeedback = (st: IncidentState, f: AlertFeedback, out: IncidentStepResult) => {
+    if (f.resolved_at === undefined) return;
+    const id = st.byAlert.get(f.alert_id);
+    const inc = id === undefined ? undefined : st.incidents.get(id);
+    if (inc === undefined || inc.status !== 'open') return;
+    resolve(st, inc, f.resolved_at, 'feedback', out);
+  };
+
+  /** Takes every pending member, feedback and timer below `w`, in time order (timers after members at a tie). */
+  const drain = (st: IncidentState, w: number, out: IncidentStepResult) => {
+    for (;;) {
+      const p = st.pending.peek();
+      const t = st.timers.peek();
+      const due = p !== undefined && p.time < w ? p : undefined;
+      if (t !== undefined && t.at < w && (due === undefined || t.at < due.time)) {
+        fire(st, st.timers.pop()!, out);
+        continue;
+      }
+      if (due === undefined) break;
+      st.pending.pop();
+      if (due.rank === 0) processMember(st, due.member, out);
+      else processFeedback(st, due.feedback, out);
+    }
+    if (w > st.drained) st.drained = w;
+  };
+
+  return (st, input) => {
+    const out: IncidentStepResult = { outputs: [], events: [] };
+    switch (input.kind) {
+      case 'member': {
+        const m = input.member;
+        const t = m.alert.event_time;
+        if (t < st.drained) {
+          out.events.push({ type: 'member_late', alert_id: m.alert.alert_id, event_time: t });
+          processMember(st, m, out);
+        } else st.pending.push({ time: t, rank: 0, id: m.alert.alert_id, seq: st.seq++, member: m });
+        break;
+      }
+      case 'feedback': {
+        const f = input.feedback;
+        if (f.event_time < st.drained) processFeedback(st, f, out);
+        else st.pending.push({ time: f.event_time, rank: 1, id: f.alert_id, seq: st.seq++, feedback: f });
+        break;
+      }
+      case 'watermark':
+        drain(st, input.time, out);
+        break;
+      case 'silence':
+        st.silences.upsert(input.silence);
+        break;
+      case 'silence_removed':
+        st.silences.remove(input.id);
+        break;
+    }
+    return out;
+  };
+}

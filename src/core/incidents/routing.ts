@@ -1,0 +1,202 @@
+// Stage 1 of incidents, in the alert's lane: which incident an alert joins. A model's alerts are all in
+// one lane, in order, so what the lane remembers of each model (its last incident) gives the same answer
+// on every replay and on any number of partitions. Stage 2 (book.ts) then builds the incidents.
+//
+//   1. a suspected cause C (cause.ts)          → the change's incident: key change:<C>, one per change
+//   2. else the model's last incident, if the alert is within `gap` of its last member and
+//      `max_lifetime` of its first              → that incident (a change's incident too: it extends)
+//   3. else a change that explains the model (its own, or an upstream service's, within max_lifetime)
+//      and an inhibit rule that targets it     → a candidate: stage 2 joins it to that change's incident
+//                                                 if the rule's source holds there, else opens rule 4's
+//   4. else                                     → a new incident of the model: key model:<M>
+// An alert whose own cause differs from the model's last incident's takes its own cause (rule 1 first):
+// no better cause separates it is the condition for rule 2.
+import { hash64 } from '../dedup.ts';
+import type { DeployKind } from '../events.ts';
+import type { ContextChange } from '../join.ts';
+import type { Journal } from '../journal.ts';
+import type { SuspectedCause } from './cause.ts';
+
+/** What a lane remembers of one model: the incident its last alert joined. */
+export interface ModelMemory {
+  incident_id: string;
+  /** The incident's key: `change:<event_id>` or `model:<model_id>`. */
+  key: string;
+  /** The key stage 2 is partitioned by: the incident's, or a candidate's change (rule 3). */
+  route: string;
+  cause_event_id: string | null;
+  /** Start of the lifetime: the change's event time for a change's incident, else the first alert's. */
+  first: number;
+  /** The model's last alert in it. */
+  last: number;
+}
+
+export type JoinHow = 'cause' | 'model' | 'candidate' | 'opened';
+
+/** A change that may inhibit the alert (rule 3): stage 2 decides against its incident. */
+export interface InhibitCandidate {
+  event_id: string;
+  incident_id: string;
+  kind: DeployKind;
+  service?: string;
+  model_id?: string;
+}
+
+export interface RouteDecision {
+  incident_id: string;
+  key: string;
+  route: string;
+  how: JoinHow;
+  cause: SuspectedCause | null;
+  candidate: InhibitCandidate | null;
+  /** ms from the model's previous alert in this incident to this one (rule 2), else null. */
+  since_last: number | null;
+  memory: ModelMemory;
+}
+
+export interface RouteWindows {
+  gapMs: number;
+  lifetimeMs: number;
+}
+
+export const changeKey = (eventId: string) => `change:${eventId}`;
+export const changeIncidentId = (eventId: string) => `inc-${hash64(`change\u0000${eventId}`)}`;
+export const modelKey = (modelId: string) => `model:${modelId}`;
+export const modelIncidentId = (modelId: string, alertId: string) =>
+  `inc-${hash64(`model\u0000${modelId}\u0000${alertId}`)}`;
+
+export interface RouteInput {
+  alert_id: string;
+  model_id: string;
+  event_time: number;
+  cause: SuspectedCause | null;
+  memory: ModelMemory | undefined;
+  /** Looked up only when rules 1 and 2 do not apply (it scans the deploy window). */
+  candidate: () => InhibitCandidate | null;
+}
+
+export function routeAlert(a: RouteInput, w: RouteWindows): RouteDecision {
+  const t = a.event_time;
+  const m = a.memory;
+  if (a.cause !== null) {
+    const c = a.cause.change;
+    const id = changeIncidentId(c.event_id);
+    const key = changeKey(c.event_id);
+    const same = m !== undefined && m.incident_id === id;
+    const memory: ModelMemory = {
+      incident_id: id,
+      key,
+      route: key,
+      cause_event_id: c.event_id,
+      first: same ? Math.min(m.first, c.event_time) : c.event_time,
+      last: same ? Math.max(m.last, t) : t,
+    };
+    return {
+      incident_id: id,
+      key,
+      route: key,
+      how: 'cause',
+      cause: a.cause,
+      candidate: null,
+      since_last: null,
+      memory,
+    };
+  }
+  if (m !== undefined && t - m.last <= w.gapMs && t - m.first <= w.lifetimeMs) {
+    const memory = { ...m, last: Math.max(m.last, t) };
+    return {
+      incident_id: m.incident_id,
+      key: m.key,
+      route: m.route,
+      how: 'model',
+      cause: null,
+      candidate: null,
+      since_last: t - m.last,
+      memory,
+    };
+  }
+  const id = modelIncidentId(a.model_id, a.alert_id);
+  const key = modelKey(a.model_id);
+  const candidate = a.candidate();
+  const route = candidate === null ? key : changeKey(candidate.event_id);
+  const memory: ModelMemory = { incident_id: id, key, route, cause_event_id: null, first: t, last: t };
+  return {
+    incident_id: id,
+    key,
+    route,
+    how: candidate === null ? 'opened' : 'candidate',
+    cause: null,
+    candidate,
+    since_last: null,
+    memory,
+  };
+}
+
+/** The candidate for a change found in the deploy window (rule 3). */
+export function candidateOf(
+  c: Pick<ContextChange, 'event_id' | 'kind' | 'service' | 'model_id'>,
+): InhibitCandidate {
+  const out: InhibitCandidate = {
+    event_id: c.event_id,
+    incident_id: changeIncidentId(c.event_id),
+    kind: c.kind,
+  };
+  if (c.service !== undefined) out.service = c.service;
+  if (c.model_id !== undefined) out.model_id = c.model_id;
+  return out;
+}
+
+/**
+ * The models' memories of one lane. Journaled like the dedup episodes: an aborted chunk leaves none of
+ * its routing behind. A memory is dropped once no alert of the lane can use it any more.
+ */
+export class ModelMemoryStore {
+  private readonly byModel = new Map<string, ModelMemory>();
+  private sweptAt = Number.NEGATIVE_INFINITY;
+  private readonly journal: Journal | undefined;
+  /** gap plus the allowed lateness: an alert that late still finds the memory it would have found. */
+  private readonly keepMs: number;
+
+  constructor(keepMs: number, journal?: Journal) {
+    this.keepMs = keepMs;
+    this.journal = journal;
+  }
+
+  get size(): number {
+    return this.byModel.size;
+  }
+
+  get(modelId: string): ModelMemory | undefined {
+    return this.byModel.get(modelId);
+  }
+
+  set(modelId: string, memory: ModelMemory): void {
+    if (this.journal?.active) this.remember(modelId);
+    this.byModel.set(modelId, memory);
+  }
+
+  /** Forgets memories whose last alert is more than gap + lateness before the lane's time `time`. */
+  expire(time: number): number {
+    if (time - this.sweptAt < this.keepMs / 4) return 0;
+    const sweptAt = this.sweptAt;
+    this.sweptAt = time;
+    const gone: string[] = [];
+    for (const [model, m] of this.byModel) if (m.last < time - this.keepMs) gone.push(model);
+    if (this.journal?.active) {
+      this.journal.record(() => {
+        this.sweptAt = sweptAt;
+      });
+      for (const model of gone) this.remember(model);
+    }
+    for (const model of gone) this.byModel.delete(model);
+    return gone.length;
+  }
+
+  private remember(modelId: string): void {
+    const previous = this.byModel.get(modelId);
+    this.journal!.record(() => {
+      if (previous) this.byModel.set(modelId, previous);
+      else this.byModel.delete(modelId);
+    });
+  }
+}

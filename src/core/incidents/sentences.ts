@@ -1,0 +1,68 @@
+// The sentences an alert is told about its incident (its `incident.reasons`, never `reasons`, which the
+// stream's parity tests compare): which incident, why, and whether it paged.
+import type { Tier } from '../events.ts';
+import { describeCause, type Incident } from './incident.ts';
+import type { IncidentMember } from './types.ts';
+
+/** `45 s`, `27 min`, `2 h 5 min`. */
+export function span(ms: number): string {
+  const m = Math.round(Math.abs(ms) / 60_000);
+  if (m < 1) return `${Math.round(Math.abs(ms) / 1000)} s`;
+  if (m < 60) return `${m} min`;
+  const h = Math.floor(m / 60);
+  return m % 60 === 0 ? `${h} h` : `${h} h ${m % 60} min`;
+}
+
+const modelsAffected = (inc: Incident) =>
+  `${inc.models.size} model${inc.models.size === 1 ? '' : 's'} affected`;
+
+/** How the member came to this incident. `opened`: it is the incident's first member. */
+export function joinSentence(m: IncidentMember, inc: Incident, opened: boolean, gapMs: number): string {
+  const t = m.alert.event_time;
+  const cause = inc.cause ? describeCause(inc.cause) : null;
+  if (m.how === 'cause' && m.cause !== null) {
+    const strength = m.cause_strength === null ? '' : `, cause strength ${m.cause_strength.toFixed(2)}`;
+    const blame = `${describeCause(inc.cause ?? { ...m.cause })} (${m.cause.event_id}) ${span(t - m.cause.event_time)} before this alert${strength}`;
+    return opened
+      ? `opened incident ${inc.id} for ${blame}`
+      : `joined incident ${inc.id} opened ${span(t - inc.first)} ago by ${cause ?? blame}; ${modelsAffected(inc)}`;
+  }
+  if (m.how === 'model' && !opened) {
+    const last = m.since_last === null ? '' : `its previous alert in it ${span(m.since_last)} before`;
+    const what = cause ? `opened by ${cause}` : `of ${m.alert.model_id}`;
+    return `joined incident ${inc.id} ${what} ${span(t - inc.first)} ago: ${last} (within the gap of ${span(gapMs)}), and no change explains this alert better; ${modelsAffected(inc)}`;
+  }
+  if (m.how === 'candidate' && m.candidate !== null && opened) {
+    return `opened incident ${inc.id}: ${m.candidate.kind} ${m.candidate.event_id} explains ${m.alert.model_id}, but its incident is not open at a tier an inhibit rule takes`;
+  }
+  return `opened incident ${inc.id}: no change in the correlation window explains it strongly enough, and no incident of ${m.alert.model_id} is within the gap of ${span(gapMs)}`;
+}
+
+export function inhibitedSentence(inc: Incident, m: IncidentMember): string {
+  const cause = inc.cause ? `${describeCause(inc.cause)} (${inc.cause.event_id})` : inc.key;
+  return `inhibited by ${inc.tier} incident ${inc.id} of ${cause}, open ${span(m.alert.event_time - inc.first)}: joined it, no page`;
+}
+
+export type PageChoice =
+  | { page: true; why: 'opened' | 'rose' | 'reopened'; from: Tier | null }
+  | { page: false; why: 'suppressed' | 'silenced' | 'inhibited' | 'not_a_page_tier' | 'paged_already' };
+
+export function pageSentence(c: PageChoice, tier: Tier, inc: Incident, pageTiers: readonly Tier[]): string {
+  if (c.page) {
+    if (c.why === 'rose') return `paged ${tier}: the incident's paged tier rose from ${c.from} to ${tier}`;
+    if (c.why === 'reopened') return `paged ${tier}: the incident was resolved by feedback and fires again`;
+    return `paged ${tier}: the incident's first alert at a page tier`;
+  }
+  switch (c.why) {
+    case 'suppressed':
+      return 'not paged: a dedup repeat of this fingerprint';
+    case 'silenced':
+      return 'not paged: silenced';
+    case 'inhibited':
+      return 'not paged: inhibited';
+    case 'not_a_page_tier':
+      return `not paged: ${tier} is not a page tier (${pageTiers.join(', ') || 'none'})`;
+    case 'paged_already':
+      return `not paged: incident ${inc.id} already paged at ${inc.paged_tier} (${inc.pages} page${inc.pages === 1 ? '' : 's'})`;
+  }
+}
