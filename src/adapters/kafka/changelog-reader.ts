@@ -5,7 +5,6 @@
 // instance writes afterwards (they are paused), so a changelog costs nothing while the service runs.
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { Changelog } from '../../runtime/ports.ts';
 
 export interface ChangelogReaderOptions {
   kafka: Kafka;
@@ -24,7 +23,8 @@ interface Restore {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export class ChangelogReader implements Changelog {
+/** The runtime's `Changelog` port on Kafka (structurally: adapters serve the runtime, they do not import it). */
+export class ChangelogReader {
   private readonly o: ChangelogReaderOptions;
   private readonly consumer: Consumer;
   private readonly active = new Map<number, Restore>();

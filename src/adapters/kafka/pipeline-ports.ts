@@ -1,8 +1,17 @@
 // The pipeline's ports on Kafka: per-partition transactional writers, the alert log's progress, and
 // a plain writer for side-input dead letters. (The changelog is changelog-reader.ts, the side inputs
-// broadcast-reader.ts.)
+// broadcast-reader.ts.) They fit the runtime's port interfaces (runtime/ports.ts) by shape: an adapter
+// serves the runtime and does not import it; the service checks the fit where it wires them.
 import type { Admin, Kafka, Message, Producer } from 'kafkajs';
-import type { AlertLog, OutputRecord, PlainSink, TransactionalSink } from '../../runtime/ports.ts';
+
+/** One record to write, as the runtime hands it over (its `OutputRecord`). */
+export interface OutputRecord {
+  topic: string;
+  key: string | Buffer | null;
+  value: Buffer | string | null;
+  headers?: Record<string, string | Buffer | (string | Buffer)[] | undefined>;
+  partition?: number;
+}
 
 /** The broker refuses a record batch over message.max.bytes (1 MiB by default): send in slices. */
 const MAX_SEND_BYTES = 512 * 1024;
@@ -16,7 +25,7 @@ export interface TransactionalSinkOptions {
   transactionalIdOf: (partition: number) => string;
 }
 
-export class KafkaTransactionalSink implements TransactionalSink {
+export class KafkaTransactionalSink {
   private readonly o: TransactionalSinkOptions;
   private readonly producers = new Map<number, Promise<Producer>>();
 
@@ -80,7 +89,7 @@ export class KafkaTransactionalSink implements TransactionalSink {
   }
 }
 
-export class KafkaPlainSink implements PlainSink {
+export class KafkaPlainSink {
   private readonly producer: Producer;
   private connected: Promise<void> | undefined;
 
@@ -106,7 +115,7 @@ export class KafkaPlainSink implements PlainSink {
 }
 
 /** Progress of the alert partitions: the group's committed offset (where reading resumes) against the end. */
-export class KafkaAlertLog implements AlertLog {
+export class KafkaAlertLog {
   private readonly admin: Admin;
   private readonly topic: string;
   private readonly groupId: string;
