@@ -95,3 +95,22 @@ describe('architecture: src/core is pure', () => {
     assert.ok(IMPURE_CALLS.some((re) => re.test('const t = Date.now();')));
   });
 });
+
+describe('architecture: adapters serve the runtime', () => {
+  const ADAPTERS = join(import.meta.dirname, '..', 'src', 'adapters');
+  const SHELL = ['runtime', 'cli', 'cli.ts', 'main.ts'].map((p) => join(import.meta.dirname, '..', 'src', p));
+  it('no adapter imports the runtime, a command or the composition root', () => {
+    const files = readdirSync(ADAPTERS, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => join(ADAPTERS, f));
+    assert.ok(files.length >= 10, `expected the adapters, found ${files.length}`);
+    const offenders = files.flatMap((f) =>
+      importsOf(readFileSync(f, 'utf8'))
+        .filter((spec) => spec.startsWith('.'))
+        .map((spec) => resolve(dirname(f), spec))
+        .filter((target) => SHELL.some((s) => target === s || target.startsWith(s + sep)))
+        .map((target) => `${f}: ${target}`),
+    );
+    assert.deepStrictEqual(offenders, []);
+  });
+});
