@@ -1,7 +1,8 @@
 // The pipeline conformance suite (test/runtime/conformance.ts) on the real broker and registry: the
 // same cases the in-memory ports pass, with StreamService instances in this process.
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { describe } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Admin, KafkaMessage } from 'kafkajs';
 import { parseConfig } from '../../src/config.ts';
 import type { StreamService } from '../../src/runtime/stream-service.ts';
@@ -9,6 +10,7 @@ import { conformanceSuite, type Harness, type ReadRecord, type World } from '../
 import {
   BROKERS,
   createTopics,
+  kafka,
   produceLines,
   produceRaw,
   REGISTRY,
@@ -115,5 +117,37 @@ async function brokerWorld(catalog: Record<string, unknown>, o: { partitions: nu
 const broker: Harness = { name: 'Kafka broker and schema registry', world: brokerWorld };
 
 describe('conformance on the broker', { skip: SKIP }, () => {
+  // The suite's cases assert through conformance.ts; this one checks the harness itself, so a world that
+  // quietly fell back to something else (or shared topics with another) could not pass them.
+  it('gives each world topics of its own on the broker, the changelog partitioned like the alerts', async () => {
+    const catalog = { models: {} };
+    const [a, b] = [
+      await brokerWorld(catalog, { partitions: 3 }),
+      await brokerWorld(catalog, { partitions: 3 }),
+    ];
+    try {
+      assert.notEqual(a.config.topics.alerts, b.config.topics.alerts);
+      assert.notEqual(a.config.kafka.group_id, b.config.kafka.group_id);
+      const admin = kafka().admin();
+      await admin.connect();
+      try {
+        const t = a.config.topics;
+        const { topics } = await admin.fetchTopicMetadata({ topics: [t.alerts, t.dedup_changelog] });
+        assert.deepEqual(
+          topics.map((x) => [x.name, x.partitions.length]).sort(),
+          [
+            [t.alerts, 3],
+            [t.dedup_changelog, 3],
+          ].sort(),
+        );
+      } finally {
+        await admin.disconnect();
+      }
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   conformanceSuite(broker);
 });
