@@ -431,8 +431,11 @@ export class AlertPipeline {
     }
   }
 
-  /** Retries a transient fault (as decided) until it succeeds or the pipeline stops. */
-  private async retrying<T>(reason: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Retries a transient fault (as decided by the error policy) until it succeeds or the pipeline stops;
+   * `failing` says why meanwhile. The service's own start-up steps (the registry) use it too.
+   */
+  async retrying<T>(reason: string, fn: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
         const r = await fn();

@@ -13,7 +13,6 @@ import { KafkaAlertLog, KafkaPlainSink, KafkaTransactionalSink } from '../adapte
 import { type RecordCodec, registryTopicsOf } from '../adapters/registry/codec.ts';
 import { type Config, triageSettings } from '../config.ts';
 import type { ProcessorOptions } from '../core/processor.ts';
-import { decide } from './error-policy.ts';
 import { AlertPipeline, type PipelineObserver } from './pipeline.ts';
 import type { InputRecord, PipelinePorts, SideInputs } from './ports.ts';
 
@@ -79,8 +78,6 @@ export class StreamService {
   private ticking = false;
   /** Set when kafkajs gives the alert consumer up (a crash it will not restart): /healthz fails. */
   private dead: string | undefined;
-  /** Why a start-up step (the registry) is being retried. */
-  private failing: string | undefined;
   private timers: NodeJS.Timeout[] = [];
 
   constructor(options: StreamServiceOptions) {
@@ -155,7 +152,6 @@ export class StreamService {
       !!this.side?.rebuilt &&
       p.restored &&
       p.failing === undefined &&
-      this.failing === undefined &&
       this.unreachable === undefined;
     const stats = p.stats();
     return {
@@ -167,7 +163,7 @@ export class StreamService {
         assignedPartitions: p.partitions,
         deploysRebuilt: !!this.side?.rebuilt,
         changelogRestored: p.restored,
-        failing: p.failing ?? this.failing ?? null,
+        failing: p.failing ?? null,
         cluster: this.unreachable ?? 'reachable',
         ...(this.dead ? { dead: this.dead } : {}),
         ...(p.fatal ? { fatal: p.fatal } : {}),
@@ -182,7 +178,7 @@ export class StreamService {
     const t = this.config.topics;
     await this.admin.connect();
     await this.checkChangelogPartitions();
-    await this.retrying('registry', () => this.o.codec.registerSchemas(registryTopicsOf(t)));
+    await this.pipeline.retrying('registry', () => this.o.codec.registerSchemas(registryTopicsOf(t)));
     await this.deadLetters.connect();
 
     const now = Date.now();
@@ -361,26 +357,6 @@ export class StreamService {
     while (!this.stopping && !this.side?.rebuilt) {
       await sleep(50);
       await heartbeat();
-    }
-  }
-
-  /** Retries a transient fault with backoff until it succeeds or the service stops. */
-  private async retrying<T>(reason: string, fn: () => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const r = await fn();
-        this.failing = undefined;
-        return r;
-      } catch (err) {
-        const d = decide(err, attempt);
-        if (d.action !== 'retry' || this.stopping) throw err;
-        this.failing = `${reason}: ${(err as Error).message}`;
-        this.o.observer?.retry?.(reason);
-        this.log.warn({ err, attempt, wait: d.waitMs }, `${reason} failed; retrying`);
-        const until = Date.now() + d.waitMs;
-        while (Date.now() < until && !this.stopping) await sleep(Math.min(250, until - Date.now()));
-        if (this.stopping) throw err;
-      }
     }
   }
 }

@@ -1,7 +1,7 @@
 // The contracts of the incident stage: what stage 1 (the alert's lane) hands on, what stage 2 (the
 // incident book, keyed by incident) takes and gives. docs/INCIDENTS.md describes them.
 import type { Action } from '../actions.ts';
-import type { AlertFeedback, DeployKind, ScoredAlert, Tier } from '../events.ts';
+import type { AlertFeedback, DeployEvent, ScoredAlert, Tier } from '../events.ts';
 import type { ContextChange } from '../join.ts';
 import type { OpsgenieAlert, PagerDutyEvent } from '../paging.ts';
 import type { Silence } from '../silences.ts';
@@ -31,19 +31,8 @@ export interface IncidentMember {
 
 export type IncidentStatus = 'open' | 'resolved';
 
-/** The change an incident is blamed on, as the incident record shows it. */
-export interface IncidentCause {
-  event_id: string;
-  kind: DeployKind;
-  event_time: number;
-  model_id?: string;
-  service?: string;
-  version?: string;
-  previous_version?: string;
-  actor?: string;
-  commit?: string;
-  description?: string;
-}
+/** The change an incident is blamed on, as the incident record shows it: the deploy event, less its region. */
+export type IncidentCause = Omit<DeployEvent, 'region'>;
 
 export interface IncidentModel {
   model_id: string;
