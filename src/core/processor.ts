@@ -241,7 +241,7 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
   };
 
   /** The stream time after a change to the lanes at wall time `at`; what it passes expires. */
-  const settle = (state: TriageState, at: number, events: CoreEvent[]) => {
+  const advanceStreamTime = (state: TriageState, at: number, events: CoreEvent[]) => {
     const t = streamTimeOf(state.lanes, state.streamTime, at, laneIdleMs);
     if (t > state.streamTime) {
       state.streamTime = t;
@@ -261,7 +261,7 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
     const gone = lane.dedup.expire(t);
     for (const fingerprint of gone) out.outputs.push({ kind: 'dedup', lane: id, fingerprint, entry: null });
     if (gone.length > 0) out.events.push({ type: 'window_expired', deploys: 0, fingerprints: gone.length });
-    settle(state, at, out.events);
+    advanceStreamTime(state, at, out.events);
   };
 
   const applyFeedback = (state: TriageState, feedback: AlertFeedback, events: CoreEvent[]) => {
@@ -496,7 +496,7 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
     // A lane no longer read: its episodes belong to whoever reads its partition now.
     for (const id of [...state.lanes.keys()]) if (!keep.has(id)) state.lanes.delete(id);
     for (const id of assigned) laneOf(state, id, true);
-    settle(state, at, out.events);
+    advanceStreamTime(state, at, out.events);
   };
 
   const onTick = (state: TriageState, input: Extract<CoreInput, { kind: 'tick' }>, out: StepResult) => {
@@ -509,7 +509,7 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
         input.lane !== undefined ? [input.lane] : state.lanes.size ? [...state.lanes.keys()] : [DEFAULT_LANE];
       for (const id of ids) advance(state, id, laneOf(state, id, false), input.streamTime, input.at, out);
     }
-    settle(state, input.at, out.events);
+    advanceStreamTime(state, input.at, out.events);
   };
 
   const onRestore = (state: TriageState, input: Extract<CoreInput, { kind: 'restore' }>, out: StepResult) => {
