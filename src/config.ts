@@ -421,6 +421,8 @@ const configSchema = z.strictObject({
       dlq: z.string().min(1).default('ml.anomalies.dlq'),
       /** Compacted: what each fingerprint last routed, so a restart or rebalance never re-pages. */
       dedup_changelog: z.string().min(1).default('ml.alerts.dedup-changelog'),
+      /** Compacted, key incident_id: the latest record of every incident (with `kafka.incident_stage`). */
+      incidents: z.string().min(1).default('ml.incidents'),
     })
     .prefault({}),
   kafka: z
@@ -451,6 +453,8 @@ const configSchema = z.strictObject({
           feedback: z.number().int().positive().default(3),
           outputs: z.number().int().positive().default(6),
           dlq: z.number().int().positive().default(3),
+          /** The incident stage's repartition topic, and its changelog (partitioned like it). */
+          incidents: z.number().int().positive().default(6),
         })
         .prefault({}),
       replication_factor: z.number().int().positive().default(1),
@@ -469,6 +473,12 @@ const configSchema = z.strictObject({
        */
       side_input_grace: duration.default(0),
       session_timeout: duration.default(30_000),
+      /**
+       * Page per incident in the stream, as `score` does: alerts go through a repartition topic keyed by
+       * their incident's cause (`<group_id>-incidents-repartition`) to the incident stage, which writes
+       * the scored records, the pages and `topics.incidents`. Off: one page per alert, as before.
+       */
+      incident_stage: z.boolean().default(false),
     })
     .prefault({}),
   registry: z
@@ -493,6 +503,7 @@ export const ENVIRONMENT: Record<string, { key: string[]; type: 'string' | 'list
   KAFKA_BROKERS: { key: ['kafka', 'brokers'], type: 'list' },
   KAFKA_CLIENT_ID: { key: ['kafka', 'client_id'], type: 'string' },
   KAFKA_GROUP_ID: { key: ['kafka', 'group_id'], type: 'string' },
+  KAFKA_INCIDENT_STAGE: { key: ['kafka', 'incident_stage'], type: 'bool' },
   KAFKA_INSTANCE_ID: { key: ['kafka', 'instance_id'], type: 'string' },
   KAFKA_TRANSACTIONAL_ID_PREFIX: { key: ['kafka', 'transactional_id_prefix'], type: 'string' },
   KAFKA_SSL: { key: ['kafka', 'ssl'], type: 'bool' },
@@ -598,6 +609,14 @@ export function parseConfig(doc: unknown, source?: string): Config {
     );
   }
   const p = result.data;
+  if (p.kafka.incident_stage && p.output.format === 'avro')
+    throw new ConfigError(
+      [
+        'kafka.incident_stage: pages and incident records are written as JSON, and there is no Avro schema for ' +
+          'them yet: use output.format json with the incident stage',
+      ],
+      source,
+    );
   const defaults: ModelProfile = { ...BUILTIN_DEFAULTS, ...stripUndefined(p.defaults) };
   // Null-prototype maps: they are looked up by ids that come from alerts ("constructor", "__proto__").
   const models: Record<string, ModelProfile> = Object.create(null);
@@ -701,4 +720,15 @@ function deepFreeze<T>(o: T): T {
     for (const v of Object.values(o)) deepFreeze(v);
   }
   return o;
+}
+
+/** The incident stage's internal topics and group, named after the group id as Kafka Streams names them. */
+export function incidentStageNames(config: Pick<Config, 'kafka'>) {
+  const g = config.kafka.group_id;
+  return {
+    repartition: `${g}-incidents-repartition`,
+    changelog: `${g}-incidents-changelog`,
+    groupId: `${g}-incidents`,
+    transactionalIdOf: (q: number) => `${config.kafka.transactional_id_prefix}-incidents-${q}`,
+  };
 }

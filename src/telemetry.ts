@@ -2,9 +2,11 @@
 // redacted, and prom-client metrics on a registry of their own. The core never sees either; it
 // returns CoreEvents, and recordCoreEvents / recordOutputs turn them into counts here; recordScored,
 // recordSli and recordFeedbackOutcome feed the business views (impact at risk, SLAs, noise share).
+
 import { type LevelWithSilent, type Logger as PinoLogger, pino } from 'pino';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { type Outcome, TIERS, type Tier } from './core/events.ts';
+import type { IncidentEvent } from './core/incidents/types.ts';
 import type { CoreEvent, Output, ScoredAlert } from './core/processor.ts';
 
 export type Logger = PinoLogger;
@@ -203,6 +205,15 @@ export interface Metrics {
   readonly slaBreaches: Counter<'tier' | 'kind'>;
   /** label `outcome`: Outcome; `source`: the alert's source (detector), bounded. */
   readonly feedbackOutcomes: Counter<'outcome' | 'source'>;
+  /** The incident stage (kafka.incident_stage): see recordIncidentEvents. */
+  readonly incidentsOpened: Counter<'tier'>;
+  readonly incidentsResolved: Counter<'by'>;
+  readonly pages: Counter<'tier'>;
+  readonly membersSilenced: Counter;
+  readonly membersInhibited: Counter;
+  readonly membersLate: Counter;
+  readonly incidentsOpen: Gauge;
+  readonly incidentMembersWaiting: Gauge;
 }
 
 /** A fresh registry with every metric and the process defaults; never the global default registry. */
@@ -324,7 +335,49 @@ export function createMetrics(): Metrics {
       'Alert feedback by outcome (actionable, false_positive, duplicate, noise) and alert source; noise share = (false_positive + noise) / all.',
       ['outcome', 'source'],
     ),
+    incidentsOpened: counter(
+      'incidents_opened_total',
+      'Incidents opened by the incident stage, by the tier of their first member.',
+      ['tier'],
+    ),
+    incidentsResolved: counter('incidents_resolved_total', 'Incidents resolved, by timeout or feedback.', [
+      'by',
+    ]),
+    pages: counter(
+      'pages_total',
+      'Pages written to the tier topics by the incident stage (an incident opening at a page tier, or rising), by tier.',
+      ['tier'],
+    ),
+    membersSilenced: counter(
+      'incident_members_silenced_total',
+      'Alerts scored but never paged because a silence matched them.',
+    ),
+    membersInhibited: counter(
+      'incident_members_inhibited_total',
+      'Alerts that joined an open P1 incident by inhibition and did not page.',
+    ),
+    membersLate: counter(
+      'incident_members_late_total',
+      'Members that reached the incident stage after its watermark had passed them (taken at once, out of order).',
+    ),
+    incidentsOpen: gauge('incidents_open', 'Open incidents in the incident books this instance holds.'),
+    incidentMembersWaiting: gauge(
+      'incident_members_waiting',
+      'Members held by the incident stage until the watermark passes them.',
+    ),
   };
+}
+
+/** Counts the incident stage's events. */
+export function recordIncidentEvents(metrics: Metrics, events: readonly IncidentEvent[]): void {
+  for (const e of events) {
+    if (e.type === 'incident_opened') metrics.incidentsOpened.inc({ tier: e.tier });
+    else if (e.type === 'incident_resolved') metrics.incidentsResolved.inc({ by: e.by });
+    else if (e.type === 'page') metrics.pages.inc({ tier: e.tier });
+    else if (e.type === 'member_silenced') metrics.membersSilenced.inc();
+    else if (e.type === 'member_inhibited') metrics.membersInhibited.inc();
+    else if (e.type === 'member_late') metrics.membersLate.inc();
+  }
 }
 
 /** Distinct values seen per label, per registry: the cap of MAX_LABEL_VALUES. */

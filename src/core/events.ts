@@ -1,6 +1,7 @@
 // The event contracts of PRODUCT.md, as the core sees them after validation.
 // Timestamps are epoch milliseconds here, whatever form they had on the wire.
 import type { DedupEntry } from './dedup.ts';
+import type { ModelMemory } from './incidents/routing.ts';
 import type { MemberNote } from './incidents/types.ts';
 import type { DeployContext } from './join.ts';
 import type { OpsgenieFields, PagerDutyFields } from './paging.ts';
@@ -116,8 +117,18 @@ export type CoreInput =
   | { kind: 'tick'; at: number; behind?: readonly string[]; streamTime?: number; lane?: string }
   /** The lanes read from now on: new ones open (holding the stream time until read), others close. */
   | { kind: 'lanes'; assigned: readonly string[]; at: number }
-  /** A dedup episode from the changelog; `entry: null` is a tombstone. */
-  | { kind: 'restore'; lane: string; fingerprint: string; entry: DedupEntry | null; at: number }
+  /**
+   * A dedup episode from the changelog; `entry: null` is a tombstone. With `memory`, the record is what
+   * the lane remembered of a model for incidents instead (fingerprint and entry are then unused).
+   */
+  | {
+      kind: 'restore';
+      lane: string;
+      fingerprint: string;
+      entry: DedupEntry | null;
+      memory?: { model_id: string; value: ModelMemory };
+      at: number;
+    }
   | { kind: 'transaction'; op: 'begin' | 'commit' | 'abort'; at: number };
 
 /** The scored record of PRODUCT.md: on `ml.alerts.scored` for every alert, on its tier topic when routed. */

@@ -10,7 +10,7 @@ import type { AlertFeedback, AnomalyAlert, CoreInput, DeployEvent, ScoredAlert, 
 import { inhibitionCandidate } from './incidents/candidate.ts';
 import { suspectedCause } from './incidents/cause.ts';
 import { compileInhibitRule } from './incidents/inhibit-rules.ts';
-import { ModelMemoryStore, routeAlert } from './incidents/routing.ts';
+import { type ModelMemory, ModelMemoryStore, routeAlert } from './incidents/routing.ts';
 import type { IncidentMember } from './incidents/types.ts';
 import { joinDeployContext, round } from './join.ts';
 import { Journal } from './journal.ts';
@@ -44,7 +44,12 @@ export type Output =
    * The dedup entry after this alert (`null` once it expired: a tombstone), in its lane's changelog:
    * what was routed, so a restart or a rebalance never re-pages.
    */
-  | { kind: 'dedup'; lane: string; fingerprint: string; entry: DedupEntry | null };
+  | { kind: 'dedup'; lane: string; fingerprint: string; entry: DedupEntry | null }
+  /**
+   * With `incidents: 'inline'`: what the lane now remembers of the model (routing.ts), in the lane's
+   * changelog beside its dedup entries, so the model's next alert finds its incident after a restart.
+   */
+  | { kind: 'memory'; lane: string; model_id: string; memory: ModelMemory };
 
 export type CoreEvent =
   | {
@@ -419,6 +424,7 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
         routeWindows,
       );
       lane.memory.set(modelId, route.memory);
+      out.outputs.push({ kind: 'memory', lane: laneId, model_id: modelId, memory: route.memory });
       const member: IncidentMember = {
         alert: scored,
         incident_id: route.incident_id,
@@ -518,7 +524,8 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
       out.events.push({ type: 'restore_ignored', lane: input.lane, fingerprint: input.fingerprint });
       return;
     }
-    lane.dedup.restore(input.fingerprint, input.entry);
+    if (input.memory !== undefined) lane.memory.restore(input.memory.model_id, input.memory.value);
+    else lane.dedup.restore(input.fingerprint, input.entry);
   };
 
   const onTransaction = (state: TriageState, op: 'begin' | 'commit' | 'abort') => {

@@ -6,6 +6,7 @@
 // owns the Kafka clients and the lifecycle; the test driver runs the same pipeline on in-memory ports.
 import type { DedupEntry } from '../core/dedup.ts';
 import type { CoreInput } from '../core/events.ts';
+import type { ModelMemory } from '../core/incidents/routing.ts';
 import {
   type CoreEvent,
   createState,
@@ -20,7 +21,7 @@ import type { TriageSettings } from '../core/settings.ts';
 import { decodeValue, type InputKind, RECORD_TYPE } from './decode.ts';
 import { backoffMs, decide, RecordFault } from './error-policy.ts';
 import type { InputRecord, OutputRecord, PipelinePorts } from './ports.ts';
-import { deadLetterRecord, type OutputTopics, routeOf } from './routing.ts';
+import { deadLetterRecord, MEMORY_PREFIX, type OutputTopics, routeOf, watermarkRecords } from './routing.ts';
 
 /** What the pipeline reports for metrics; every method is optional. */
 export interface PipelineObserver {
@@ -51,6 +52,12 @@ export interface PipelineOptions {
   /** How long a chunk waits, from when it was fetched, for side input produced just after it. */
   sideInputGraceMs?: number;
   processor?: ProcessorOptions;
+  /**
+   * The incident stage: alerts leave as members to `topics.repartition` (`partitions` of it), with where
+   * this instance's alert partitions stand after each chunk and tick (incident-stage.ts); `sources`: the
+   * alert topic's partitions, every one of which the stage waits to hear from.
+   */
+  incidents?: { partitions: number; sources: number };
   observer?: PipelineObserver;
   log: PipelineLog;
 }
@@ -85,7 +92,16 @@ export class AlertPipeline {
   private readonly restoring = new Map<number, Promise<void>>();
   /** Records found unprocessable, by partition and offset: the next reading dead-letters them. */
   private readonly poisoned = new Map<number, Map<string, { code: string; message: string }>>();
+  /**
+   * Per newly assigned partition, where its previous owner's committed work ends, read *after* that owner
+   * was fenced: records before it were published already. kafkajs has no KIP-447, so the consumer may have
+   * fetched the committed offset before the fence, while the previous owner still committed a chunk.
+   */
+  private readonly resumeAt = new Map<number, bigint>();
   private behind: string[] = [];
+  /** What the incident stage was last told of each partition, and when the last chunk committed. */
+  private readonly sentMarks = new Map<number, { time: number | null; idle: boolean }>();
+  private lastChunkAt = Number.NEGATIVE_INFINITY;
   private progressAt = Number.NEGATIVE_INFINITY;
   private lastLag: { topic: string; partition: number; lag: number }[] = [];
   private stopping = false;
@@ -98,7 +114,13 @@ export class AlertPipeline {
     this.o = options;
     this.ports = ports;
     this.state = createState(options.settings);
-    this.step = createStep(options.settings, { ...options.processor, laneIdleMs: options.laneIdleMs });
+    this.step = createStep(options.settings, {
+      ...options.processor,
+      laneIdleMs: options.laneIdleMs,
+      ...(options.incidents ? { incidents: 'inline' as const } : {}),
+    });
+    if (options.incidents && options.topics.repartition === undefined)
+      throw new Error('the incident stage needs topics.repartition');
   }
 
   /** Every assigned partition's dedup episodes read back from the changelog. */
@@ -135,6 +157,7 @@ export class AlertPipeline {
     const added = partitions.filter((p) => !before.has(p));
     for (const p of [...this.restoring.keys()]) if (!this.assigned.has(p)) this.restoring.delete(p);
     for (const p of [...this.poisoned.keys()]) if (!this.assigned.has(p)) this.poisoned.delete(p);
+    for (const p of [...this.resumeAt.keys()]) if (!this.assigned.has(p)) this.resumeAt.delete(p);
     const lanes = this.lock.run(async () => {
       // A fresh assignment drops every lane first, so kept partitions are restored like new ones.
       if (fresh) this.apply({ kind: 'lanes', assigned: [], at: this.ports.clock.now() });
@@ -185,13 +208,59 @@ export class AlertPipeline {
         this.o.log.warn({ err }, 'alert partition progress unknown; keeping the last');
       });
       this.apply({ kind: 'tick', at: this.ports.clock.now(), behind: this.behind });
+      // Where every assigned partition stands, for the incident stage, when that changed: idle once
+      // nothing is behind and no chunk came for max_partition_idle.
+      const idle = this.behind.length === 0 && this.ports.clock.now() - this.lastChunkAt >= this.o.laneIdleMs;
+      const marks = this.marks(this.partitions, idle, true);
+      if (marks) {
+        await this.ports.deadLetters.send(marks.records).then(
+          () => {
+            for (const [p, m] of marks.sent) this.sentMarks.set(p, m);
+          },
+          (err: Error) => this.o.log.warn({ err }, 'incident stage watermark not sent; next tick'),
+        );
+      }
     });
+  }
+
+  /**
+   * The watermark records for the incident stage (routing.ts StageRecord) saying where `partitions`
+   * stand: the stream time (null before any alert) and whether idle. `onlyChanged`: none if nothing
+   * changed since last sent.
+   */
+  private marks(partitions: readonly number[], idle: boolean, onlyChanged = false) {
+    const inc = this.o.incidents;
+    if (inc === undefined || partitions.length === 0) return undefined;
+    const t = this.state.streamTime;
+    const mark = { time: Number.isFinite(t) ? t : null, idle };
+    const sent = new Map(partitions.map((p) => [p, mark]));
+    if (onlyChanged) {
+      const same = partitions.every((p) => {
+        const m = this.sentMarks.get(p);
+        return m !== undefined && m.time === mark.time && m.idle === mark.idle;
+      });
+      if (same) return undefined;
+    }
+    const at = Object.fromEntries(partitions.map((p) => [String(p), mark]));
+    const records = watermarkRecords(this.o.topics.repartition!, inc.partitions, {
+      type: 'watermark',
+      sources: inc.sources,
+      at,
+    });
+    return { records, sent };
   }
 
   /** One chunk of one partition, in one transaction; retried, undone and read again as decided. */
   async chunk(partition: number, records: InputRecord[], control: ChunkControl): Promise<ChunkResult> {
     const fetchedAt = this.ports.clock.now();
     await this.restoring.get(partition);
+    const resume = this.resumeAt.get(partition);
+    if (resume !== undefined) {
+      // What the previous owner committed between our offset fetch and its fence is not done twice.
+      records = records.filter((r) => BigInt(r.offset) >= resume);
+      if (records.length === 0) return 'committed';
+      this.resumeAt.delete(partition);
+    }
     return this.lock.run(async () => {
       for (let attempt = 0; ; attempt++) {
         if (!control.running() || this.stopping || !this.assigned.has(partition)) return 'stopped';
@@ -200,7 +269,11 @@ export class AlertPipeline {
         try {
           const done = await this.score(partition, records, control, fetchedAt);
           const next = (BigInt(records.at(-1)!.offset) + 1n).toString();
+          const marks = this.marks([partition], false);
+          if (marks) done.records.push(...marks.records);
           await this.ports.sink.commit(partition, done.records, next);
+          this.lastChunkAt = this.ports.clock.now();
+          if (marks) this.sentMarks.set(partition, marks.sent.get(partition)!);
           this.apply({ kind: 'transaction', op: 'commit', at: this.ports.clock.now() });
           this.poisoned.delete(partition);
           this.failing = undefined;
@@ -366,8 +439,26 @@ export class AlertPipeline {
         // Fence whoever wrote these partitions before, so their open transactions end and the
         // changelog can be read to its end.
         for (const p of wanted) await this.ports.sink.prepare(p);
+        const progress = await this.ports.alertLog.progress(wanted);
+        for (const p of wanted) {
+          const position = progress.get(p)?.position;
+          if (position !== undefined) this.resumeAt.set(p, position);
+        }
         let entries = 0;
         await this.ports.changelog.restore(wanted, (partition, fingerprint, value) => {
+          if (fingerprint.startsWith(MEMORY_PREFIX)) {
+            const memory = value === null ? undefined : parseMemory(value);
+            if (memory === undefined) return;
+            this.apply({
+              kind: 'restore',
+              lane: String(partition),
+              fingerprint,
+              entry: null,
+              memory: { model_id: fingerprint.slice(MEMORY_PREFIX.length), value: memory },
+              at: this.ports.clock.now(),
+            });
+            return;
+          }
           const entry = value === null ? null : parseEntry(value);
           if (entry === undefined) {
             this.o.log.warn({ partition, fingerprint }, 'unreadable dedup changelog record skipped');
@@ -465,6 +556,15 @@ export class AlertPipeline {
 
   private apply(input: CoreInput) {
     return this.step(this.state, input);
+  }
+}
+
+function parseMemory(value: Buffer): ModelMemory | undefined {
+  try {
+    const m = JSON.parse(value.toString('utf8')) as ModelMemory;
+    return typeof m?.incident_id === 'string' && typeof m.last === 'number' ? m : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -5,11 +5,19 @@
 //   tier     topics.P1 … P4             model_id       by key           the ScoredAlert (scored codec)
 //   action   topics.actions             model_id       by key           the Action (action codec)
 //   dedup    topics.dedup_changelog     fingerprint    the input's      the DedupEntry as JSON; null: a tombstone
-//   member   (not wired: the incident stage's repartition topic comes with the stream's incident stage;
-//            the service runs the step with incidents 'off', which makes none)
+//   memory   topics.dedup_changelog     memory:<model>  the input's     what the lane remembers of the model (JSON)
+//   member   <group>-incidents-repartition  the route  by key           {type:'member', member} (JSON)
+//            beside them, after each chunk: {type:'watermark', …} to every partition (watermarkRecords)
+// and the incident stage's (incident-stage.ts), from the repartition topic:
+//   scored   topics.scored              model_id       by key           the ScoredAlert with its incident
+//   page     topics.P1 … P4             incident_id    by key           the PageRecord (JSON)
+//   action   topics.actions             model_id       by key           the Action (action codec)
+//   incident topics.incidents           incident_id    by key           the IncidentRecord (JSON)
+//   (its state goes to <group>-incidents-changelog, partitioned like the repartition topic)
 //   (a record that cannot be processed goes to topics.dlq with its original bytes: deadLetterRecord)
 import type { OutputKind } from '../adapters/registry/codec.ts';
 import type { Tier } from '../core/events.ts';
+import type { IncidentMember, IncidentOutput } from '../core/incidents/types.ts';
 import type { Output } from '../core/processor.ts';
 import type { InputRecord, OutputRecord } from './ports.ts';
 
@@ -22,6 +30,9 @@ export interface OutputTopics {
   actions: string;
   dlq: string;
   dedup_changelog: string;
+  /** With the incident stage: its repartition topic (members go there instead of scored/tier/action). */
+  repartition?: string;
+  incidents?: string;
 }
 
 /** Where one output goes, and how its value is made: by a codec, or as plain JSON. */
@@ -56,9 +67,22 @@ export const ROUTES: Routes = {
   }),
   // The changelog is partitioned like the alerts: partition p holds what alert partition p's episodes
   // are, so an instance restores only the partitions it is assigned.
-  member: () => {
-    throw new IncidentStageNotWired();
+  member: (o, t) => {
+    if (t.repartition === undefined) throw new IncidentStageNotWired();
+    return {
+      topic: t.repartition,
+      key: o.key,
+      headers: {},
+      value: { json: { type: 'member', member: o.member } satisfies StageRecord },
+    };
   },
+  memory: (o, t) => ({
+    topic: t.dedup_changelog,
+    key: `${MEMORY_PREFIX}${o.model_id}`,
+    partition: Number(o.lane),
+    headers: {},
+    value: { json: o.memory },
+  }),
   dedup: (o, t) => ({
     topic: t.dedup_changelog,
     key: o.fingerprint,
@@ -68,12 +92,68 @@ export const ROUTES: Routes = {
   }),
 };
 
+/** Changelog keys of what a lane remembers of a model for incidents (dedup entries are keyed by fingerprint). */
+export const MEMORY_PREFIX = 'memory:';
+
+/** A record of the repartition topic: a member routed to its incident, or where a source partition stands. */
+export type StageRecord =
+  | { type: 'member'; member: IncidentMember }
+  | {
+      type: 'watermark';
+      /** Partitions of the alert topic: the stage waits to hear from each of them. */
+      sources: number;
+      /**
+       * Per alert partition of the writer: its stream time (no member below it will come from there,
+       * but late ones), or null before its first alert; idle: caught up and quiet for max_partition_idle.
+       */
+      at: Record<string, { time: number | null; idle: boolean }>;
+    };
+
+/** One watermark record for every partition of the repartition topic. */
+export function watermarkRecords(
+  topic: string,
+  partitions: number,
+  value: Extract<StageRecord, { type: 'watermark' }>,
+): OutputRecord[] {
+  const json = JSON.stringify(value);
+  return Array.from({ length: partitions }, (_, q) => ({ topic, key: null, value: json, partition: q }));
+}
+
+type IncidentRoutes = {
+  [K in IncidentOutput['kind']]: (o: Extract<IncidentOutput, { kind: K }>, t: OutputTopics) => Route;
+};
+
+/** The incident stage's outputs. */
+export const INCIDENT_ROUTES: IncidentRoutes = {
+  scored: (o, t) => ROUTES.scored(o, t),
+  page: (o, t) => ({
+    topic: t[o.tier as Tier],
+    key: o.key,
+    headers: { tier: o.tier, type: 'page' },
+    value: { json: o.page },
+  }),
+  action: (o, t) => ROUTES.action(o, t),
+  incident: (o, t) => {
+    if (t.incidents === undefined) throw new IncidentStageNotWired();
+    return {
+      topic: t.incidents,
+      key: o.key,
+      headers: { status: o.incident.status },
+      value: { json: o.incident },
+    };
+  },
+};
+
+export function incidentRouteOf(o: IncidentOutput, topics: OutputTopics): Route {
+  return (INCIDENT_ROUTES[o.kind] as (o: IncidentOutput, t: OutputTopics) => Route)(o, topics);
+}
+
 /** A member reached the stream runtime: the step ran with incidents 'inline', which the service does not yet. */
 export class IncidentStageNotWired extends Error {
   readonly code = 'INCIDENT_STAGE_NOT_WIRED';
   readonly canRetry = false;
   constructor() {
-    super("the incident stage is not wired in the stream yet: run the step with incidents 'off'");
+    super("the incident stage's topics are not given: run the step with incidents 'off', or give them");
     this.name = 'IncidentStageNotWired';
   }
 }

@@ -4,6 +4,7 @@ import {
   type Metrics,
   recordCoreEvents,
   recordFeedbackOutcome,
+  recordIncidentEvents,
   recordOutputs,
   recordScored,
   recordSli,
@@ -42,6 +43,17 @@ export function metricsObserver(metrics: Metrics, config: Config): ServiceObserv
       if (records > 0) metrics.processingLatency.observe(seconds / records);
     },
     rebalance: () => metrics.rebalances.inc(),
+    incidentEvents: (events) => recordIncidentEvents(metrics, events),
+    incidentOutputs: (outputs) => {
+      for (const o of outputs) {
+        if (o.kind === 'scored') recordScored(metrics, o.alert);
+        else if (o.kind === 'action') metrics.actions.inc({ type: o.action.type });
+      }
+    },
+    incidentGauges: ({ open, pending }) => {
+      metrics.incidentsOpen.set(open);
+      metrics.incidentMembersWaiting.set(pending);
+    },
     watermarkTimeout: () => metrics.retries.inc({ reason: 'watermark_timeout' }),
     gauges: ({ windowEntries, dedupEntries, rootCauseExamples, lag }) => {
       metrics.windowStoreEntries.set(windowEntries);

@@ -4,16 +4,23 @@
 //   alerts (group, split by partition) ──► pipeline.chunk: one transaction per chunk of a partition
 //   deploys + feedback (every instance reads every partition) ──► pipeline.sideRecord
 //   dedup changelog (partitioned like the alerts) ──► read back per assigned partition on assignment
+// and with kafka.incident_stage (incident-stage.ts):
+//   the pipeline's members ──► <group>-incidents-repartition (keyed by incident) ──► stage.chunk:
+//   one transaction per chunk of a repartition partition (group <group>-incidents), its incident book
+//   read back from <group>-incidents-changelog on assignment
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
+import { partitionCounts } from '../adapters/kafka/admin.ts';
 import { BroadcastReader } from '../adapters/kafka/broadcast-reader.ts';
 import { ChangelogReader } from '../adapters/kafka/changelog-reader.ts';
 import { createKafka } from '../adapters/kafka/client.ts';
 import { KafkaAlertLog, KafkaPlainSink, KafkaTransactionalSink } from '../adapters/kafka/pipeline-ports.ts';
 import { type RecordCodec, registryTopicsOf } from '../adapters/registry/codec.ts';
-import { type Config, triageSettings } from '../config.ts';
+import { type Config, incidentStageNames, triageSettings } from '../config.ts';
+import type { IncidentEvent, IncidentOutput } from '../core/incidents/types.ts';
 import type { ProcessorOptions } from '../core/processor.ts';
-import { AlertPipeline, type PipelineObserver } from './pipeline.ts';
+import { IncidentStage } from './incident-stage.ts';
+import { AlertPipeline, type ChunkResult, type PipelineObserver } from './pipeline.ts';
 import type { InputRecord, PipelinePorts, SideInputs } from './ports.ts';
 
 /** What the service reports for metrics; every method is optional so tests can pass nothing. */
@@ -25,6 +32,22 @@ export interface ServiceObserver extends PipelineObserver {
     rootCauseExamples: number;
     lag: { topic: string; partition: number; lag: number }[];
   }): void;
+  incidentEvents?(events: IncidentEvent[]): void;
+  incidentOutputs?(outputs: IncidentOutput[]): void;
+  incidentGauges?(g: { open: number; pending: number }): void;
+}
+
+/** The incident stage and its Kafka parts (kafka.incident_stage). */
+interface StageParts {
+  stage: IncidentStage;
+  consumer: Consumer;
+  sink: KafkaTransactionalSink;
+  changelog: ChangelogReader;
+  /** The alert partition count, learnt at start, which the pipeline's watermark records carry. */
+  sources: { partitions: number; sources: number };
+  joined: boolean;
+  memberId: string | undefined;
+  dead: string | undefined;
 }
 
 export interface StreamServiceOptions extends ProcessorOptions {
@@ -79,6 +102,7 @@ export class StreamService {
   /** Set when kafkajs gives the alert consumer up (a crash it will not restart): /healthz fails. */
   private dead: string | undefined;
   private timers: NodeJS.Timeout[] = [];
+  private readonly incidents: StageParts | undefined;
 
   constructor(options: StreamServiceOptions) {
     this.o = options;
@@ -121,10 +145,14 @@ export class StreamService {
       sideInputDelayPerBatchMs: _d,
       ...processor
     } = options;
+    const names = incidentStageNames(config);
+    const stageOn = config.kafka.incident_stage;
+    const stageSources = { partitions: config.kafka.partitions.incidents, sources: 0 };
     this.pipeline = new AlertPipeline(
       {
         settings: triageSettings(config),
-        topics: t,
+        topics: stageOn ? { ...t, repartition: names.repartition } : t,
+        ...(stageOn ? { incidents: stageSources } : {}),
         outputFormat: config.output.format,
         laneIdleMs: config.kafka.max_partition_idle,
         maxWatermarkWaitMs: config.kafka.max_watermark_wait,
@@ -135,27 +163,86 @@ export class StreamService {
       },
       ports,
     );
-    this.alerts = this.kafka.consumer({
-      groupId: config.kafka.group_id,
-      readUncommitted: false,
-      sessionTimeout: config.kafka.session_timeout,
-      heartbeatInterval: Math.max(1_000, Math.floor(config.kafka.session_timeout / 10)),
-      maxWaitTimeInMs: 100,
-    });
+    const consumerOf = (groupId: string) =>
+      this.kafka.consumer({
+        groupId,
+        readUncommitted: false,
+        sessionTimeout: config.kafka.session_timeout,
+        heartbeatInterval: Math.max(1_000, Math.floor(config.kafka.session_timeout / 10)),
+        maxWaitTimeInMs: 100,
+      });
+    this.alerts = consumerOf(config.kafka.group_id);
+    if (stageOn) {
+      const sink = new KafkaTransactionalSink({
+        kafka: this.kafka,
+        alertsTopic: names.repartition,
+        groupId: names.groupId,
+        transactionalIdOf: names.transactionalIdOf,
+      });
+      const changelog = new ChangelogReader({
+        kafka: this.kafka,
+        admin: this.admin,
+        topic: names.changelog,
+        groupId: `${names.groupId}.changelog.${this.instanceId}`,
+        logger: this.log,
+      });
+      const stage = new IncidentStage(
+        {
+          settings: triageSettings(config),
+          topics: {
+            ...t,
+            repartition: names.repartition,
+            incidents: t.incidents,
+            incidentChangelog: names.changelog,
+          },
+          log: this.log,
+          observer: {
+            incidentEvents: (e) => observer?.incidentEvents?.(e),
+            outputs: (o) => observer?.incidentOutputs?.(o),
+            transaction: (r) => observer?.transaction?.(r),
+            deadLettered: (r) => observer?.deadLettered?.(r),
+            retry: (r) => observer?.retry?.(r),
+          },
+        },
+        {
+          codec: options.codec,
+          sink,
+          changelog: { restore: (partitions, onRecord) => changelog.restore(partitions, onRecord) },
+          log: new KafkaAlertLog(this.admin, names.repartition, names.groupId),
+          sources: new KafkaAlertLog(this.admin, t.alerts, config.kafka.group_id),
+          clock: { now: Date.now, sleep },
+        },
+      );
+      this.incidents = {
+        stage,
+        consumer: consumerOf(names.groupId),
+        sink,
+        changelog,
+        sources: stageSources,
+        joined: false,
+        memberId: undefined,
+        dead: undefined,
+      };
+    }
   }
 
   health(): ServiceHealth {
     const p = this.pipeline;
+    const inc = this.incidents;
+    const stageReady =
+      inc === undefined || (inc.joined && inc.stage.restored && inc.stage.failing === undefined);
     const ready =
       !this.stopping &&
       this.joined &&
       !!this.side?.rebuilt &&
       p.restored &&
       p.failing === undefined &&
+      stageReady &&
       this.unreachable === undefined;
     const stats = p.stats();
+    const stageLive = inc === undefined || (inc.dead === undefined && inc.stage.fatal === undefined);
     return {
-      live: !this.stopping && this.dead === undefined && p.fatal === undefined,
+      live: !this.stopping && this.dead === undefined && p.fatal === undefined && stageLive,
       ready,
       details: {
         instance: this.instanceId,
@@ -170,6 +257,19 @@ export class StreamService {
         windowEntries: stats.windowEntries,
         dedupEntries: stats.dedupEntries,
         streamTime: Number.isFinite(stats.streamTime) ? stats.streamTime : null,
+        ...(inc
+          ? {
+              incidentStage: {
+                joined: inc.joined,
+                assignedPartitions: inc.stage.partitions,
+                restored: inc.stage.restored,
+                failing: inc.stage.failing ?? null,
+                ...inc.stage.stats(),
+                ...(inc.dead ? { dead: inc.dead } : {}),
+                ...(inc.stage.fatal ? { fatal: inc.stage.fatal } : {}),
+              },
+            }
+          : {}),
       },
     };
   }
@@ -236,6 +336,7 @@ export class StreamService {
       partitionsConsumedConcurrently: 1,
       eachBatch: (payload) => this.onAlertBatch(payload),
     });
+    if (this.incidents) await this.startIncidentStage(this.incidents);
     this.timers.push(
       setInterval(() => this.probe(), 2_000),
       setInterval(() => this.tick(), 1_000),
@@ -243,17 +344,55 @@ export class StreamService {
     for (const timer of this.timers) timer.unref();
   }
 
+  private async startIncidentStage(inc: StageParts): Promise<void> {
+    const names = incidentStageNames(this.config);
+    await inc.changelog.start();
+    inc.consumer.on(inc.consumer.events.GROUP_JOIN, ({ payload }) => {
+      inc.joined = true;
+      const assigned = [...new Set(payload.memberAssignment[names.repartition] ?? [])].sort((a, b) => a - b);
+      const fresh = inc.memberId !== undefined && inc.memberId !== payload.memberId;
+      inc.memberId = payload.memberId;
+      this.log.info({ assigned, fresh }, 'joined the incident stage group');
+      inc.stage.assign(assigned, { fresh });
+      void inc.sink.retain(assigned);
+    });
+    inc.consumer.on(inc.consumer.events.CRASH, ({ payload }) => {
+      inc.joined = false;
+      if (!payload.restart) inc.dead = `incident stage consumer stopped: ${payload.error.message}`;
+      this.log.error({ err: payload.error, restart: payload.restart }, 'incident stage consumer crashed');
+    });
+    await inc.consumer.connect();
+    await inc.consumer.subscribe({ topic: names.repartition, fromBeginning: true });
+    await inc.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: (payload) =>
+        this.onBatch(
+          payload,
+          inc.consumer,
+          (p, records, control) => inc.stage.chunk(p, records, control),
+          () => inc.stage.fatal,
+        ),
+    });
+  }
+
   /** SIGTERM: finish the batch in hand, commit it, leave the group, close everything. */
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     this.pipeline.stop();
+    this.incidents?.stage.stop();
     for (const timer of this.timers) clearInterval(timer);
     await this.alerts.disconnect().catch((err) => this.log.warn({ err }, 'alert consumer disconnect'));
-    await Promise.all([this.side?.stop(), this.changelog?.stop()]).catch((err) =>
-      this.log.warn({ err }, 'reader stop'),
+    await this.incidents?.consumer
+      .disconnect()
+      .catch((err) => this.log.warn({ err }, 'incident stage consumer disconnect'));
+    await Promise.all([this.side?.stop(), this.changelog?.stop(), this.incidents?.changelog.stop()]).catch(
+      (err) => this.log.warn({ err }, 'reader stop'),
     );
     await this.sink.close();
+    await this.incidents?.sink.close();
     await this.deadLetters.close();
     await this.admin.disconnect().catch(() => undefined);
   }
@@ -261,10 +400,21 @@ export class StreamService {
   /** The changelog is partitioned like the alerts; fewer partitions would lose episodes. */
   private async checkChangelogPartitions(): Promise<void> {
     const t = this.config.topics;
-    const { topics } = await this.admin.fetchTopicMetadata({ topics: [t.alerts, t.dedup_changelog] });
-    const count = (name: string) => topics.find((x) => x.name === name)?.partitions.length ?? 0;
+    const names = incidentStageNames(this.config);
+    const stage = this.incidents ? [names.repartition, names.changelog, t.incidents] : [];
+    const counts = await partitionCounts(this.admin, [t.alerts, t.dedup_changelog, ...stage]);
+    const count = (name: string) => counts.get(name) ?? 0;
     const alerts = count(t.alerts);
     const changelog = count(t.dedup_changelog);
+    if (this.incidents) {
+      this.incidents.sources.sources = alerts;
+      this.incidents.sources.partitions = count(names.repartition);
+      if (count(names.changelog) < count(names.repartition))
+        throw new Error(
+          `${names.changelog} has fewer partitions than ${names.repartition}: the incident books of some ` +
+            'partitions would have nowhere to go (run `alert-triage topics`, which grows it)',
+        );
+    }
     if (changelog < alerts) {
       throw new Error(
         `${t.dedup_changelog} has ${changelog} partitions and ${t.alerts} ${alerts}: the dedup changelog ` +
@@ -311,6 +461,7 @@ export class StreamService {
       rootCauseExamples: stats.rootCauseExamples,
       lag: [...stats.lag, ...(this.side?.lag() ?? [])],
     });
+    if (this.incidents) this.o.observer?.incidentGauges?.(this.incidents.stage.stats());
   }
 
   /** Every second: which partitions have records to read, so idle ones stop holding the stream time. */
@@ -325,7 +476,26 @@ export class StreamService {
       });
   }
 
-  private async onAlertBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload) {
+  private onAlertBatch(payload: EachBatchPayload) {
+    return this.onBatch(
+      payload,
+      this.alerts,
+      (p, records, control) => this.pipeline.chunk(p, records, control),
+      () => this.pipeline.fatal,
+    );
+  }
+
+  /** A fetched batch, chunk by chunk, each committed (in its transaction) before the next. */
+  private async onBatch(
+    { batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload,
+    consumer: Consumer,
+    chunkOf: (
+      partition: number,
+      records: InputRecord[],
+      control: { running(): boolean; heartbeat(): Promise<void> },
+    ) => Promise<ChunkResult>,
+    fatal: () => string | undefined,
+  ) {
     await this.untilSideRebuilt(heartbeat);
     const control = {
       running: () => isRunning() && !isStale() && !this.stopping,
@@ -334,17 +504,17 @@ export class StreamService {
     for (let i = 0; i < batch.messages.length; i += CHUNK) {
       if (!control.running()) return;
       const chunk = batch.messages.slice(i, i + CHUNK);
-      let result: Awaited<ReturnType<AlertPipeline['chunk']>>;
+      let result: ChunkResult;
       try {
-        result = await this.pipeline.chunk(batch.partition, chunk.map(toInput), control);
+        result = await chunkOf(batch.partition, chunk.map(toInput), control);
       } catch (err) {
-        this.log.fatal({ err, partition: batch.partition }, 'alert-triage cannot go on');
-        this.o.onFatal?.(this.pipeline.fatal ?? (err as Error).message);
+        this.log.fatal({ err, partition: batch.partition, topic: batch.topic }, 'alert-triage cannot go on');
+        this.o.onFatal?.(fatal() ?? (err as Error).message);
         return;
       }
       if (result !== 'committed') {
         // Not committed: read these again from the first one (by whoever owns the partition now).
-        this.alerts.seek({ topic: batch.topic, partition: batch.partition, offset: chunk[0]!.offset });
+        consumer.seek({ topic: batch.topic, partition: batch.partition, offset: chunk[0]!.offset });
         return;
       }
       resolveOffset(chunk.at(-1)!.offset);

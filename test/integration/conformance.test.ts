@@ -4,9 +4,16 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { Admin, KafkaMessage } from 'kafkajs';
+import { partitionCounts } from '../../src/adapters/kafka/admin.ts';
 import { parseConfig } from '../../src/config.ts';
 import type { StreamService } from '../../src/runtime/stream-service.ts';
-import { conformanceSuite, type Harness, type ReadRecord, type World } from '../runtime/conformance.ts';
+import {
+  conformanceSuite,
+  type Harness,
+  incidentConformanceSuite,
+  type ReadRecord,
+  type World,
+} from '../runtime/conformance.ts';
 import {
   BROKERS,
   createTopics,
@@ -36,11 +43,12 @@ async function brokerWorld(catalog: Record<string, unknown>, o: { partitions: nu
     ...catalog,
     topics: uniqueTopics(`cf-${id}`),
     kafka: {
+      ...((catalog.kafka as Record<string, unknown> | undefined) ?? {}),
       brokers: (BROKERS ?? '127.0.0.1:9092').split(','),
       group_id: `cf-${id}`,
       transactional_id_prefix: `cf-${id}`,
       client_id: `cf-${id}`,
-      partitions: { alerts: o.partitions, deployments: 2, feedback: 1, outputs: 2, dlq: 1 },
+      partitions: { alerts: o.partitions, deployments: 2, feedback: 1, outputs: 2, dlq: 1, incidents: 3 },
       session_timeout: '10s',
     },
     registry: { url: REGISTRY ?? 'http://127.0.0.1:8081/apis/ccompat/v7' },
@@ -104,7 +112,8 @@ async function brokerWorld(catalog: Record<string, unknown>, o: { partitions: nu
     },
     // Every output topic in one read (the scored count was reached first: the rest committed with it).
     read: async (topic) => {
-      cache ??= await readTopics([t.scored, t.P1, t.P2, t.P3, t.P4, t.dlq, t.actions]);
+      const stage = config.kafka.incident_stage ? [t.incidents] : [];
+      cache ??= await readTopics([t.scored, t.P1, t.P2, t.P3, t.P4, t.dlq, t.actions, ...stage]);
       return cache.get(t[topic])!.map(toRead);
     },
     close: async () => {
@@ -132,9 +141,9 @@ describe('conformance on the broker', { skip: SKIP }, () => {
       await admin.connect();
       try {
         const t = a.config.topics;
-        const { topics } = await admin.fetchTopicMetadata({ topics: [t.alerts, t.dedup_changelog] });
+        const counts = await partitionCounts(admin, [t.alerts, t.dedup_changelog]);
         assert.deepEqual(
-          topics.map((x) => [x.name, x.partitions.length]).sort(),
+          [...counts].sort(),
           [
             [t.alerts, 3],
             [t.dedup_changelog, 3],
@@ -150,4 +159,5 @@ describe('conformance on the broker', { skip: SKIP }, () => {
   });
 
   conformanceSuite(broker);
+  incidentConformanceSuite(broker);
 });

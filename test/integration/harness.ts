@@ -41,6 +41,7 @@ export function uniqueTopics(prefix: string): Record<string, string> {
       ['actions', 'actions'],
       ['dlq', 'dlq'],
       ['dedup_changelog', 'dedup'],
+      ['incidents', 'incidents'],
     ].map(([k, v]) => [k, `${prefix}.${v}`]),
   );
 }
@@ -74,7 +75,13 @@ export function testConfig(
 export async function createTopics(config: Config): Promise<Admin> {
   const admin = kafka().admin();
   await admin.connect();
-  await ensureTopics(admin, config);
+  try {
+    await ensureTopics(admin, config);
+  } catch (err) {
+    // A client left connected keeps the test process alive after its failure.
+    await admin.disconnect().catch(() => undefined);
+    throw err;
+  }
   return admin;
 }
 

@@ -26,7 +26,7 @@ export interface ReadRecord {
   headers: Record<string, string>;
 }
 
-export type TopicName = 'scored' | 'P1' | 'P2' | 'P3' | 'P4' | 'dlq' | 'actions';
+export type TopicName = 'scored' | 'P1' | 'P2' | 'P3' | 'P4' | 'dlq' | 'actions' | 'incidents';
 
 /** One world: topics of its own, instances of the service over them. */
 export interface World {
@@ -96,6 +96,92 @@ export async function assertOfflineAnswer(world: World, week: string, what = 'th
       .sort();
     assert.deepEqual(got, want, `${what}: tier topic ${tier}`);
   }
+}
+
+const incidentVerdict = (a: ScoredAlert) =>
+  JSON.stringify({ v: verdict(a), incident: a.incident_id, page: a.page, silenced: a.silenced_by });
+
+/**
+ * With the incident stage: every alert once with the offline verdict *and* the offline incident id and
+ * page; the tier topics carry exactly the offline pages (incident, triggering alert, tier); ml.incidents
+ * holds the offline incidents, with their members.
+ */
+export async function assertOfflineIncidents(world: World, week: string, what = 'the stream') {
+  const expected = await offlineVerdicts(world.config, week);
+  const scored = parsed(await world.read('scored'));
+  assert.equal(scored.length, expected.size, `${what}: every alert scored`);
+  assert.equal(new Set(scored.map((a) => a.alert_id)).size, expected.size, `${what}: each once`);
+  const diff = scored.filter((a) => incidentVerdict(a) !== incidentVerdict(expected.get(a.alert_id)!));
+  assert.deepEqual(
+    diff.slice(0, 2).map((a) => ({
+      id: a.alert_id,
+      stream: incidentVerdict(a),
+      offline: incidentVerdict(expected.get(a.alert_id)!),
+    })),
+    [],
+    `${what}: ${diff.length} of ${scored.length} alerts differ from the offline CLI (verdict, incident, page)`,
+  );
+  let pages = 0;
+  for (const tier of ['P1', 'P2', 'P3', 'P4'] as const) {
+    const want = [...expected.values()]
+      .filter((a) => a.tier === tier && a.page)
+      .map((a) => `${a.incident_id}/${a.alert_id}`)
+      .sort();
+    const got = (await world.read(tier))
+      .map((r) => JSON.parse(r.value!) as { incident_id: string; alert: { alert_id: string } })
+      .map((p) => `${p.incident_id}/${p.alert.alert_id}`)
+      .sort();
+    assert.deepEqual(got, want, `${what}: pages on ${tier}`);
+    pages += got.length;
+  }
+  assert.ok(pages > 0, `${what}: the week pages at all`);
+  // The latest record of each incident (the compacted topic's view): every offline incident, its members.
+  const latest = new Map<string, { members: number }>();
+  for (const r of await world.read('incidents')) latest.set(r.key!, JSON.parse(r.value!));
+  const members = new Map<string, number>();
+  for (const a of expected.values()) members.set(a.incident_id!, (members.get(a.incident_id!) ?? 0) + 1);
+  assert.equal(latest.size, members.size, `${what}: as many incidents as offline`);
+  const wrong = [...members].filter(([id, n]) => latest.get(id)?.members !== n);
+  assert.deepEqual(wrong.slice(0, 3), [], `${what}: ${wrong.length} incidents with other members`);
+}
+
+/** The incident stage's cases (kafka.incident_stage on, otherwise the defaults). */
+export function incidentConformanceSuite(h: Harness): void {
+  const withStage = (week: string) => ({ ...catalogOf(week), kafka: { incident_stage: true } });
+  describe(`incident stage conformance (${h.name})`, () => {
+    describe('a backlog, on three partitions', () => {
+      let world: World;
+      before(async () => {
+        world = await h.world(withStage('sample-week'), { partitions: 3, seed: 21 });
+        await world.produce('deployments', weekLines('sample-week', 'deploys.ndjson'));
+        await world.produce('alerts', weekLines('sample-week', 'alerts.ndjson'));
+        await world.start();
+        await world.settle(weekLines('sample-week', 'alerts.ndjson').length);
+      });
+      after(() => world?.close());
+      it('gives the offline incidents, ids and pages', () => assertOfflineIncidents(world, 'sample-week'));
+    });
+
+    describe('a cascade week across partitions, a restart midway, a second instance joining', () => {
+      let world: World;
+      before(async () => {
+        world = await h.world(withStage('cascade-week'), { partitions: 4, seed: 22 });
+        const alerts = weekLines('cascade-week', 'alerts.ndjson');
+        const half = Math.floor(alerts.length / 2);
+        await world.produce('deployments', weekLines('cascade-week', 'deploys.ndjson'));
+        await world.produce('alerts', alerts.slice(0, half));
+        await world.start();
+        await world.settle(half);
+        await world.restart();
+        await world.join();
+        await world.produce('alerts', alerts.slice(half));
+        await world.settle(alerts.length);
+      });
+      after(() => world?.close());
+      it('pages each incident once, as offline, whichever instance holds its alerts', () =>
+        assertOfflineIncidents(world, 'cascade-week', 'after a restart and a rebalance'));
+    });
+  });
 }
 
 export function conformanceSuite(h: Harness): void {

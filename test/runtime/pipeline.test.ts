@@ -86,3 +86,35 @@ describe('pipeline: transient commit failures', () => {
     assert.equal(new Set(ids).size, alerts.length);
   });
 });
+
+describe('pipeline: a new owner whose consumer fetched the committed offset before the old owner was fenced', () => {
+  it('does not publish again what the old owner committed meanwhile', async () => {
+    const config = parseConfig(catalogOf('sample-week'));
+    const d = new PipelineDriver({ config, partitions: 1, seed: 3, instances: 2 });
+    const alerts = weekLines('sample-week', 'alerts.ndjson').slice(0, 300);
+    d.produce('deployments', weekLines('sample-week', 'deploys.ndjson'));
+    d.produce('alerts', alerts);
+    await d.start(1);
+    const [a] = d.instances;
+    const log = d.broker.log(d.topics.alerts, 0);
+    const records = log.map((s) => ({
+      offset: String(s.offset),
+      key: s.key === null ? null : Buffer.from(s.key),
+      value: s.value,
+      headers: s.headers,
+    }));
+    const control = { running: () => true, heartbeat: async () => undefined };
+    // The old owner commits the first 200 while the new owner's consumer still starts from offset 0.
+    assert.equal(await a!.pipeline.chunk(0, records.slice(0, 200), control), 'committed');
+    await d.join();
+    // Partition 0 moves to the new instance (whatever the driver's spread said): it fences the old owner
+    // and learns where that owner's committed work ends.
+    const owner = d.instances[1]!;
+    a!.pipeline.assign([]);
+    owner.pipeline.assign([0]);
+    assert.equal(await owner.pipeline.chunk(0, records, control), 'committed');
+    const ids = d.scored().map((x) => x.alert_id);
+    assert.equal(ids.length, alerts.length);
+    assert.equal(new Set(ids).size, alerts.length, 'every alert once');
+  });
+});

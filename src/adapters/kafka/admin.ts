@@ -1,6 +1,6 @@
 // `alert-triage topics`: every topic the service reads or writes, with partitions, retention and compaction.
 import type { Admin, ITopicConfig } from 'kafkajs';
-import type { Config } from '../../config.ts';
+import { type Config, incidentStageNames } from '../../config.ts';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -19,6 +19,23 @@ export function topicSpecs(config: Config): TopicSpec[] {
   // Deploys must outlive the window the service rebuilds at start; keep a week beyond it.
   const deployDays = Math.ceil(config.windows.deploy_retention / DAY_MS) + 7;
   const feedbackDays = Math.ceil(config.windows.feedback_lookup / DAY_MS) + 7;
+  const compacted = {
+    'cleanup.policy': 'compact',
+    'min.compaction.lag.ms': '60000',
+    'segment.ms': String(HOUR_MS),
+    'delete.retention.ms': String(HOUR_MS),
+    'min.cleanable.dirty.ratio': '0.25',
+  };
+  const names = incidentStageNames(config);
+  // The incident stage's topics, with it on: its repartition topic (kept like the alerts), the changelog
+  // of its books (compacted, partitioned like it) and the incident records (compacted, key incident_id).
+  const stage: TopicSpec[] = config.kafka.incident_stage
+    ? [
+        { topic: names.repartition, partitions: p.incidents, configs: retain(7) },
+        { topic: names.changelog, partitions: p.incidents, configs: compacted },
+        { topic: t.incidents, partitions: p.outputs, configs: compacted },
+      ]
+    : [];
   return [
     { topic: t.alerts, partitions: p.alerts, configs: retain(7) },
     { topic: t.deployments, partitions: p.deployments, configs: retain(deployDays) },
@@ -33,17 +50,8 @@ export function topicSpecs(config: Config): TopicSpec[] {
     { topic: t.dlq, partitions: p.dlq, configs: { ...retain(30), 'max.message.bytes': String(2 << 20) } },
     // Partitioned like the alerts (partition p holds alert partition p's episodes); expired episodes
     // are tombstoned, so compaction keeps only live ones and a restart reads what is live, not history.
-    {
-      topic: t.dedup_changelog,
-      partitions: p.alerts,
-      configs: {
-        'cleanup.policy': 'compact',
-        'min.compaction.lag.ms': '60000',
-        'segment.ms': String(HOUR_MS),
-        'delete.retention.ms': String(HOUR_MS),
-        'min.cleanable.dirty.ratio': '0.25',
-      },
-    },
+    { topic: t.dedup_changelog, partitions: p.alerts, configs: compacted },
+    ...stage,
   ];
 }
 
@@ -65,14 +73,23 @@ export async function ensureTopics(admin: Admin, config: Config): Promise<Ensure
       replicationFactor: config.kafka.replication_factor,
       configEntries: Object.entries(s.configs).map(([name, value]) => ({ name, value })),
     }));
-    await admin.createTopics({ topics, waitForLeaders: true });
+    try {
+      await admin.createTopics({ topics, waitForLeaders: true });
+    } catch (err) {
+      // Created, but the broker that answered does not know them yet (a fresh KRaft broker does so for
+      // a moment): wait for them below rather than fail a command that did its work.
+      if ((err as { code?: number }).code !== UNKNOWN_TOPIC) throw err;
+    }
+    await partitionCounts(
+      admin,
+      missing.map((s) => s.topic),
+    );
   }
   // A changelog with fewer partitions than the alerts (the alerts grew) is grown to match.
   const changelog = specs.find((s) => s.topic === config.topics.dedup_changelog)!;
   let grown: string[] = [];
   if (existing.has(changelog.topic)) {
-    const { topics } = await admin.fetchTopicMetadata({ topics: [changelog.topic] });
-    const have = topics[0]?.partitions.length ?? 0;
+    const have = (await partitionCounts(admin, [changelog.topic])).get(changelog.topic) ?? 0;
     if (have < changelog.partitions) {
       await admin.createPartitions({
         topicPartitions: [{ topic: changelog.topic, count: changelog.partitions }],
@@ -85,4 +102,39 @@ export async function ensureTopics(admin: Admin, config: Config): Promise<Ensure
     created: missing.map((s) => s.topic),
     existing: specs.filter((s) => existing.has(s.topic)).map((s) => s.topic),
   };
+}
+
+/** kafkajs' UNKNOWN_TOPIC_OR_PARTITION: a broker that has not learnt of a topic created a moment ago. */
+const UNKNOWN_TOPIC = 3;
+
+/**
+ * Partition count of each topic. A topic created a moment ago may be unknown to the broker answering
+ * for a few seconds (a fresh KRaft broker is seen doing so after `createTopics` with `waitForLeaders`):
+ * that is retried for up to `waitMs`; a topic still unknown then is an error naming it.
+ */
+export async function partitionCounts(
+  admin: Admin,
+  topics: readonly string[],
+  { waitMs = 10_000 } = {},
+): Promise<Map<string, number>> {
+  const until = Date.now() + waitMs;
+  for (;;) {
+    try {
+      const { topics: found } = await admin.fetchTopicMetadata({ topics: [...topics] });
+      return new Map(found.map((x) => [x.name, x.partitions.length]));
+    } catch (err) {
+      const code = (err as { code?: number }).code;
+      if (code !== UNKNOWN_TOPIC || Date.now() > until) {
+        if (code === UNKNOWN_TOPIC)
+          throw new Error(
+            `topics unknown to the cluster: ${topics.join(', ')} (run \`alert-triage topics\`)`,
+            {
+              cause: err,
+            },
+          );
+        throw err;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
 }

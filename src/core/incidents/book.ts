@@ -25,11 +25,11 @@ import { OrderedQueue } from './ordered-queue.ts';
 import { inhibitedSentence, joinSentence, type PageChoice, pageSentence } from './sentences.ts';
 import type { IncidentEvent, IncidentInput, IncidentMember, IncidentOutput, PageRecord } from './types.ts';
 
-type Pending =
+export type Pending =
   | { time: number; rank: 0; id: string; seq: number; member: IncidentMember }
   | { time: number; rank: 1; id: string; seq: number; feedback: AlertFeedback };
 
-interface Timer {
+export interface Timer {
   at: number;
   id: string;
   kind: 'timeout' | 'drop';
@@ -83,14 +83,28 @@ export function openIncidents(state: IncidentState): number {
   return n;
 }
 
+/**
+ * How long a resolved incident is kept after its last member, while an alert can still join it: a change
+ * is a cause for `correlation` after it, a model's memory lasts `gap`, both up to `allowed_lateness` late.
+ */
+export function incidentRetention(s: TriageSettings): number {
+  const cfg = s.incidents;
+  return Math.max(cfg.max_lifetime, s.windows.correlation) + cfg.gap + s.windows.allowed_lateness;
+}
+
+/** The timers an incident has pending: its time-out while open, its drop once resolved (book.ts alone sets them). */
+export function timerOf(inc: Incident, s: TriageSettings): Timer {
+  return inc.status === 'open'
+    ? { at: inc.last + s.incidents.gap, id: inc.id, kind: 'timeout' }
+    : { at: inc.last + incidentRetention(s), id: inc.id, kind: 'drop' };
+}
+
 export function createIncidentStep(s: TriageSettings): IncidentStep {
   const cfg = s.incidents;
   const gap = cfg.gap;
   const pageTiers = new Set<Tier>(cfg.page_tiers);
   const rules = cfg.inhibit.map(compileInhibitRule);
-  // A resolved incident is kept while an alert can still join it: a change is a cause for `correlation`
-  // after it, a model's memory lasts `gap`, both up to `allowed_lateness` late.
-  const retention = Math.max(cfg.max_lifetime, s.windows.correlation) + gap + s.windows.allowed_lateness;
+  const retention = incidentRetention(s);
 
   const record = (inc: Incident, out: IncidentStepResult) =>
     out.outputs.push({ kind: 'incident', key: inc.id, incident: recordOf(inc, s) });
@@ -296,6 +310,7 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
     st.incidents.delete(inc.id);
     for (const alert of inc.alerts) if (st.byAlert.get(alert) === inc.id) st.byAlert.delete(alert);
     for (const alias of inc.aliases) st.aliases.delete(alias);
+    out.events.push({ type: 'incident_dropped', incident_id: inc.id });
   };
 
   const processFeedback = (st: IncidentState, f: AlertFeedback, out: IncidentStepResult) => {

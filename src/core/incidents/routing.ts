@@ -175,6 +175,11 @@ export class ModelMemoryStore {
     this.byModel.set(modelId, memory);
   }
 
+  /** From the changelog, outside any transaction: the memory as it was written. */
+  restore(modelId: string, memory: ModelMemory): void {
+    this.byModel.set(modelId, memory);
+  }
+
   /** Forgets memories whose last alert is more than gap + lateness before the lane's time `time`. */
   expire(time: number): number {
     if (time - this.sweptAt < this.keepMs / 4) return 0;

@@ -140,6 +140,8 @@ export type IncidentEvent =
       at: number;
       members: number;
     }
+  /** Resolved longer than an alert can still join it: forgotten (a tombstone in the stream's changelog). */
+  | { type: 'incident_dropped'; incident_id: string }
   | { type: 'page'; incident_id: string; alert_id: string; tier: Tier }
   | { type: 'member_silenced'; alert_id: string; silence_id: string }
   | { type: 'member_inhibited'; alert_id: string; incident_id: string }

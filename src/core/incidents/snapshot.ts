@@ -1,0 +1,95 @@
+// The incident book as keyed records: what the stream's incident stage writes to its changelog after
+// each transaction, and reads back when it is given a partition. One record per incident (`inc:<id>`,
+// null once dropped), one per member still waiting for the watermark (`pending:<alert_id>`, null once
+// taken) and one `meta` (how far the book has drained, its sequence, and what the stage keeps beside it).
+// Timers, aliases and the alert → incident index are not written: they follow from the incidents.
+import type { TriageSettings } from '../settings.ts';
+import { createIncidentState, type IncidentState, type Pending, timerOf } from './book.ts';
+import type { Incident } from './incident.ts';
+import type { IncidentMember } from './types.ts';
+
+export const META_KEY = 'meta';
+export const incidentKey = (id: string) => `inc:${id}`;
+export const pendingKey = (alertId: string) => `pending:${alertId}`;
+
+// Maps and Sets (and ±∞, which JSON has not) travel tagged, so a field added to Incident needs nothing here.
+const replacer = (_k: string, v: unknown) => {
+  if (v instanceof Map) return { $map: [...v] };
+  if (v instanceof Set) return { $set: [...v] };
+  if (typeof v === 'number' && !Number.isFinite(v)) return { $num: String(v) };
+  return v;
+};
+const reviver = (_k: string, v: unknown) => {
+  if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+    const o = v as Record<string, unknown>;
+    if (Array.isArray(o.$map)) return new Map(o.$map as [unknown, unknown][]);
+    if (Array.isArray(o.$set)) return new Set(o.$set);
+    if (typeof o.$num === 'string') return Number(o.$num);
+  }
+  return v;
+};
+
+export const encodeEntry = (value: unknown): string => JSON.stringify(value, replacer);
+export const decodeEntry = <T>(text: string): T => JSON.parse(text, reviver) as T;
+
+export interface BookMeta<X> {
+  drained: number;
+  seq: number;
+  extra: X;
+}
+
+export function metaOf<X>(st: IncidentState, extra: X): BookMeta<X> {
+  return { drained: st.drained, seq: st.seq, extra };
+}
+
+/**
+ * Called right after the book was given `member`: the entry it now waits in, or null when it was taken
+ * at once (older than the watermark drained: late). Feedback is not pending in the stream.
+ */
+export function pendingAfter(st: IncidentState, member: IncidentMember): Pending | null {
+  const time = member.alert.event_time;
+  if (time < st.drained) return null;
+  return { time, rank: 0, id: member.alert.alert_id, seq: st.seq - 1, member };
+}
+
+export class UnreadableEntry extends Error {
+  readonly code = 'UNREADABLE_CHANGELOG_ENTRY';
+}
+
+/**
+ * The book rebuilt from its records (latest value per key, tombstones as null): incidents with their
+ * timers and indexes, pending members in their order, the drained watermark. Returns the stage's extra.
+ */
+export function restoreBook<X>(
+  s: TriageSettings,
+  entries: Iterable<[string, string | null]>,
+): { state: IncidentState; extra: X | undefined } {
+  const st = createIncidentState(s);
+  let extra: X | undefined;
+  for (const [key, text] of entries) {
+    if (text === null) continue;
+    let value: unknown;
+    try {
+      value = decodeEntry(text);
+    } catch (err) {
+      throw new UnreadableEntry(`changelog entry ${key} is not JSON: ${(err as Error).message}`);
+    }
+    if (key === META_KEY) {
+      const m = value as BookMeta<X>;
+      st.drained = m.drained;
+      st.seq = m.seq;
+      extra = m.extra;
+    } else if (key.startsWith('inc:')) {
+      const inc = value as Incident;
+      st.incidents.set(inc.id, inc);
+      for (const alert of inc.alerts) st.byAlert.set(alert, inc.id);
+      for (const alias of inc.aliases) st.aliases.set(alias, inc.id);
+      st.timers.push(timerOf(inc, s));
+    } else if (key.startsWith('pending:')) {
+      st.pending.push(value as Pending);
+    } else {
+      throw new UnreadableEntry(`changelog entry with an unknown key: ${key}`);
+    }
+  }
+  return { state: st, extra };
+}

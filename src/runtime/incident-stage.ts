@@ -1,0 +1,405 @@
+// The incident stage of the stream (stage 2 of core/incidents): reads the repartition topic, where
+// stage 1 (the alert pipeline, pipeline.ts) wrote each alert as a member keyed by its incident's route,
+// and runs the incident book of each repartition partition — the same step `score` runs — one
+// transaction per chunk: the scored records, pages, actions and incident records it makes, its own
+// state (changelog.ts records of core/incidents/snapshot.ts) and its input offset, all or nothing.
+//
+// The book takes members in (event time, alert id) order once a watermark passes them. Stage 1 writes,
+// beside its members, where each alert partition stands (its stream time, and whether it is idle); the
+// watermark here is the lowest over the alert partitions that are not idle — one still behind its end
+// offset counts as active whatever it said — or, when all are idle, just past the highest: a quiet
+// stream pages its last members after max_partition_idle. Members are thus taken in the same order on
+// any number of partitions and instances, and the incidents, ids and pages are `score`'s.
+//
+// A failed chunk is never patched up: the partition's book is read back from its changelog and the
+// chunk done again (or, fenced, left to the partition's new owner).
+import { createIncidentStep, type IncidentState, type IncidentStep } from '../core/incidents/book.ts';
+import {
+  encodeEntry,
+  incidentKey,
+  META_KEY,
+  metaOf,
+  pendingAfter,
+  pendingKey,
+  restoreBook,
+} from '../core/incidents/snapshot.ts';
+import type { IncidentEvent, IncidentOutput } from '../core/incidents/types.ts';
+import type { TriageSettings } from '../core/settings.ts';
+import { backoffMs, decide } from './error-policy.ts';
+import type { ChunkControl, ChunkResult, PipelineLog } from './pipeline.ts';
+import type {
+  AlertLog,
+  Changelog,
+  Clock,
+  Codec,
+  InputRecord,
+  OutputRecord,
+  TransactionalSink,
+} from './ports.ts';
+import { deadLetterRecord, incidentRouteOf, type OutputTopics, type StageRecord } from './routing.ts';
+
+export interface IncidentStagePorts {
+  codec: Codec;
+  /** One transaction per chunk of one repartition partition, with that partition's offset. */
+  sink: TransactionalSink;
+  /** The stage's changelog, partitioned like the repartition topic. */
+  changelog: Changelog;
+  /** The repartition topic's progress for the stage's group: where a new owner resumes. */
+  log: AlertLog;
+  /** The alert topic's progress for the alert pipeline's group: which alert partitions are behind. */
+  sources: AlertLog;
+  clock: Clock;
+}
+
+export interface IncidentStageObserver {
+  incidentEvents?(events: IncidentEvent[]): void;
+  outputs?(outputs: IncidentOutput[]): void;
+  transaction?(result: 'committed' | 'aborted'): void;
+  deadLettered?(reason: string): void;
+  retry?(reason: string): void;
+}
+
+export interface IncidentStageOptions {
+  settings: TriageSettings;
+  topics: OutputTopics & { repartition: string; incidents: string; incidentChangelog: string };
+  log: PipelineLog;
+  observer?: IncidentStageObserver;
+}
+
+type SourceMark = { time: number | null; idle: boolean };
+
+interface Book {
+  state: IncidentState;
+  /** Alert partition → the latest it said; count: the alert topic's partitions (from the records). */
+  sources: Map<number, SourceMark>;
+  count: number;
+  /** Alert ids waiting in the book (their changelog record is tombstoned when taken). */
+  pending: Set<string>;
+}
+
+interface StageExtra {
+  sources: [number, SourceMark][];
+  count: number;
+}
+
+class Mutex {
+  #tail: Promise<unknown> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.#tail.then(fn, fn);
+    this.#tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
+/** The lowest stream time over the active alert partitions, or just past the highest when all are idle. */
+export function stageWatermark(
+  sources: ReadonlyMap<number, SourceMark>,
+  count: number,
+  behind: ReadonlySet<number>,
+): number {
+  if (count === 0) return Number.NEGATIVE_INFINITY;
+  let low = Number.POSITIVE_INFINITY;
+  let high = Number.NEGATIVE_INFINITY;
+  let active = 0;
+  for (let p = 0; p < count; p++) {
+    const m = sources.get(p);
+    if (m === undefined) return Number.NEGATIVE_INFINITY;
+    const t = m.time ?? Number.NEGATIVE_INFINITY;
+    if (t > high) high = t;
+    if (!m.idle || behind.has(p)) {
+      active++;
+      if (t < low) low = t;
+    }
+  }
+  if (active > 0) return low;
+  return Number.isFinite(high) ? high + 1 : Number.NEGATIVE_INFINITY;
+}
+
+export class IncidentStage {
+  private readonly o: IncidentStageOptions;
+  private readonly ports: IncidentStagePorts;
+  private readonly step: IncidentStep;
+  private readonly lock = new Mutex();
+  private readonly books = new Map<number, Book>();
+  private assigned = new Set<number>();
+  private readonly restoring = new Map<number, Promise<void>>();
+  private readonly resumeAt = new Map<number, bigint>();
+  private behind = new Set<number>();
+  private behindAt = Number.NEGATIVE_INFINITY;
+  private stopping = false;
+  failing: string | undefined;
+  fatal: string | undefined;
+
+  constructor(options: IncidentStageOptions, ports: IncidentStagePorts) {
+    this.o = options;
+    this.ports = ports;
+    this.step = createIncidentStep(options.settings);
+  }
+
+  get restored(): boolean {
+    return this.restoring.size === 0;
+  }
+
+  get partitions(): number[] {
+    return [...this.assigned].sort((a, b) => a - b);
+  }
+
+  /** Open incidents and members waiting, over the books held. */
+  stats(): { open: number; pending: number } {
+    let open = 0;
+    let pending = 0;
+    for (const b of this.books.values()) {
+      for (const inc of b.state.incidents.values()) if (inc.status === 'open') open++;
+      pending += b.state.pending.size;
+    }
+    return { open, pending };
+  }
+
+  stop(): void {
+    this.stopping = true;
+  }
+
+  /** The repartition partitions read from now on; new ones are read back from the changelog first. */
+  assign(partitions: readonly number[], { fresh = false } = {}): void {
+    const before = fresh ? new Set<number>() : this.assigned;
+    this.assigned = new Set(partitions);
+    for (const q of [...this.books.keys()]) if (!this.assigned.has(q) || fresh) this.books.delete(q);
+    for (const q of [...this.restoring.keys()]) if (!this.assigned.has(q)) this.restoring.delete(q);
+    for (const q of [...this.resumeAt.keys()]) if (!this.assigned.has(q)) this.resumeAt.delete(q);
+    const added = partitions.filter((q) => !before.has(q));
+    if (added.length === 0) return;
+    const restore = this.lock.run(() => this.restore(added));
+    for (const q of added) {
+      const done = restore.finally(() => {
+        if (this.restoring.get(q) === done) this.restoring.delete(q);
+      });
+      done.catch(() => undefined);
+      this.restoring.set(q, done);
+    }
+  }
+
+  async chunk(partition: number, records: InputRecord[], control: ChunkControl): Promise<ChunkResult> {
+    await this.restoring.get(partition);
+    const resume = this.resumeAt.get(partition);
+    if (resume !== undefined) {
+      records = records.filter((r) => BigInt(r.offset) >= resume);
+      if (records.length === 0) return 'committed';
+      this.resumeAt.delete(partition);
+    }
+    return this.lock.run(async () => {
+      for (let attempt = 0; ; attempt++) {
+        if (!control.running() || this.stopping || !this.assigned.has(partition)) return 'stopped';
+        const book = this.books.get(partition);
+        if (book === undefined) {
+          // Read back after a failed chunk, or never restored (its restore failed): try that first.
+          await this.restore([partition]);
+          if (!this.books.has(partition)) return 'stopped';
+          continue;
+        }
+        try {
+          const done = await this.process(partition, book, records);
+          const next = (BigInt(records.at(-1)!.offset) + 1n).toString();
+          await this.ports.sink.commit(partition, done.records, next);
+          this.failing = undefined;
+          const ob = this.o.observer;
+          ob?.transaction?.('committed');
+          ob?.incidentEvents?.(done.events);
+          ob?.outputs?.(done.outputs);
+          for (const code of done.deadLettered) ob?.deadLettered?.(code);
+          return 'committed';
+        } catch (err) {
+          // Whatever the chunk did to the book is dropped with it: the changelog has what was committed.
+          this.books.delete(partition);
+          this.o.observer?.transaction?.('aborted');
+          const d = decide(err, attempt);
+          await this.ports.sink.reset(partition).catch(() => undefined);
+          if (d.action === 'lost') {
+            this.o.log.warn(
+              { partition },
+              'incident stage: fenced, partition taken over by another instance',
+            );
+            return 'lost';
+          }
+          if (d.action === 'fail' || d.action === 'dead-letter') {
+            this.fatal = d.action === 'fail' ? d.reason : `unexpected fault: ${(err as Error).message}`;
+            throw err;
+          }
+          this.failing = `incidents: ${d.reason}: ${(err as Error).message}`;
+          this.o.observer?.retry?.(d.reason);
+          this.o.log.warn({ err, partition, attempt }, 'incident chunk not committed; retrying');
+          await this.pause(d.waitMs, control);
+        }
+      }
+    });
+  }
+
+  private async process(partition: number, book: Book, records: InputRecord[]) {
+    const out: OutputRecord[] = [];
+    const outputs: IncidentOutput[] = [];
+    const events: IncidentEvent[] = [];
+    const deadLettered: string[] = [];
+    const changelog = new Map<string, string | null>();
+    const take = (r: { outputs: IncidentOutput[]; events: IncidentEvent[] }) => {
+      for (const o of r.outputs) outputs.push(o);
+      for (const e of r.events) events.push(e);
+    };
+    for (const r of records) {
+      const parsed = parseStageRecord(r.value);
+      if (typeof parsed === 'string') {
+        // Only this service writes the topic: a bad record is a bug or a stranger, not a reason to stop.
+        deadLettered.push('BAD_STAGE_RECORD');
+        this.o.log.warn({ partition, offset: r.offset }, `incident stage: ${parsed}`);
+        out.push(
+          deadLetterRecord(
+            this.o.topics.dlq,
+            { topic: this.o.topics.repartition, partition, record: r },
+            { code: 'BAD_STAGE_RECORD', message: parsed, recordType: 'IncidentMember' },
+          ),
+        );
+        continue;
+      }
+      if (parsed.type === 'member') {
+        take(this.step(book.state, { kind: 'member', member: parsed.member }));
+        const pending = pendingAfter(book.state, parsed.member);
+        if (pending !== null) {
+          book.pending.add(pending.id);
+          changelog.set(pendingKey(pending.id), encodeEntry(pending));
+        }
+        continue;
+      }
+      book.count = Math.max(book.count, parsed.sources);
+      for (const [p, mark] of Object.entries(parsed.at)) {
+        const prev = book.sources.get(Number(p));
+        const time =
+          prev?.time == null ? mark.time : mark.time === null ? prev.time : Math.max(prev.time, mark.time);
+        book.sources.set(Number(p), { time, idle: mark.idle });
+      }
+    }
+    await this.refreshBehind(book.count);
+    const w = stageWatermark(book.sources, book.count, this.behind);
+    if (w > book.state.drained) take(this.step(book.state, { kind: 'watermark', time: w }));
+
+    const touched = new Set<string>();
+    for (const o of outputs) {
+      if (o.kind === 'incident') touched.add(o.incident.incident_id);
+      if (o.kind === 'scored' && book.pending.delete(o.alert.alert_id))
+        changelog.set(pendingKey(o.alert.alert_id), null);
+    }
+    for (const e of events) if (e.type === 'incident_dropped') touched.add(e.incident_id);
+    for (const id of touched) {
+      const inc = book.state.incidents.get(id);
+      changelog.set(incidentKey(id), inc === undefined ? null : encodeEntry(inc));
+    }
+    const extra: StageExtra = { sources: [...book.sources], count: book.count };
+    changelog.set(META_KEY, encodeEntry(metaOf(book.state, extra)));
+
+    for (const o of outputs) {
+      const route = incidentRouteOf(o, this.o.topics);
+      const value =
+        'json' in route.value
+          ? JSON.stringify(route.value.json)
+          : await this.ports.codec.encode(route.value.codec, route.topic, route.value.record);
+      out.push({ topic: route.topic, key: route.key, value, headers: route.headers });
+    }
+    for (const [key, value] of changelog)
+      out.push({ topic: this.o.topics.incidentChangelog, key, value, partition, headers: {} });
+    return { records: out, outputs, events, deadLettered };
+  }
+
+  private async refreshBehind(count: number): Promise<void> {
+    const now = this.ports.clock.now();
+    if (now - this.behindAt < 250 || count === 0) return;
+    this.behindAt = now;
+    const all = Array.from({ length: count }, (_, p) => p);
+    const progress = await this.ports.sources.progress(all);
+    // One the log said nothing about counts as behind: holding is the safe side.
+    this.behind = new Set(
+      all.filter((p) => {
+        const x = progress.get(p);
+        return x === undefined || x.position < x.end;
+      }),
+    );
+  }
+
+  private async restore(partitions: number[]): Promise<void> {
+    for (let attempt = 0; !this.stopping; attempt++) {
+      const wanted = partitions.filter((q) => this.assigned.has(q));
+      if (wanted.length === 0) return;
+      try {
+        for (const q of wanted) await this.ports.sink.prepare(q);
+        const progress = await this.ports.log.progress(wanted);
+        for (const q of wanted) {
+          const position = progress.get(q)?.position;
+          if (position !== undefined) this.resumeAt.set(q, position);
+        }
+        const entries = new Map<number, Map<string, string | null>>(wanted.map((q) => [q, new Map()]));
+        await this.ports.changelog.restore(wanted, (q, key, value) => {
+          entries.get(q)?.set(key, value === null ? null : value.toString('utf8'));
+        });
+        for (const q of wanted) {
+          const e = entries.get(q)!;
+          const { state, extra } = restoreBook<StageExtra>(this.o.settings, e);
+          const pending = new Set<string>();
+          for (const [key, value] of e)
+            if (key.startsWith('pending:') && value !== null) pending.add(key.slice(8));
+          this.books.set(q, {
+            state,
+            sources: new Map(extra?.sources ?? []),
+            count: extra?.count ?? 0,
+            pending,
+          });
+        }
+        this.o.log.info(
+          { partitions: wanted, incidents: wanted.map((q) => this.books.get(q)!.state.incidents.size) },
+          'incident books restored from the changelog',
+        );
+        if (this.failing?.startsWith('incidents: restore')) this.failing = undefined;
+        return;
+      } catch (err) {
+        const d = decide(err, attempt);
+        if (d.action === 'fail') {
+          this.fatal = d.reason;
+          throw err;
+        }
+        this.failing = `incidents: restore: ${(err as Error).message}`;
+        this.o.observer?.retry?.('incident-restore');
+        this.o.log.warn({ err, partitions: wanted, attempt }, 'incident changelog restore failed; retrying');
+        await this.pause(backoffMs(attempt));
+      }
+    }
+  }
+
+  private async pause(ms: number, control?: ChunkControl): Promise<void> {
+    const clock = this.ports.clock;
+    const until = clock.now() + ms;
+    while (clock.now() < until && !this.stopping && (control?.running() ?? true)) {
+      await clock.sleep(Math.min(250, until - clock.now()));
+      await control?.heartbeat().catch(() => undefined);
+    }
+  }
+}
+
+/** A repartition record, or why it is not one. */
+export function parseStageRecord(value: Buffer | null): StageRecord | string {
+  if (value === null) return 'record has no value';
+  let v: unknown;
+  try {
+    v = JSON.parse(value.toString('utf8'));
+  } catch (err) {
+    return `not JSON: ${(err as Error).message}`;
+  }
+  const r = v as Partial<StageRecord> | null;
+  if (r?.type === 'member') {
+    const m = (r as { member?: { alert?: { alert_id?: unknown; event_time?: unknown } } }).member;
+    if (typeof m?.alert?.alert_id !== 'string' || typeof m.alert.event_time !== 'number')
+      return 'member without an alert id and event time';
+    return r as StageRecord;
+  }
+  if (r?.type === 'watermark') {
+    const w = r as { sources?: unknown; at?: unknown };
+    if (typeof w.sources !== 'number' || w.at === null || typeof w.at !== 'object')
+      return 'watermark without sources and marks';
+    return r as StageRecord;
+  }
+  return 'neither a member nor a watermark';
+}
