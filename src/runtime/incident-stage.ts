@@ -91,11 +91,16 @@ class Mutex {
   }
 }
 
-/** The lowest stream time over the active alert partitions, or just past the highest when all are idle. */
+/**
+ * The lowest stream time over the active alert partitions; when all are idle (nothing behind, nothing
+ * in flight: every member there is has arrived), just past the highest of their times and `waiting`
+ * (the latest member held) — a partition's newest time may not have been said before a crash.
+ */
 export function stageWatermark(
   sources: ReadonlyMap<number, SourceMark>,
   count: number,
   behind: ReadonlySet<number>,
+  waiting = Number.NEGATIVE_INFINITY,
 ): number {
   if (count === 0) return Number.NEGATIVE_INFINITY;
   let low = Number.POSITIVE_INFINITY;
@@ -112,7 +117,8 @@ export function stageWatermark(
     }
   }
   if (active > 0) return low;
-  return Number.isFinite(high) ? high + 1 : Number.NEGATIVE_INFINITY;
+  const top = Math.max(high, waiting);
+  return Number.isFinite(top) ? top + 1 : Number.NEGATIVE_INFINITY;
 }
 
 export class IncidentStage {
@@ -276,7 +282,9 @@ export class IncidentStage {
       }
     }
     await this.refreshBehind(book.count);
-    const w = stageWatermark(book.sources, book.count, this.behind);
+    let waiting = Number.NEGATIVE_INFINITY;
+    for (const p of book.state.pending.values()) if (p.time > waiting) waiting = p.time;
+    const w = stageWatermark(book.sources, book.count, this.behind, waiting);
     if (w > book.state.drained) take(this.step(book.state, { kind: 'watermark', time: w }));
 
     const touched = new Set<string>();

@@ -56,11 +56,16 @@ export interface Harness {
 export const verdict = (a: ScoredAlert) =>
   JSON.stringify({ priority: a.priority, tier: a.tier, reasons: a.reasons, suppressed: a.dedup.suppressed });
 
-export async function offlineVerdicts(config: Config, week: string): Promise<Map<string, ScoredAlert>> {
+/** An example week by name, or the files of another. */
+export type WeekFiles = string | { alerts: string; deploys: string };
+
+export async function offlineVerdicts(config: Config, week: WeekFiles): Promise<Map<string, ScoredAlert>> {
   const byId = new Map<string, ScoredAlert>();
   await runOffline(
     config,
-    { alerts: join(EXAMPLES, week, 'alerts.ndjson'), deploys: join(EXAMPLES, week, 'deploys.ndjson') },
+    typeof week === 'string'
+      ? { alerts: join(EXAMPLES, week, 'alerts.ndjson'), deploys: join(EXAMPLES, week, 'deploys.ndjson') }
+      : week,
     { scored: (a) => void byId.set(a.alert_id, a), rejected: () => undefined },
   );
   return byId;
@@ -106,7 +111,11 @@ const incidentVerdict = (a: ScoredAlert) =>
  * page; the tier topics carry exactly the offline pages (incident, triggering alert, tier); ml.incidents
  * holds the offline incidents, with their members.
  */
-export async function assertOfflineIncidents(world: World, week: string, what = 'the stream') {
+export async function assertOfflineIncidents(
+  world: Pick<World, 'config' | 'read'>,
+  week: WeekFiles,
+  what = 'the stream',
+) {
   const expected = await offlineVerdicts(world.config, week);
   const scored = parsed(await world.read('scored'));
   assert.equal(scored.length, expected.size, `${what}: every alert scored`);

@@ -14,6 +14,11 @@ export class OrderedQueue<T> {
     return this.items.length;
   }
 
+  /** Every item, in no particular order. */
+  values(): IterableIterator<T> {
+    return this.items.values();
+  }
+
   peek(): T | undefined {
     return this.items[0];
   }

@@ -1,0 +1,33 @@
+// The topic plan of `alert-triage topics` (pure): with the incident stage, its repartition topic, the
+// changelog of its books (partitioned like it) and ml.incidents, named after the group id.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { topicSpecs } from '../../../src/adapters/kafka/admin.ts';
+import { parseConfig } from '../../../src/config.ts';
+
+describe('topicSpecs', () => {
+  it('has no incident stage topics without the stage', () => {
+    const names = topicSpecs(parseConfig({})).map((s) => s.topic);
+    assert.ok(!names.includes('ml.incidents'));
+    assert.ok(!names.some((n) => n.includes('-incidents-')));
+  });
+  it('adds the repartition topic, the books changelog (compacted, as many partitions) and ml.incidents', () => {
+    const config = parseConfig({
+      kafka: { group_id: 'triage', incident_stage: true, partitions: { incidents: 4 } },
+    });
+    const byName = new Map(topicSpecs(config).map((s) => [s.topic, s]));
+    const repartition = byName.get('triage-incidents-repartition');
+    const changelog = byName.get('triage-incidents-changelog');
+    assert.equal(repartition?.partitions, 4);
+    assert.equal(repartition?.configs['cleanup.policy'], 'delete');
+    assert.equal(changelog?.partitions, 4);
+    assert.equal(changelog?.configs['cleanup.policy'], 'compact');
+    assert.equal(byName.get('ml.incidents')?.configs['cleanup.policy'], 'compact');
+  });
+  it('refuses the stage with Avro output, saying why', () => {
+    assert.throws(
+      () => parseConfig({ kafka: { incident_stage: true }, output: { format: 'avro' } }),
+      /kafka.incident_stage: pages and incident records are written as JSON/,
+    );
+  });
+});
