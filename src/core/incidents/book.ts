@@ -22,7 +22,14 @@ import {
 } from './incident.ts';
 import { compileInhibitRule, equalHolds, inhibitMatches } from './inhibit-rules.ts';
 import { OrderedQueue } from './ordered-queue.ts';
-import { inhibitedSentence, joinSentence, type PageChoice, pageSentence } from './sentences.ts';
+import { changeKey } from './routing.ts';
+import {
+  hostedSentence,
+  inhibitedSentence,
+  joinSentence,
+  type PageChoice,
+  pageSentence,
+} from './sentences.ts';
 import type { IncidentEvent, IncidentInput, IncidentMember, IncidentOutput, PageRecord } from './types.ts';
 
 type Pending =
@@ -95,10 +102,17 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
   const record = (inc: Incident, out: IncidentStepResult) =>
     out.outputs.push({ kind: 'incident', key: inc.id, incident: recordOf(inc, s) });
 
-  const inhibitingHost = (st: IncidentState, m: IncidentMember): Incident | undefined => {
+  /**
+   * The candidate's change's incident (routing.ts, rule 3): open, or timed out (the alert reopens it, as
+   * a member routed by that change's cause would); not one someone closed (feedback).
+   */
+  const hostOf = (st: IncidentState, m: IncidentMember): Incident | undefined => {
     if (m.candidate === null) return undefined;
     const host = st.incidents.get(m.candidate.incident_id);
-    if (host === undefined || host.status !== 'open') return undefined;
+    return host !== undefined && host.resolved_by !== 'feedback' ? host : undefined;
+  };
+
+  const inhibits = (host: Incident, m: IncidentMember): boolean => {
     const target = targetOf(m.alert, null);
     const source = { ...host.top, tier: host.tier, cause_kind: host.cause?.kind ?? null };
     for (const r of rules) {
@@ -107,9 +121,9 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
         inhibitMatches(r.source, source) &&
         equalHolds(r.equal, source, target)
       )
-        return host;
+        return true;
     }
-    return undefined;
+    return false;
   };
 
   const silenceOf = (st: IncidentState, a: ScoredAlert): string | null => {
@@ -131,13 +145,33 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
     const a = m.alert;
     let id = st.aliases.get(m.incident_id) ?? m.incident_id;
     let inhibitedBy: Incident | undefined;
+    let hostedBy: Incident | undefined;
+    let hostOpened = false;
     // Rule 3 of routing.ts, decided here where the change's incident is: once per candidate incident.
-    if (m.how === 'candidate' && id === m.incident_id && !st.incidents.has(id)) {
-      inhibitedBy = inhibitingHost(st, m);
-      if (inhibitedBy !== undefined) {
-        st.aliases.set(m.incident_id, inhibitedBy.id);
-        inhibitedBy.aliases.push(m.incident_id);
-        id = inhibitedBy.id;
+    // The change explains the model, so the alert joins the change's incident — opening it when the
+    // change has none yet: the alerts of one cascade that each came too long after the change to suspect
+    // it then still make one incident. Inhibited (no page) when an inhibit rule's source holds there;
+    // else a member like any other, paging only if it raises the incident's paged tier.
+    if (m.how === 'candidate' && m.candidate !== null && id === m.incident_id && !st.incidents.has(id)) {
+      const c = m.candidate;
+      hostedBy = hostOf(st, m);
+      if (hostedBy === undefined && !st.incidents.has(c.incident_id)) {
+        hostedBy = openIncident(c.incident_id, changeKey(c.event_id), c.change, a, s);
+        st.incidents.set(hostedBy.id, hostedBy);
+        hostOpened = true;
+        out.events.push({
+          type: 'incident_opened',
+          incident_id: hostedBy.id,
+          key: hostedBy.key,
+          tier: a.tier,
+          event_time: a.event_time,
+        });
+      } else if (hostedBy !== undefined && hostedBy.status === 'open' && inhibits(hostedBy, m))
+        inhibitedBy = hostedBy;
+      if (hostedBy !== undefined) {
+        st.aliases.set(m.incident_id, hostedBy.id);
+        hostedBy.aliases.push(m.incident_id);
+        id = hostedBy.id;
       }
     }
     let inc = st.incidents.get(id);
@@ -166,7 +200,11 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
     addMember(inc, a);
     st.byAlert.set(a.alert_id, inc.id);
     const notes = [
-      inhibitedBy !== undefined ? inhibitedSentence(inhibitedBy, m) : joinSentence(m, inc, opened, gap),
+      inhibitedBy !== undefined
+        ? inhibitedSentence(inhibitedBy, m)
+        : hostedBy !== undefined
+          ? hostedSentence(hostedBy, m, hostOpened)
+          : joinSentence(m, inc, opened, gap),
     ];
 
     const silencedBy = silenceOf(st, a);

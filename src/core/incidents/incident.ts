@@ -1,7 +1,7 @@
 // One incident as stage 2 holds it, and the record it writes to `ml.incidents` on every change: members
 // and models, impact summed over distinct models, tier never below its highest member's, the owner of the
 // cause (a service change goes to the pipeline's team), SLA deadlines from the first page.
-import type { ScoredAlert, Tier } from '../events.ts';
+import type { DeployEvent, ScoredAlert, Tier } from '../events.ts';
 import type { ContextChange } from '../join.ts';
 import { money } from '../score.ts';
 import type { ModelProfile, TriageSettings } from '../settings.ts';
@@ -52,7 +52,7 @@ export interface Owner {
   escalation: readonly string[] | undefined;
 }
 
-export function causeOf(c: ContextChange): IncidentCause {
+export function causeOf(c: ContextChange | DeployEvent): IncidentCause {
   const out: IncidentCause = { event_id: c.event_id, kind: c.kind, event_time: c.event_time };
   if (c.model_id !== undefined) out.model_id = c.model_id;
   if (c.service !== undefined) out.service = c.service;

@@ -33,7 +33,7 @@ export function joinSentence(m: IncidentMember, inc: Incident, opened: boolean, 
     return `joined incident ${inc.id} ${what} ${span(t - inc.first)} ago: ${last} (within the gap of ${span(gapMs)}), and no change explains this alert better; ${modelsAffected(inc)}`;
   }
   if (m.how === 'candidate' && m.candidate !== null && opened) {
-    return `opened incident ${inc.id}: ${m.candidate.kind} ${m.candidate.event_id} explains ${m.alert.model_id}, but its incident is not open at a tier an inhibit rule takes`;
+    return `opened incident ${inc.id}: ${m.candidate.kind} ${m.candidate.event_id} explains ${m.alert.model_id}, but its incident was closed by feedback`;
   }
   return `opened incident ${inc.id}: no change in the correlation window explains it strongly enough, and no incident of ${m.alert.model_id} is within the gap of ${span(gapMs)}`;
 }
@@ -41,6 +41,17 @@ export function joinSentence(m: IncidentMember, inc: Incident, opened: boolean, 
 export function inhibitedSentence(inc: Incident, m: IncidentMember): string {
   const cause = inc.cause ? `${describeCause(inc.cause)} (${inc.cause.event_id})` : inc.key;
   return `inhibited by ${inc.tier} incident ${inc.id} of ${cause}, open ${span(m.alert.event_time - inc.first)}: joined it, no page`;
+}
+
+/** A candidate (routing.ts, rule 3) that joined, or opened, its change's incident, uninhibited. */
+export function hostedSentence(inc: Incident, m: IncidentMember, opened: boolean): string {
+  const c = m.candidate!;
+  const t = m.alert.event_time;
+  const change = `${describeCause(c.change)} (${c.event_id}) ${span(t - c.change.event_time)} before this alert`;
+  const why = `explains ${m.alert.model_id} but is too far back to be its suspected cause`;
+  return opened
+    ? `opened incident ${inc.id} for ${change}: the change ${why}`
+    : `joined incident ${inc.id} of ${change}, opened ${span(t - inc.first)} ago: the change ${why}; ${modelsAffected(inc)}`;
 }
 
 export type PageChoice =

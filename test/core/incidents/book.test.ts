@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Action } from '../../../src/core/actions.ts';
 import type { CoreInput } from '../../../src/core/events.ts';
-import { changeIncidentId } from '../../../src/core/incidents/routing.ts';
+import { candidateOf, changeIncidentId } from '../../../src/core/incidents/routing.ts';
 import type { IncidentInput, IncidentMember } from '../../../src/core/incidents/types.ts';
 import { parseSilence, type Silence } from '../../../src/core/silences.ts';
 import {
@@ -369,11 +369,7 @@ describe('incident book: silences', () => {
 });
 
 describe('incident book: inhibition', () => {
-  const candidate = {
-    event_id: 'pipe-1',
-    incident_id: changeIncidentId('pipe-1'),
-    kind: 'data_pipeline_change' as const,
-  };
+  const candidate = candidateOf(pipe);
   const host = (tier: 'P1' | 'P2') => aMember({ alert_id: 'h1', cause: pipe, tier, event_time: T0 });
   const target = (over = {}) =>
     aMember({
@@ -419,18 +415,80 @@ describe('incident book: inhibition', () => {
     assert.equal(r.scored.get('t2')!.page, false);
   });
 
-  it('no inhibition while the incident is below P1, after it timed out, or for a P1 target', () => {
+  it('no inhibition while the incident is below P1, after it timed out, or for a P1 target: the candidate joins it and pages only on a rise', () => {
+    // below P1: it joins the change's incident (the change explains its model) and, at the tier that
+    // incident paged already, does not page
     const p2 = runBook(inOrder([host('P2'), target()]));
-    assert.notEqual(p2.scored.get('t1')!.incident_id, changeIncidentId('pipe-1'));
-    assert.equal(p2.scored.get('t1')!.page, true);
+    const t = p2.scored.get('t1')!;
+    assert.equal(t.incident_id, changeIncidentId('pipe-1'));
+    assert.equal(t.incident!.inhibited_by, null);
+    assert.equal(t.page, false);
     assert.match(
-      p2.scored.get('t1')!.incident!.reasons[0]!,
-      /explains churn-predictor, but its incident is not open/,
+      t.incident!.reasons[0]!,
+      /^joined incident inc-[0-9a-f]+ of data_pipeline_change of feature-pipeline-payments \(pipe-1\) 30 min before this alert, opened 20 min ago: the change explains churn-predictor but is too far back to be its suspected cause; 2 models affected$/,
     );
+    // a P1 candidate of a P2 incident raises it: one page, the same incident
+    const rise = runBook(inOrder([host('P2'), target({ tier: 'P1' })]));
+    assert.equal(rise.scored.get('t1')!.incident_id, changeIncidentId('pipe-1'));
+    assert.equal(rise.scored.get('t1')!.page, true);
+    // timed out (45 min > gap after h1): it reopens the incident, which already paged at P1 — not inhibited
     const timedOut = runBook(inOrder([host('P1'), target({ event_time: T0 + 45 * MIN })]));
-    assert.equal(timedOut.scored.get('t1')!.page, true);
+    assert.equal(timedOut.scored.get('t1')!.incident_id, changeIncidentId('pipe-1'));
+    assert.equal(timedOut.scored.get('t1')!.incident!.inhibited_by, null);
+    assert.equal(timedOut.scored.get('t1')!.page, false);
+    assert.ok(timedOut.events.some((e) => e.type === 'incident_reopened'));
     const p1 = runBook(inOrder([host('P1'), target({ tier: 'P1' })]));
     assert.equal(p1.scored.get('t1')!.incident!.inhibited_by, null);
+  });
+
+  it('candidates of one change with no incident yet open it together: one page for the cascade', () => {
+    // three models the change explains, alerting 50 min apart (beyond the gap), none near enough to suspect it
+    const members = ['m1', 'm2', 'm3'].map((model, i) =>
+      aMember({
+        alert_id: `c${i}`,
+        model_id: model,
+        tier: 'P2',
+        event_time: T0 + (60 + 50 * i) * MIN,
+        candidate,
+      }),
+    );
+    const r = runBook(inOrder(members));
+    assert.deepEqual(
+      members.map((m) => r.scored.get(m.alert.alert_id)!.incident_id),
+      members.map(() => changeIncidentId('pipe-1')),
+    );
+    assert.deepEqual(pages(r), ['c0']);
+    assert.match(
+      r.scored.get('c0')!.incident!.reasons[0]!,
+      /^opened incident inc-[0-9a-f]+ for data_pipeline_change of feature-pipeline-payments \(pipe-1\) 1 h 10 min before this alert: the change explains m1/,
+    );
+    const inc = r.incidents.get(changeIncidentId('pipe-1'))!;
+    assert.equal(inc.cause?.event_id, 'pipe-1');
+    assert.equal(inc.key, 'change:pipe-1');
+    assert.equal(inc.models.length, 3);
+  });
+
+  it('a candidate whose change incident was closed by feedback opens its own incident and pages', () => {
+    const r = runBook([
+      ...inOrder([host('P2')]),
+      {
+        kind: 'feedback',
+        feedback: {
+          alert_id: 'h1',
+          event_time: T0 + 5 * MIN,
+          outcome: 'actionable',
+          resolved_at: T0 + 5 * MIN,
+        },
+      },
+      ...inOrder([target()]),
+    ]);
+    const t = r.scored.get('t1')!;
+    assert.notEqual(t.incident_id, changeIncidentId('pipe-1'));
+    assert.equal(t.page, true);
+    assert.match(
+      t.incident!.reasons[0]!,
+      /explains churn-predictor, but its incident was closed by feedback/,
+    );
   });
 
   it('honours configured rules: source and target matchers, and equal labels', () => {
