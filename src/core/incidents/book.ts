@@ -4,6 +4,7 @@
 // (event_time, alert_id) order: the same members give the same incidents, ids, pages and records
 // whatever the arrival order. A member older than a watermark already passed is taken at once (late).
 // Time-outs are timers in the same order: an incident resolves when the watermark passes last + gap.
+import type { Action } from '../actions.ts';
 import type { AlertFeedback, ScoredAlert, Tier } from '../events.ts';
 import { incidentPaging } from '../paging.ts';
 import type { TriageSettings } from '../settings.ts';
@@ -29,6 +30,7 @@ import {
   joinSentence,
   type PageChoice,
   pageSentence,
+  span,
 } from './sentences.ts';
 import type { IncidentEvent, IncidentInput, IncidentMember, IncidentOutput, PageRecord } from './types.ts';
 
@@ -39,7 +41,7 @@ type Pending =
 interface Timer {
   at: number;
   id: string;
-  kind: 'timeout' | 'drop';
+  kind: 'timeout' | 'drop' | 'page';
 }
 
 export interface IncidentState {
@@ -94,6 +96,9 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
   const cfg = s.incidents;
   const gap = cfg.gap;
   const pageTiers = new Set<Tier>(cfg.page_tiers);
+  const wait = cfg.group_wait;
+  // The highest page tier pages at once; a first page below it may wait for it (group_wait).
+  const topTier = [...pageTiers].sort((a, b) => tierRank(a) - tierRank(b))[0];
   const rules = cfg.inhibit.map(compileInhibitRule);
   // A resolved incident is kept while an alert can still join it: a change is a cause for `correlation`
   // after it, a model's memory lasts `gap`, both up to `allowed_lateness` late.
@@ -208,16 +213,25 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
     ];
 
     const silencedBy = silenceOf(st, a);
+    // A page held for group_wait stands for the incident's paged tier until it is sent or superseded.
+    const pagedOrHeld = inc.paged_tier ?? inc.held?.alert.tier ?? null;
     let choice: PageChoice;
     if (a.dedup.suppressed) choice = { page: false, why: 'suppressed' };
     else if (silencedBy !== null) choice = { page: false, why: 'silenced' };
     else if (inhibitedBy !== undefined) choice = { page: false, why: 'inhibited' };
     else if (!pageTiers.has(a.tier)) choice = { page: false, why: 'not_a_page_tier' };
-    else if (inc.paged_tier === null)
-      choice = { page: true, why: reopenedAfterFeedback ? 'reopened' : 'opened', from: null };
-    else if (tierRank(a.tier) < tierRank(inc.paged_tier))
+    else if (
+      inc.paged_tier === null &&
+      (inc.held === null || tierRank(a.tier) < tierRank(inc.held.alert.tier))
+    )
+      choice = {
+        page: true,
+        why: reopenedAfterFeedback || inc.held?.why === 'reopened' ? 'reopened' : 'opened',
+        from: null,
+      };
+    else if (inc.paged_tier !== null && tierRank(a.tier) < tierRank(inc.paged_tier))
       choice = { page: true, why: 'rose', from: inc.paged_tier };
-    else choice = { page: false, why: 'paged_already' };
+    else choice = { page: false, why: pagedOrHeld === inc.paged_tier ? 'paged_already' : 'held' };
     if (a.dedup.suppressed) inc.suppressed++;
     if (silencedBy !== null) {
       inc.silenced++;
@@ -231,9 +245,6 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
       inc.inhibited++;
       out.events.push({ type: 'member_inhibited', alert_id: a.alert_id, incident_id: inhibitedBy.id });
     }
-    if (choice.page || choice.why !== 'silenced')
-      notes.push(pageSentence(choice, a.tier, inc, cfg.page_tiers));
-    if (choice.page) notePage(inc, a.tier, a.event_time, s);
 
     const scored: ScoredAlert = {
       ...a,
@@ -246,18 +257,61 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
       silenced_by: silencedBy,
       incident: { key: inc.key, how: m.how, reasons: notes, inhibited_by: inhibitedBy?.id ?? null },
     };
-    out.outputs.push({ kind: 'scored', key: a.model_id, alert: scored });
-    if (choice.page) {
-      out.outputs.push({ kind: 'page', tier: a.tier, key: inc.id, page: pageOf(inc, scored, choice) });
-      out.events.push({ type: 'page', incident_id: inc.id, alert_id: a.alert_id, tier: a.tier });
-      for (const action of m.actions) {
-        if (inc.actions.has(action.type)) continue;
-        inc.actions.add(action.type);
-        out.outputs.push({ kind: 'action', key: a.model_id, action });
-      }
+    // A first page that is superseded by this member at a higher tier goes out unpaged, saying why.
+    // The wait is the first held page's: a higher tier below the top one holds on until it ends.
+    const until = inc.held?.until ?? a.event_time + wait;
+    if (choice.page && inc.held !== null) release(inc, false, a, out);
+    // A late member's wait may be over already (the watermark passed it): it pages at once.
+    if (choice.page && choice.why !== 'rose' && wait > 0 && a.tier !== topTier && until >= st.drained) {
+      // Held: the member's record goes out when the wait ends (paged) or a higher tier supersedes it.
+      const why = choice.why === 'reopened' ? 'reopened' : 'opened';
+      inc.held = { until, why, alert: scored, notes, actions: m.actions };
+      st.timers.push({ at: until, id: inc.id, kind: 'page' });
+    } else {
+      if (choice.page || choice.why !== 'silenced')
+        notes.push(pageSentence(choice, a.tier, inc, cfg.page_tiers, wait));
+      if (choice.page) sendPage(inc, scored, choice, m.actions, out);
+      else out.outputs.push({ kind: 'scored', key: a.model_id, alert: scored });
     }
     record(inc, out);
     st.timers.push({ at: inc.last + gap, id: inc.id, kind: 'timeout' });
+  };
+
+  const sendPage = (
+    inc: Incident,
+    scored: ScoredAlert,
+    choice: Extract<PageChoice, { page: true }>,
+    actions: readonly Action[],
+    out: IncidentStepResult,
+  ) => {
+    notePage(inc, scored.tier, scored.event_time, s);
+    out.outputs.push({ kind: 'scored', key: scored.model_id, alert: scored });
+    out.outputs.push({ kind: 'page', tier: scored.tier, key: inc.id, page: pageOf(inc, scored, choice) });
+    out.events.push({ type: 'page', incident_id: inc.id, alert_id: scored.alert_id, tier: scored.tier });
+    for (const action of actions) {
+      if (inc.actions.has(action.type)) continue;
+      inc.actions.add(action.type);
+      out.outputs.push({ kind: 'action', key: scored.model_id, action });
+    }
+  };
+
+  /** Sends the held page (the wait is over) or lets its member go unpaged (a higher tier superseded it). */
+  const release = (inc: Incident, page: boolean, by: ScoredAlert | null, out: IncidentStepResult) => {
+    const h = inc.held!;
+    inc.held = null;
+    const scored: ScoredAlert = { ...h.alert, page };
+    if (page) {
+      const choice = { page: true, why: h.why, from: null } as const;
+      h.notes.push(
+        `${pageSentence(choice, h.alert.tier, inc, cfg.page_tiers)}, after a group wait of ${span(wait)} in which no alert at a higher tier came`,
+      );
+      sendPage(inc, scored, choice, h.actions, out);
+    } else {
+      h.notes.push(
+        `not paged: ${by!.alert_id} at ${by!.tier} came within the group wait of ${span(wait)}: the incident pages at ${by!.tier} instead`,
+      );
+      out.outputs.push({ kind: 'scored', key: scored.model_id, alert: scored });
+    }
   };
 
   const pageOf = (inc: Incident, a: ScoredAlert, c: Extract<PageChoice, { page: true }>): PageRecord => {
@@ -314,6 +368,8 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
     by: 'timeout' | 'feedback',
     out: IncidentStepResult,
   ) => {
+    // A page held for the group wait goes out now: its alert was at a page tier before the incident closed.
+    if (inc.held !== null) release(inc, true, null, out);
     inc.status = 'resolved';
     inc.resolved_at = at;
     inc.resolved_by = by;
@@ -325,6 +381,13 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
   const fire = (st: IncidentState, t: Timer, out: IncidentStepResult) => {
     const inc = st.incidents.get(t.id);
     if (inc === undefined) return;
+    if (t.kind === 'page') {
+      if (inc.held !== null && inc.held.until === t.at) {
+        release(inc, true, null, out);
+        record(inc, out);
+      }
+      return;
+    }
     if (t.kind === 'timeout') {
       // Stale unless it is the incident's current deadline (a later member moved it).
       if (inc.status === 'open' && inc.last + gap === t.at) resolve(st, inc, t.at, 'timeout', out);

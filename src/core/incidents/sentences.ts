@@ -56,9 +56,18 @@ export function hostedSentence(inc: Incident, m: IncidentMember, opened: boolean
 
 export type PageChoice =
   | { page: true; why: 'opened' | 'rose' | 'reopened'; from: Tier | null }
-  | { page: false; why: 'suppressed' | 'silenced' | 'inhibited' | 'not_a_page_tier' | 'paged_already' };
+  | {
+      page: false;
+      why: 'suppressed' | 'silenced' | 'inhibited' | 'not_a_page_tier' | 'paged_already' | 'held';
+    };
 
-export function pageSentence(c: PageChoice, tier: Tier, inc: Incident, pageTiers: readonly Tier[]): string {
+export function pageSentence(
+  c: PageChoice,
+  tier: Tier,
+  inc: Incident,
+  pageTiers: readonly Tier[],
+  waitMs = 0,
+): string {
   if (c.page) {
     if (c.why === 'rose') return `paged ${tier}: the incident's paged tier rose from ${c.from} to ${tier}`;
     if (c.why === 'reopened') return `paged ${tier}: the incident was resolved by feedback and fires again`;
@@ -73,6 +82,8 @@ export function pageSentence(c: PageChoice, tier: Tier, inc: Incident, pageTiers
       return 'not paged: inhibited';
     case 'not_a_page_tier':
       return `not paged: ${tier} is not a page tier (${pageTiers.join(', ') || 'none'})`;
+    case 'held':
+      return `not paged: incident ${inc.id} holds a page at ${inc.held?.alert.tier} for the group wait of ${span(waitMs)}`;
     case 'paged_already':
       return `not paged: incident ${inc.id} already paged at ${inc.paged_tier} (${inc.pages} page${inc.pages === 1 ? '' : 's'})`;
   }

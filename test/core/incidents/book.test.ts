@@ -53,15 +53,66 @@ describe('incident book: paging', () => {
           model_id: 'churn-predictor',
         }),
         aMember({ alert_id: 'a3', cause: pipe, tier: 'P3', event_time: T0 + 2 * MIN }),
+        aMember({ alert_id: 'a4', cause: pipe, tier: 'P2', event_time: T0 + 15 * MIN }),
       ]),
     );
     assert.deepEqual(pages(r), ['a1']);
     assert.equal(r.pages.length, 1);
     const inc = r.incidents.get(changeIncidentId('pipe-1'))!;
-    assert.equal(inc.members, 3);
+    assert.equal(inc.members, 4);
     assert.equal(inc.pages, 1);
     assert.equal(inc.paged_tier, 'P2');
-    assert.match(r.scored.get('a2')!.incident!.reasons.at(-1)!, /already paged at P2/);
+    // a1's P2 page waited group_wait (10 min) for a P1 that did not come; a2 came while it was held
+    assert.match(
+      r.scored.get('a1')!.incident!.reasons.at(-1)!,
+      /^paged P2: the incident's first alert at a page tier, after a group wait of 10 min/,
+    );
+    assert.match(
+      r.scored.get('a2')!.incident!.reasons.at(-1)!,
+      /holds a page at P2 for the group wait of 10 min/,
+    );
+    assert.match(r.scored.get('a4')!.incident!.reasons.at(-1)!, /already paged at P2/);
+  });
+
+  it('group wait: a P1 member within 10 min of the first P2 page makes one page, at P1; the P2 member says why it did not page', () => {
+    const r = runBook(
+      inOrder([
+        aMember({ alert_id: 'g1', cause: pipe, tier: 'P2', event_time: T0 }),
+        aMember({ alert_id: 'g2', cause: pipe, tier: 'P1', event_time: T0 + 7 * MIN }),
+      ]),
+    );
+    assert.deepEqual(pages(r), ['g2']);
+    assert.deepEqual(
+      r.pages.map((p) => p.reason),
+      ['opened at P1'],
+    );
+    assert.match(
+      r.scored.get('g1')!.incident!.reasons.at(-1)!,
+      /^not paged: g2 at P1 came within the group wait of 10 min: the incident pages at P1 instead$/,
+    );
+    // the P1 pages at once, never held; after the wait the P2 page is sent and a P1 is a rise
+    const later = runBook(
+      inOrder([
+        aMember({ alert_id: 'g1', cause: pipe, tier: 'P2', event_time: T0 }),
+        aMember({ alert_id: 'g2', cause: pipe, tier: 'P1', event_time: T0 + 11 * MIN }),
+      ]),
+    );
+    assert.deepEqual(
+      later.pages.map((p) => [p.alert.alert_id, p.reason]),
+      [
+        ['g1', 'opened at P2'],
+        ['g2', 'tier rose from P2 to P1'],
+      ],
+    );
+    // group_wait 0: the P2 pages at once, and the P1 is a rise
+    const none = runBook(
+      inOrder([
+        aMember({ alert_id: 'g1', cause: pipe, tier: 'P2', event_time: T0 }),
+        aMember({ alert_id: 'g2', cause: pipe, tier: 'P1', event_time: T0 + 7 * MIN }),
+      ]),
+      aConfig({ incidents: { group_wait: 0 } }),
+    );
+    assert.deepEqual(pages(none), ['g1', 'g2']);
   });
 
   it('pages again when the tier rises, never twice for one tier', () => {
@@ -69,9 +120,10 @@ describe('incident book: paging', () => {
       inOrder([
         aMember({ alert_id: 'b1', cause: pipe, tier: 'P3', event_time: T0 }),
         aMember({ alert_id: 'b2', cause: pipe, tier: 'P2', event_time: T0 + MIN }),
-        aMember({ alert_id: 'b3', cause: pipe, tier: 'P1', event_time: T0 + 2 * MIN }),
-        aMember({ alert_id: 'b4', cause: pipe, tier: 'P2', event_time: T0 + 3 * MIN }),
-        aMember({ alert_id: 'b5', cause: pipe, tier: 'P1', event_time: T0 + 4 * MIN }),
+        // after the group wait of b2's page (10 min)
+        aMember({ alert_id: 'b3', cause: pipe, tier: 'P1', event_time: T0 + 12 * MIN }),
+        aMember({ alert_id: 'b4', cause: pipe, tier: 'P2', event_time: T0 + 13 * MIN }),
+        aMember({ alert_id: 'b5', cause: pipe, tier: 'P1', event_time: T0 + 14 * MIN }),
       ]),
     );
     assert.deepEqual(pages(r), ['b2', 'b3']);
@@ -147,7 +199,7 @@ describe('incident book: paging', () => {
           alert_id: 'x3',
           cause: pipe,
           tier: 'P1',
-          event_time: T0 + 2 * MIN,
+          event_time: T0 + 20 * MIN,
           actions: [act('x3', 'rollback'), act('x3', 'diagnostic')],
         }),
       ]),
@@ -196,7 +248,11 @@ describe('incident book: the incident record', () => {
       inc.title,
       /data_pipeline_change of feature-pipeline-payments \(pipe-1\): 2 models affected/,
     );
-    assert.equal(r.records.length, 4, 'a record on every change: three members and the time-out');
+    assert.equal(
+      r.records.length,
+      5,
+      'a record on every change: three members, the page after the group wait, and the time-out',
+    );
   });
 
   it('owner: the changed service team from services:, a changed model its owner, else the first model owner', () => {
@@ -235,16 +291,18 @@ describe('incident book: the incident record', () => {
         ...inOrder([
           aMember({ alert_id: 's1', cause: pipe, tier: 'P3' }),
           aMember({ alert_id: 's2', cause: pipe, tier: 'P2', event_time: T0 + 10 * MIN }),
-          aMember({ alert_id: 's3', cause: pipe, tier: 'P1', event_time: T0 + 20 * MIN }),
+          // after s2's group wait: a rise
+          aMember({ alert_id: 's3', cause: pipe, tier: 'P1', event_time: T0 + 25 * MIN }),
         ]),
-        { kind: 'watermark', time: T0 + 21 * MIN },
+        { kind: 'watermark', time: T0 + 26 * MIN },
       ],
       aConfig(),
       false,
     );
     const inc = r.incidents.get(changeIncidentId('pipe-1'))!;
+    // from the paging alert's event time, not from the end of the group wait
     assert.equal(inc.first_paged_at, T0 + 10 * MIN);
-    assert.deepEqual(inc.sla, { ack_by: T0 + 35 * MIN, resolve_by: T0 + 20 * MIN + 4 * HOUR });
+    assert.deepEqual(inc.sla, { ack_by: T0 + 40 * MIN, resolve_by: T0 + 25 * MIN + 4 * HOUR });
     assert.equal(r.records[0]!.sla, null, 'no page yet, no deadline');
   });
 });
