@@ -183,9 +183,7 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
     const opened = inc === undefined;
     let reopenedAfterFeedback = false;
     if (inc === undefined) {
-      // Only a member routed by its cause blames it: a 'model' member's cause is a change passed over.
-      const cause =
-        m.how === 'cause' && m.key.startsWith('change:') && m.cause !== null ? causeOf(m.cause) : null;
+      const cause = m.key.startsWith('change:') && m.cause !== null ? causeOf(m.cause) : null;
       inc = openIncident(id, m.key, cause, a, s);
       st.incidents.set(id, inc);
       out.events.push({

@@ -12,9 +12,7 @@
 //                                                 closed the change's incident
 //   4. else                                     → a new incident of the model: key model:<M>
 // An alert whose own cause differs from the model's last incident's takes its own cause (rule 1 first):
-// no better cause separates it is the condition for rule 2. Except an upstream change made after the
-// model's open incident began: it did not cause that incident, so it does not separate the alert from it
-// (rule 2 takes it, and its sentence names the change). A change to the model itself always separates.
+// no better cause separates it is the condition for rule 2.
 import { hash64 } from '../dedup.ts';
 import type { DeployEvent, DeployKind } from '../events.ts';
 import type { ContextChange } from '../join.ts';
@@ -89,18 +87,7 @@ export interface RouteInput {
 export function routeAlert(a: RouteInput, w: RouteWindows): RouteDecision {
   const t = a.event_time;
   const m = a.memory;
-  const inGap = m !== undefined && t - m.last <= w.gapMs && t - m.first <= w.lifetimeMs;
-  // Rule 1's exception: an upstream change made after the model's open incident began (after its change,
-  // or its first alert when it has none) did not cause that incident; the alert is more likely that
-  // incident going on than a second one starting, so the change does not separate it. A change to the
-  // model itself still does (a deploy during an incident is a new suspect).
-  const later =
-    a.cause !== null &&
-    inGap &&
-    a.cause.change.via === 'upstream' &&
-    a.cause.change.event_id !== m.cause_event_id &&
-    a.cause.change.event_time > m.first;
-  if (a.cause !== null && !later) {
+  if (a.cause !== null) {
     const c = a.cause.change;
     const id = changeIncidentId(c.event_id);
     const key = changeKey(c.event_id);
@@ -124,15 +111,14 @@ export function routeAlert(a: RouteInput, w: RouteWindows): RouteDecision {
       memory,
     };
   }
-  if (inGap) {
+  if (m !== undefined && t - m.last <= w.gapMs && t - m.first <= w.lifetimeMs) {
     const memory = { ...m, last: Math.max(m.last, t) };
     return {
       incident_id: m.incident_id,
       key: m.key,
       route: m.route,
       how: 'model',
-      // the upstream change passed over (rule 1's exception), for the member's sentence; else null
-      cause: a.cause,
+      cause: null,
       candidate: null,
       since_last: t - m.last,
       memory,

@@ -30,11 +30,7 @@ export function joinSentence(m: IncidentMember, inc: Incident, opened: boolean, 
   if (m.how === 'model' && !opened) {
     const last = m.since_last === null ? '' : `its previous alert in it ${span(m.since_last)} before`;
     const what = cause ? `opened by ${cause}` : `of ${m.alert.model_id}`;
-    const better =
-      m.cause === null
-        ? 'and no change explains this alert better'
-        : `and ${describeCause(m.cause)} (${m.cause.event_id}), ${span(t - m.cause.event_time)} before this alert, is an upstream change made after the incident began: it did not cause it, so it does not separate this alert`;
-    return `joined incident ${inc.id} ${what} ${span(t - inc.first)} ago: ${last} (within the gap of ${span(gapMs)}), ${better}; ${modelsAffected(inc)}`;
+    return `joined incident ${inc.id} ${what} ${span(t - inc.first)} ago: ${last} (within the gap of ${span(gapMs)}), and no change explains this alert better; ${modelsAffected(inc)}`;
   }
   if (m.how === 'candidate' && m.candidate !== null && opened) {
     return `opened incident ${inc.id}: ${m.candidate.kind} ${m.candidate.event_id} explains ${m.alert.model_id}, but its incident was closed by feedback`;

@@ -209,27 +209,6 @@ describe('incident book: paging', () => {
   });
 });
 
-describe('incident book: sentences', () => {
-  it("a member kept in its model's incident against a later upstream change names that change, and the incident blames none", () => {
-    const later = aChange({ event_id: 'up-9', service: 'embedding-service', event_time: T0 + 25 * MIN });
-    const first = aMember({ alert_id: 'k1', tier: 'P3', event_time: T0 });
-    const kept = aMember({ alert_id: 'k2', tier: 'P3', event_time: T0 + 30 * MIN, cause: later });
-    Object.assign(kept, {
-      how: 'model',
-      incident_id: first.incident_id,
-      key: first.key,
-      route: first.route,
-      since_last: 30 * MIN,
-    });
-    const r = runBook(inOrder([first, kept]));
-    assert.match(
-      r.scored.get('k2')!.incident!.reasons[0]!,
-      /within the gap of 30 min\), and data_pipeline_change of embedding-service \(up-9\), 5 min before this alert, is an upstream change made after the incident began: it did not cause it, so it does not separate this alert; 1 model affected$/,
-    );
-    assert.equal(r.incidents.get(first.incident_id)!.cause, null);
-  });
-});
-
 describe('incident book: the incident record', () => {
   it('sums impact over distinct models (each at its highest), takes the highest tier and priority, lists models and areas', () => {
     const r = runBook(

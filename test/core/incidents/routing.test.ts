@@ -100,56 +100,6 @@ describe('routeAlert (the rules of stage 1)', () => {
     assert.equal(r.memory.cause_event_id, 'chg-2');
   });
 
-  it("an upstream change made after the model's open incident began does not separate the alert from it; a change to the model does", () => {
-    const memory: ModelMemory = {
-      incident_id: 'inc-m',
-      key: 'model:m',
-      route: 'model:m',
-      cause_event_id: null,
-      first: T0,
-      last: T0 + 20 * MIN,
-    };
-    const route = (change: ReturnType<typeof aChange>, m: ModelMemory = memory) =>
-      routeAlert(
-        {
-          alert_id: 'a',
-          model_id: 'm',
-          event_time: T0 + 40 * MIN,
-          cause: { change, strength: 0.9 },
-          memory: m,
-          candidate: none,
-        },
-        W,
-      );
-    const upstreamLater = aChange({ event_id: 'up-1', event_time: T0 + 30 * MIN, via: 'upstream' });
-    const kept = route(upstreamLater);
-    assert.equal(kept.incident_id, 'inc-m');
-    assert.equal(kept.how, 'model');
-    assert.equal(kept.cause?.change.event_id, 'up-1', 'the change passed over, for the sentence');
-    assert.equal(kept.memory.cause_event_id, null);
-    // the model's own change after the incident began: a new suspect, its own incident
-    const own = route(
-      aChange({ event_id: 'dep-1', event_time: T0 + 30 * MIN, via: 'model', kind: 'model_deploy' }),
-    );
-    assert.equal(own.incident_id, changeIncidentId('dep-1'));
-    // an upstream change from before the incident began still separates (no memory of it: a better cause)
-    const before = route(aChange({ event_id: 'up-0', event_time: T0 - 5 * MIN, via: 'upstream' }));
-    assert.equal(before.incident_id, changeIncidentId('up-0'));
-    // beyond the gap the memory holds nothing: the cause takes it
-    const stale = route(upstreamLater, { ...memory, last: T0 + 5 * MIN });
-    assert.equal(stale.incident_id, changeIncidentId('up-1'));
-    // a change's incident began at its change: a later upstream change does not separate either
-    const ofChange: ModelMemory = {
-      incident_id: changeIncidentId('chg-1'),
-      key: changeKey('chg-1'),
-      route: changeKey('chg-1'),
-      cause_event_id: 'chg-1',
-      first: T0,
-      last: T0 + 20 * MIN,
-    };
-    assert.equal(route(upstreamLater, ofChange).incident_id, changeIncidentId('chg-1'));
-  });
-
   it('a candidate is routed by its change, with its own model incident id', () => {
     const candidate = () =>
       candidateOf({ event_id: 'chg-9', kind: 'schema_change', event_time: T0 - HOUR, service: 'p' });
