@@ -78,6 +78,23 @@ function repeatReason(
   return 'other';
 }
 
+/** The real incidents of a tier with at least one page (ids from truth.ndjson). */
+export function pagedIncidents(
+  truth: readonly TruthLine[],
+  scored: readonly PagedAlert[],
+  tier: Tier,
+): Set<string> {
+  const best = new Map<string, Tier>();
+  for (const t of truth)
+    if (t.incident_id !== null) best.set(t.incident_id, better(best.get(t.incident_id) ?? 'P4', t.true_tier));
+  const paged = new Set(scored.filter((s) => s.page).map((s) => s.alert_id));
+  const out = new Set<string>();
+  for (const t of truth)
+    if (t.incident_id !== null && best.get(t.incident_id) === tier && paged.has(t.alert_id))
+      out.add(t.incident_id);
+  return out;
+}
+
 /** Why a false page paged: whether its alert is in a real incident, how it joined ours, its tier. */
 export function falsePages(
   truth: readonly TruthLine[],

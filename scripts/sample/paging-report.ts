@@ -12,6 +12,7 @@ import {
   type MeanMax,
   type PagedAlert,
   type PagingFigures,
+  pagedIncidents,
   pagingFigures,
   repeatPages,
 } from './paging-figures.ts';
@@ -164,17 +165,17 @@ function table(f: PagingFigures): string {
 }
 
 /** The issue's figures before (alert by alert) and after (incidents), and its floors. */
-function beforeAfter(b: PagingFigures, f: PagingFigures): string {
+function beforeAfter(b: PagingFigures, f: PagingFigures, lostP1: readonly string[]): string {
   const m = (x: MeanMax) => (x.mean === null ? '-' : x.mean.toFixed(2));
   const ok = (yes: boolean) => (yes ? 'met' : 'MISSED');
-  const lost = f.p1_incidents_paged < b.p1_incidents_paged;
+  const lost = lostP1.length > 0;
   return [
     '  before (alert by alert) -> after (incidents), and the floors of issue 9:',
     `    pages per day                   ${b.pages_per_day.toFixed(2)} -> ${f.pages_per_day.toFixed(2)}`,
     `    pages per real incident         ${m(b.pages_per_real_incident)} -> ${m(f.pages_per_real_incident)}   <= 1.3: ${ok((f.pages_per_real_incident.mean ?? 0) <= 1.3)}`,
     `    pages per multi-model incident  ${m(b.pages_per_multi_model_incident)} -> ${m(f.pages_per_multi_model_incident)}   <= 1.5: ${ok((f.pages_per_multi_model_incident.mean ?? 0) <= 1.5)}`,
     `    false pages per day             ${b.false_pages_per_day.toFixed(2)} -> ${f.false_pages_per_day.toFixed(2)} (${b.false_pages_per_day === 0 ? '-' : Math.round((f.false_pages_per_day / b.false_pages_per_day) * 100)}% of before)   <= half: ${ok(f.false_pages_per_day <= b.false_pages_per_day / 2)}`,
-    `    real P1 incidents paged         ${b.p1_incidents_paged} -> ${f.p1_incidents_paged} of ${f.p1_incidents}   none lost: ${ok(!lost)}`,
+    `    real P1 incidents paged         ${b.p1_incidents_paged} -> ${f.p1_incidents_paged} of ${f.p1_incidents}   none lost: ${ok(!lost)}${lost ? ` (${lostP1.join(', ')})` : ''}`,
     `    real P2 incidents never paged   ${b.real_incidents_without_page.P2} -> ${f.real_incidents_without_page.P2}`,
   ].join('\n');
 }
@@ -204,16 +205,22 @@ async function main(): Promise<void> {
     process.stdout.write(`    ${String(n).padStart(4)}  ${reason}\n`);
   // Before: the same alerts paged alert by alert (incidents off), the issue's "today".
   let before: PagingFigures | null = null;
+  let lostP1: string[] = [];
   if (incidentPaging && a.scored === undefined) {
-    before = pagingFigures(truth, (await scoredAlerts(a, 'off')).alerts);
-    process.stdout.write(`\n${beforeAfter(before, f)}\n`);
+    const was = (await scoredAlerts(a, 'off')).alerts;
+    before = pagingFigures(truth, was);
+    const now = pagedIncidents(truth, alerts, 'P1');
+    lostP1 = [...pagedIncidents(truth, was, 'P1')].filter((i) => !now.has(i)).sort();
+    process.stdout.write(`\n${beforeAfter(before, f, lostP1)}\n`);
   }
   // the per-incident list stays in the table; the JSON keeps the largest cascade (the one-change, many-pages case)
   const { multi_model: multi, ...figures } = f;
   const largest = multi.find((i) => i.cause !== 'none') ?? null;
   const summary = { world: a.dir, source, ...figures, largest_cascade: largest, repeat_pages: repeats };
-  const was = before === null ? null : (({ multi_model: _, ...rest }) => rest)(before);
-  process.stdout.write(`${JSON.stringify({ ...summary, false_pages_by_why: falseWhy, before: was })}\n`);
+  const then = before === null ? null : (({ multi_model: _, ...rest }) => rest)(before);
+  process.stdout.write(
+    `${JSON.stringify({ ...summary, false_pages_by_why: falseWhy, lost_p1_incidents: lostP1, before: then })}\n`,
+  );
 }
 
 main().catch((err: unknown) => {

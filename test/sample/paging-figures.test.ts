@@ -5,6 +5,7 @@ import {
   falsePages,
   isPage,
   type PagedAlert,
+  pagedIncidents,
   pagingFigures,
   repeatPages,
 } from '../../scripts/sample/paging-figures.ts';
@@ -186,5 +187,20 @@ describe('repeatPages: why a real incident paged again', () => {
       'noise, opened an incident for a suspected change, P2': 1,
       'noise, opened its own incident (no change suspected), P2': 1,
     });
+  });
+});
+
+describe('pagedIncidents: which real incidents of a tier paged (for the P1 incidents lost)', () => {
+  it('takes an incident at its best tier, and counts it paged when any of its alerts paged', () => {
+    const truth: TruthLine[] = [
+      member('a', 'inc-1', { true_tier: 'P3' }),
+      member('b', 'inc-1', { true_tier: 'P1' }),
+      member('c', 'inc-2', { true_tier: 'P1' }),
+      member('d', 'inc-3', { true_tier: 'P2' }),
+      noise('n'),
+    ];
+    const scored = [paged('a', 0), paged('b', 0, false), paged('c', 0, false), paged('d', 0), paged('n', 0)];
+    assert.deepEqual([...pagedIncidents(truth, scored, 'P1')], ['inc-1']);
+    assert.deepEqual([...pagedIncidents(truth, scored, 'P2')], ['inc-3']);
   });
 });
