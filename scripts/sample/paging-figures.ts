@@ -119,7 +119,7 @@ export function falsePages(
           : inc.how === 'cause'
             ? 'opened an incident for a suspected change'
             : inc.how === 'candidate'
-              ? 'opened its own incident (a candidate of a change)'
+              ? "as a candidate: a change explains its model (its own incident, or the change's)"
               : 'opened its own incident (no change suspected)';
     const key = `${what}, ${how}, ${s.tier ?? '?'}`;
     out[key] = (out[key] ?? 0) + 1;
