@@ -250,6 +250,11 @@ const incidentsSchema = z
     min_cause_strength: unit.default(0.3),
     /** Tiers that page (an incident opening at one, or rising to one). */
     page_tiers: z.array(tier).default(['P1', 'P2']),
+    /**
+     * A first page below the highest page tier waits this long (event time) for a member at a higher
+     * one: the incident then pages once, at that tier, instead of twice. 0: no wait.
+     */
+    group_wait: duration.default(10 * UNIT_MS.m),
     /** Silences in force from the config (docs/SILENCES.md); parsed with parseSilence. */
     silences: z.array(z.unknown()).default([]),
     /** The longest silence accepted, from the config or from `ml.silences`. */
@@ -276,6 +281,9 @@ const incidentsSchema = z
       const gap = inc.gap as unknown;
       const lifetime = inc.max_lifetime as unknown;
       if (typeof gap === 'number' && gap <= 0) issue(['gap'], 'must be more than 0');
+      const wait = inc.group_wait as unknown;
+      if (typeof gap === 'number' && typeof wait === 'number' && wait >= gap)
+        issue(['group_wait'], 'must be less than gap');
       if (typeof gap === 'number' && typeof lifetime === 'number' && lifetime < gap)
         issue(['max_lifetime'], 'must be at least gap');
       const max = inc.max_silence as unknown;
@@ -692,6 +700,7 @@ function incidentSettings(p: Parsed['incidents']): IncidentSettings {
     max_lifetime: p.max_lifetime,
     min_cause_strength: p.min_cause_strength,
     page_tiers: [...new Set(p.page_tiers)],
+    group_wait: p.group_wait,
     silences,
     max_silence: p.max_silence,
     inhibit,

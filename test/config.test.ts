@@ -375,10 +375,15 @@ describe('parseConfig: incidents and services', () => {
     has(/^incidents\.inhibit\.0\.equal\.0: unknown name "team"/);
   });
 
-  it('refuses a lifetime shorter than the gap, and a silence longer than max_silence', () => {
+  it('refuses a lifetime shorter than the gap, a group wait not shorter than it, and a silence longer than max_silence', () => {
     assert.deepEqual(problemsOf({ incidents: { gap: '2h', max_lifetime: '1h' } }), [
       'incidents.max_lifetime: must be at least gap',
     ]);
+    assert.deepEqual(problemsOf({ incidents: { gap: '10m', group_wait: '10m' } }), [
+      'incidents.group_wait: must be less than gap',
+    ]);
+    assert.equal(parseConfig({}).incidents.group_wait, 10 * 60_000);
+    assert.equal(parseConfig({ incidents: { group_wait: 0 } }).incidents.group_wait, 0);
     const long = { matchers: ['model_id=a'], starts_at: 0, ends_at: 3 * DAY, created_by: 'a', comment: 'b' };
     assert.equal(parseConfig({ incidents: { silences: [long] } }).incidents.silences.length, 1);
     assert.deepEqual(problemsOf({ incidents: { silences: [long], max_silence: '1d' } }), [

@@ -9,17 +9,38 @@ export interface PagedAlert {
   alert_id: string;
   event_time: number;
   page: boolean;
+  /** The alert's tier (the accounting of false pages splits by it). */
+  tier?: string;
   /** With incident paging: the incident it joined, its key, how it joined, its model (for repeatPages). */
   incident?: { id: string; key: string; how: string; model_id: string };
 }
 
-/** Why a real incident paged more than once: each page after its first, by what made it a second page. */
-export type RepeatReason =
-  | 'tier rose within one incident'
-  | 'blamed on another change'
-  | 'same model, beyond the gap'
-  | 'another model, no known cause linking them'
-  | 'other';
+/**
+ * Why a real incident paged more than once: each page after its first, by what made it another page.
+ * Checked in this order; the first that holds is the reason.
+ */
+export const REPEAT_REASONS = [
+  /** the page is in an incident of ours that already paged this real incident: P2, then P1 */
+  'tier rose within one incident',
+  /** our incident is a change's, and not the change that caused the real incident */
+  'blamed on another change',
+  /** the true change is recorded and explains the model, but too long before to be its suspected cause,
+   * and no incident of that change was open to take it (an inhibition candidate that opened its own) */
+  'candidate of the true change, its incident not open',
+  /** an earlier page of the real incident is in the true change's incident; this alert found no cause */
+  'cause found for other members, not this one',
+  /** an earlier page of the real incident is on the same model, in an incident that had timed out */
+  'same model, beyond the gap',
+  /** nothing recorded links the models: the change that broke them is not in deploys */
+  'another model, the change unrecorded',
+  /** nothing links the models: no change caused it (a degraded node pool) */
+  'another model, no change caused it',
+  'other',
+] as const;
+export type RepeatReason = (typeof REPEAT_REASONS)[number];
+
+const byTime = (a: PagedAlert, b: PagedAlert) =>
+  a.event_time - b.event_time || (a.alert_id < b.alert_id ? -1 : 1);
 
 export function repeatPages(
   truth: readonly TruthLine[],
@@ -27,34 +48,83 @@ export function repeatPages(
 ): Record<RepeatReason, number> {
   const byAlert = new Map(truth.map((t) => [t.alert_id, t]));
   const seen = new Map<string, PagedAlert[]>();
-  const out: Record<RepeatReason, number> = {
-    'tier rose within one incident': 0,
-    'blamed on another change': 0,
-    'same model, beyond the gap': 0,
-    'another model, no known cause linking them': 0,
-    other: 0,
-  };
-  for (const s of [...scored].sort(
-    (a, b) => a.event_time - b.event_time || (a.alert_id < b.alert_id ? -1 : 1),
-  )) {
+  const out = Object.fromEntries(REPEAT_REASONS.map((r) => [r, 0])) as Record<RepeatReason, number>;
+  for (const s of [...scored].sort(byTime)) {
     const t = byAlert.get(s.alert_id);
     if (!s.page || !s.incident || !t?.incident_id) continue;
     const before = seen.get(t.incident_id) ?? [];
     seen.set(t.incident_id, [...before, s]);
     if (before.length === 0) continue;
-    const inc = s.incident;
-    const reason: RepeatReason = before.some((p) => p.incident?.id === inc.id)
-      ? 'tier rose within one incident'
-      : inc.key.startsWith('change:') && inc.key !== `change:${t.cause_event_id}`
-        ? 'blamed on another change'
-        : before.some((p) => p.incident?.model_id === inc.model_id)
-          ? 'same model, beyond the gap'
-          : inc.how !== 'cause'
-            ? 'another model, no known cause linking them'
-            : 'other';
-    out[reason]++;
+    out[repeatReason(s.incident, t, before)]++;
   }
   return out;
+}
+
+function repeatReason(
+  inc: NonNullable<PagedAlert['incident']>,
+  t: TruthLine,
+  before: PagedAlert[],
+): RepeatReason {
+  const trueKey = t.cause_event_id === null ? null : `change:${t.cause_event_id}`;
+  if (before.some((p) => p.incident?.id === inc.id)) return 'tier rose within one incident';
+  if (inc.key.startsWith('change:') && inc.key !== trueKey) return 'blamed on another change';
+  if (t.cause_recorded === true && inc.how === 'candidate')
+    return 'candidate of the true change, its incident not open';
+  if (t.cause_recorded === true && inc.key !== trueKey && before.some((p) => p.incident?.key === trueKey))
+    return 'cause found for other members, not this one';
+  if (before.some((p) => p.incident?.model_id === inc.model_id)) return 'same model, beyond the gap';
+  if (t.cause_recorded === false) return 'another model, the change unrecorded';
+  if (t.cause_event_id === null) return 'another model, no change caused it';
+  return 'other';
+}
+
+/** The real incidents of a tier with at least one page (ids from truth.ndjson). */
+export function pagedIncidents(
+  truth: readonly TruthLine[],
+  scored: readonly PagedAlert[],
+  tier: Tier,
+): Set<string> {
+  const best = new Map<string, Tier>();
+  for (const t of truth)
+    if (t.incident_id !== null) best.set(t.incident_id, better(best.get(t.incident_id) ?? 'P4', t.true_tier));
+  const paged = new Set(scored.filter((s) => s.page).map((s) => s.alert_id));
+  const out = new Set<string>();
+  for (const t of truth)
+    if (t.incident_id !== null && best.get(t.incident_id) === tier && paged.has(t.alert_id))
+      out.add(t.incident_id);
+  return out;
+}
+
+/** Why a false page paged: whether its alert is in a real incident, how it joined ours, its tier. */
+export function falsePages(
+  truth: readonly TruthLine[],
+  scored: readonly PagedAlert[],
+): Record<string, number> {
+  const byAlert = new Map(truth.map((t) => [t.alert_id, t]));
+  const firstOf = new Set<string>();
+  const out: Record<string, number> = {};
+  for (const s of [...scored].sort(byTime)) {
+    if (!s.page) continue;
+    const inc = s.incident;
+    const first = inc === undefined ? true : !firstOf.has(inc.id);
+    if (inc !== undefined) firstOf.add(inc.id);
+    const t = byAlert.get(s.alert_id);
+    if (t !== undefined && t.incident_id !== null && t.outcome === 'actionable') continue;
+    const what = t?.incident_id ? `a ${t.outcome} alert of a real incident` : 'noise';
+    const how =
+      inc === undefined
+        ? 'alert by alert'
+        : !first
+          ? "our incident's tier rose"
+          : inc.how === 'cause'
+            ? 'opened an incident for a suspected change'
+            : inc.how === 'candidate'
+              ? "as a candidate: a change explains its model (its own incident, or the change's)"
+              : 'opened its own incident (no change suspected)';
+    const key = `${what}, ${how}, ${s.tier ?? '?'}`;
+    out[key] = (out[key] ?? 0) + 1;
+  }
+  return Object.fromEntries(Object.entries(out).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)));
 }
 
 /**

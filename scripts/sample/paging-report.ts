@@ -7,10 +7,12 @@ import { readNdjson } from '../../src/adapters/file/ndjson-source.ts';
 import { runOffline } from '../../src/runtime/offline-pipeline.ts';
 import { exitWithUsageIfAsked, parseArgsOrExit } from '../bench/common.ts';
 import {
+  falsePages,
   isPage,
   type MeanMax,
   type PagedAlert,
   type PagingFigures,
+  pagedIncidents,
   pagingFigures,
   repeatPages,
 } from './paging-figures.ts';
@@ -92,13 +94,17 @@ function pagedAlert(r: Record<string, unknown>, where: string): PagedAlert {
   if (typeof r.alert_id !== 'string' || typeof r.event_time !== 'number')
     throw new Error(`${where}: not a scored alert (needs alert_id and a numeric event_time)`);
   const out: PagedAlert = { alert_id: r.alert_id, event_time: r.event_time, page: isPage(r) };
+  if (typeof r.tier === 'string') out.tier = r.tier;
   const note = r.incident as { key?: unknown; how?: unknown } | undefined;
   if (typeof r.incident_id === 'string' && typeof note?.key === 'string' && typeof note.how === 'string')
     out.incident = { id: r.incident_id, key: note.key, how: note.how, model_id: String(r.model_id) };
   return out;
 }
 
-async function scoredAlerts(a: Args): Promise<{ alerts: PagedAlert[]; source: string }> {
+async function scoredAlerts(
+  a: Args,
+  incidents: 'inline' | 'off' = 'inline',
+): Promise<{ alerts: PagedAlert[]; source: string }> {
   if (a.scored !== undefined) {
     const records = await readJsonLines<Record<string, unknown>>(a.scored);
     return { alerts: records.map((r, i) => pagedAlert(r, `${a.scored}:${i + 1}`)), source: a.scored };
@@ -114,7 +120,7 @@ async function scoredAlerts(a: Args): Promise<{ alerts: PagedAlert[]; source: st
       scored: (s) => void alerts.push(pagedAlert(s as unknown as Record<string, unknown>, s.alert_id)),
       rejected: () => undefined,
     },
-    { clock: () => 0 },
+    { clock: () => 0, incidents },
   );
   return { alerts, source: `scored by runOffline with ${configFile} (${config.version})` };
 }
@@ -158,6 +164,22 @@ function table(f: PagingFigures): string {
   return lines.join('\n');
 }
 
+/** The issue's figures before (alert by alert) and after (incidents), and its floors. */
+function beforeAfter(b: PagingFigures, f: PagingFigures, lostP1: readonly string[]): string {
+  const m = (x: MeanMax) => (x.mean === null ? '-' : x.mean.toFixed(2));
+  const ok = (yes: boolean) => (yes ? 'met' : 'MISSED');
+  const lost = lostP1.length > 0;
+  return [
+    '  before (alert by alert) -> after (incidents), and the floors of issue 9:',
+    `    pages per day                   ${b.pages_per_day.toFixed(2)} -> ${f.pages_per_day.toFixed(2)}`,
+    `    pages per real incident         ${m(b.pages_per_real_incident)} -> ${m(f.pages_per_real_incident)}   <= 1.3: ${ok((f.pages_per_real_incident.mean ?? 0) <= 1.3)}`,
+    `    pages per multi-model incident  ${m(b.pages_per_multi_model_incident)} -> ${m(f.pages_per_multi_model_incident)}   <= 1.5: ${ok((f.pages_per_multi_model_incident.mean ?? 0) <= 1.5)}`,
+    `    false pages per day             ${b.false_pages_per_day.toFixed(2)} -> ${f.false_pages_per_day.toFixed(2)} (${b.false_pages_per_day === 0 ? '-' : Math.round((f.false_pages_per_day / b.false_pages_per_day) * 100)}% of before)   <= half: ${ok(f.false_pages_per_day <= b.false_pages_per_day / 2)}`,
+    `    real P1 incidents paged         ${b.p1_incidents_paged} -> ${f.p1_incidents_paged} of ${f.p1_incidents}   none lost: ${ok(!lost)}${lost ? ` (${lostP1.join(', ')})` : ''}`,
+    `    real P2 incidents never paged   ${b.real_incidents_without_page.P2} -> ${f.real_incidents_without_page.P2}`,
+  ].join('\n');
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   exitWithUsageIfAsked(argv, USAGE);
@@ -169,16 +191,36 @@ async function main(): Promise<void> {
   const { alerts, source } = await scoredAlerts(a);
   const f = pagingFigures(truth, alerts);
   process.stdout.write(`${a.dir}: ${source}\n${table(f)}\n`);
-  if (alerts.some((x) => x.incident !== undefined)) {
-    const why = repeatPages(truth, alerts);
+  const incidentPaging = alerts.some((x) => x.incident !== undefined);
+  let repeats: Record<string, number> | null = null;
+  if (incidentPaging) {
+    repeats = repeatPages(truth, alerts);
     process.stdout.write('\n  pages of a real incident after its first, by why (incident paging):\n');
-    for (const [reason, n] of Object.entries(why))
+    for (const [reason, n] of Object.entries(repeats))
       process.stdout.write(`    ${String(n).padStart(4)}  ${reason}\n`);
+  }
+  const falseWhy = falsePages(truth, alerts);
+  process.stdout.write('\n  false pages, by what paged and how:\n');
+  for (const [reason, n] of Object.entries(falseWhy))
+    process.stdout.write(`    ${String(n).padStart(4)}  ${reason}\n`);
+  // Before: the same alerts paged alert by alert (incidents off), the issue's "today".
+  let before: PagingFigures | null = null;
+  let lostP1: string[] = [];
+  if (incidentPaging && a.scored === undefined) {
+    const was = (await scoredAlerts(a, 'off')).alerts;
+    before = pagingFigures(truth, was);
+    const now = pagedIncidents(truth, alerts, 'P1');
+    lostP1 = [...pagedIncidents(truth, was, 'P1')].filter((i) => !now.has(i)).sort();
+    process.stdout.write(`\n${beforeAfter(before, f, lostP1)}\n`);
   }
   // the per-incident list stays in the table; the JSON keeps the largest cascade (the one-change, many-pages case)
   const { multi_model: multi, ...figures } = f;
   const largest = multi.find((i) => i.cause !== 'none') ?? null;
-  process.stdout.write(`${JSON.stringify({ world: a.dir, source, ...figures, largest_cascade: largest })}\n`);
+  const summary = { world: a.dir, source, ...figures, largest_cascade: largest, repeat_pages: repeats };
+  const then = before === null ? null : (({ multi_model: _, ...rest }) => rest)(before);
+  process.stdout.write(
+    `${JSON.stringify({ ...summary, false_pages_by_why: falseWhy, lost_p1_incidents: lostP1, before: then })}\n`,
+  );
 }
 
 main().catch((err: unknown) => {

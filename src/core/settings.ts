@@ -94,6 +94,8 @@ export interface IncidentSettings {
   /** 0..1: a change below this (relevance x closeness) is no suspected cause. */
   min_cause_strength: number;
   page_tiers: Tier[];
+  /** ms a first page below the highest page tier is held for a member at a higher one (0: none). */
+  group_wait: number;
   /** Silences from the config, parsed; those on `ml.silences` come as inputs. */
   silences: Silence[];
   max_silence: number;

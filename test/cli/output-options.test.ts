@@ -84,9 +84,11 @@ describe('score: CSV and filters', () => {
         `; ${want.length} written after --tier P1,P2 --product-area ads --since 2026-11-19T00:00:00.000Z`,
       ),
     );
+    const opened = new Set(all.map((a) => a.incident_id)).size.toLocaleString('en-US');
+    const pages = all.filter((a) => a.page).length.toLocaleString('en-US');
     assert.match(
       r.stderr,
-      /3,545 alerts scored .*: 1,366 incidents opened, 316 pages/,
+      new RegExp(`3,545 alerts scored .*: ${opened} incidents opened, ${pages} pages`),
       'the summary counts every processed alert',
     );
     const kept = new Set(want.map((a) => a.alert_id));

@@ -1,7 +1,9 @@
 // The paging figures of issue 9 on the three bundled weeks, incidents on against incidents off (the alert
 // by alert paging of before), with the defaults. These are regression bounds on what the incident stage
-// does today; the issue's floors it does not reach (1.3 pages per real incident, 1.5 per multi-model
-// incident, half the false pages) are reported in docs/INCIDENTS.md with the reasons, not asserted here.
+// does today, a little above its figures: the previous round's (1.43, 1.48, 1.66 pages per real incident)
+// and rule 3 without the group wait (1.36 on other-week, 1.56 on cascade-week) fail them. The issue's floors
+// it does not reach (1.3 pages per real incident, 1.5 per multi-model incident, half the false pages) are
+// reported in docs/INCIDENTS.md with the reasons, not asserted here.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -48,9 +50,9 @@ async function figures(
 }
 
 for (const [week, bounds] of [
-  ['sample-week', { perIncident: 1.5, multi: 2.3, falseShare: 0.85 }],
-  ['other-week', { perIncident: 1.55, multi: 2.0, falseShare: 0.8 }],
-  ['cascade-week', { perIncident: 1.75, multi: 2.6, falseShare: 0.9 }],
+  ['sample-week', { perIncident: 1.4, multi: 2.2, falseShare: 0.76 }],
+  ['other-week', { perIncident: 1.35, multi: 1.85, falseShare: 0.7 }],
+  ['cascade-week', { perIncident: 1.55, multi: 2.45, falseShare: 0.8 }],
 ] as const) {
   describe(`incident figures: examples/${week}`, () => {
     let on: Awaited<ReturnType<typeof figures>>;

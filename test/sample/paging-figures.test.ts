@@ -1,7 +1,14 @@
 // The paging figures of issue 9 on a world small enough to count by hand.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isPage, type PagedAlert, pagingFigures, repeatPages } from '../../scripts/sample/paging-figures.ts';
+import {
+  falsePages,
+  isPage,
+  type PagedAlert,
+  pagedIncidents,
+  pagingFigures,
+  repeatPages,
+} from '../../scripts/sample/paging-figures.ts';
 import type { TruthLine } from '../../scripts/sample/truth.ts';
 
 const DAY = 86_400_000;
@@ -133,20 +140,67 @@ describe('repeatPages: why a real incident paged again', () => {
     incident: { id, key, how, model_id },
   });
   it('sorts each page after the first into its reason', () => {
-    const truth = ['a', 'b', 'c', 'd', 'e'].map((x) => t(x, 'inc-1', 'chg-1'));
+    const truth = [
+      ...['a', 'b', 'c', 'd', 'e'].map((x) => t(x, 'inc-1', 'chg-1')),
+      ...['x', 'y', 'z'].map((x) => t(x, 'inc-2', null)),
+      ...['u', 'v'].map((x) => ({ ...t(x, 'inc-3', 'chg-3'), cause_recorded: false })),
+    ];
     const scored = [
       p('a', 0, 'i1', 'change:chg-1', 'cause', 'm1'),
       p('b', 1, 'i1', 'change:chg-1', 'cause', 'm1'),
       p('c', 2, 'i2', 'change:chg-9', 'cause', 'm2'),
-      p('d', 3, 'i3', 'model:m1', 'opened', 'm1'),
-      p('e', 4, 'i4', 'model:m3', 'opened', 'm3'),
+      p('d', 3, 'i3', 'model:m3', 'candidate', 'm3'),
+      p('e', 4, 'i4', 'model:m4', 'opened', 'm4'),
+      p('x', 5, 'j1', 'model:m1', 'opened', 'm1'),
+      p('y', 6, 'j2', 'model:m1', 'opened', 'm1'),
+      p('z', 7, 'j3', 'model:m5', 'opened', 'm5'),
+      p('u', 8, 'k1', 'model:m6', 'opened', 'm6'),
+      p('v', 9, 'k2', 'model:m7', 'opened', 'm7'),
     ];
     assert.deepEqual(repeatPages(truth, scored), {
       'tier rose within one incident': 1,
       'blamed on another change': 1,
+      'candidate of the true change, its incident not open': 1,
+      'cause found for other members, not this one': 1,
       'same model, beyond the gap': 1,
-      'another model, no known cause linking them': 1,
+      'another model, the change unrecorded': 1,
+      'another model, no change caused it': 1,
       other: 0,
     });
+  });
+
+  it('says why each false page paged: noise or a non-actionable member, how it joined, its tier', () => {
+    const truth = [
+      noise('n1'),
+      noise('n2'),
+      { ...t('r1', 'inc-1', 'chg-1'), outcome: 'duplicate' as const },
+      t('r0', 'inc-1', 'chg-1'),
+    ];
+    const scored = [
+      { ...p('n1', 0, 'i1', 'model:m1', 'opened', 'm1'), tier: 'P2' },
+      { ...p('n2', 1, 'i2', 'change:chg-2', 'cause', 'm2'), tier: 'P2' },
+      { ...p('r0', 2, 'i3', 'change:chg-1', 'cause', 'm3'), tier: 'P2' },
+      { ...p('r1', 3, 'i3', 'change:chg-1', 'cause', 'm3'), tier: 'P1' },
+    ];
+    assert.deepEqual(falsePages(truth, scored), {
+      "a duplicate alert of a real incident, our incident's tier rose, P1": 1,
+      'noise, opened an incident for a suspected change, P2': 1,
+      'noise, opened its own incident (no change suspected), P2': 1,
+    });
+  });
+});
+
+describe('pagedIncidents: which real incidents of a tier paged (for the P1 incidents lost)', () => {
+  it('takes an incident at its best tier, and counts it paged when any of its alerts paged', () => {
+    const truth: TruthLine[] = [
+      member('a', 'inc-1', { true_tier: 'P3' }),
+      member('b', 'inc-1', { true_tier: 'P1' }),
+      member('c', 'inc-2', { true_tier: 'P1' }),
+      member('d', 'inc-3', { true_tier: 'P2' }),
+      noise('n'),
+    ];
+    const scored = [paged('a', 0), paged('b', 0, false), paged('c', 0, false), paged('d', 0), paged('n', 0)];
+    assert.deepEqual([...pagedIncidents(truth, scored, 'P1')], ['inc-1']);
+    assert.deepEqual([...pagedIncidents(truth, scored, 'P2')], ['inc-3']);
   });
 });

@@ -4,6 +4,7 @@
 // (event_time, alert_id) order: the same members give the same incidents, ids, pages and records
 // whatever the arrival order. A member older than a watermark already passed is taken at once (late).
 // Time-outs are timers in the same order: an incident resolves when the watermark passes last + gap.
+import type { Action } from '../actions.ts';
 import type { AlertFeedback, ScoredAlert, Tier } from '../events.ts';
 import { incidentPaging } from '../paging.ts';
 import type { TriageSettings } from '../settings.ts';
@@ -22,7 +23,15 @@ import {
 } from './incident.ts';
 import { compileInhibitRule, equalHolds, inhibitMatches } from './inhibit-rules.ts';
 import { OrderedQueue } from './ordered-queue.ts';
-import { inhibitedSentence, joinSentence, type PageChoice, pageSentence } from './sentences.ts';
+import { changeKey } from './routing.ts';
+import {
+  hostedSentence,
+  inhibitedSentence,
+  joinSentence,
+  type PageChoice,
+  pageSentence,
+  span,
+} from './sentences.ts';
 import type { IncidentEvent, IncidentInput, IncidentMember, IncidentOutput, PageRecord } from './types.ts';
 
 export type Pending =
@@ -32,7 +41,7 @@ export type Pending =
 export interface Timer {
   at: number;
   id: string;
-  kind: 'timeout' | 'drop';
+  kind: 'timeout' | 'drop' | 'page';
 }
 
 export interface IncidentState {
@@ -103,16 +112,26 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
   const cfg = s.incidents;
   const gap = cfg.gap;
   const pageTiers = new Set<Tier>(cfg.page_tiers);
+  const wait = cfg.group_wait;
+  // The highest page tier pages at once; a first page below it may wait for it (group_wait).
+  const topTier = [...pageTiers].sort((a, b) => tierRank(a) - tierRank(b))[0];
   const rules = cfg.inhibit.map(compileInhibitRule);
   const retention = incidentRetention(s);
 
   const record = (inc: Incident, out: IncidentStepResult) =>
     out.outputs.push({ kind: 'incident', key: inc.id, incident: recordOf(inc, s) });
 
-  const inhibitingHost = (st: IncidentState, m: IncidentMember): Incident | undefined => {
+  /**
+   * The candidate's change's incident (routing.ts, rule 3): open, or timed out (the alert reopens it, as
+   * a member routed by that change's cause would); not one someone closed (feedback).
+   */
+  const hostOf = (st: IncidentState, m: IncidentMember): Incident | undefined => {
     if (m.candidate === null) return undefined;
     const host = st.incidents.get(m.candidate.incident_id);
-    if (host === undefined || host.status !== 'open') return undefined;
+    return host !== undefined && host.resolved_by !== 'feedback' ? host : undefined;
+  };
+
+  const inhibits = (host: Incident, m: IncidentMember): boolean => {
     const target = targetOf(m.alert, null);
     const source = { ...host.top, tier: host.tier, cause_kind: host.cause?.kind ?? null };
     for (const r of rules) {
@@ -121,9 +140,9 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
         inhibitMatches(r.source, source) &&
         equalHolds(r.equal, source, target)
       )
-        return host;
+        return true;
     }
-    return undefined;
+    return false;
   };
 
   const silenceOf = (st: IncidentState, a: ScoredAlert): string | null => {
@@ -145,13 +164,33 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
     const a = m.alert;
     let id = st.aliases.get(m.incident_id) ?? m.incident_id;
     let inhibitedBy: Incident | undefined;
+    let hostedBy: Incident | undefined;
+    let hostOpened = false;
     // Rule 3 of routing.ts, decided here where the change's incident is: once per candidate incident.
-    if (m.how === 'candidate' && id === m.incident_id && !st.incidents.has(id)) {
-      inhibitedBy = inhibitingHost(st, m);
-      if (inhibitedBy !== undefined) {
-        st.aliases.set(m.incident_id, inhibitedBy.id);
-        inhibitedBy.aliases.push(m.incident_id);
-        id = inhibitedBy.id;
+    // The change explains the model, so the alert joins the change's incident — opening it when the
+    // change has none yet: the alerts of one cascade that each came too long after the change to suspect
+    // it then still make one incident. Inhibited (no page) when an inhibit rule's source holds there;
+    // else a member like any other, paging only if it raises the incident's paged tier.
+    if (m.how === 'candidate' && m.candidate !== null && id === m.incident_id && !st.incidents.has(id)) {
+      const c = m.candidate;
+      hostedBy = hostOf(st, m);
+      if (hostedBy === undefined && !st.incidents.has(c.incident_id)) {
+        hostedBy = openIncident(c.incident_id, changeKey(c.event_id), c.change, a, s);
+        st.incidents.set(hostedBy.id, hostedBy);
+        hostOpened = true;
+        out.events.push({
+          type: 'incident_opened',
+          incident_id: hostedBy.id,
+          key: hostedBy.key,
+          tier: a.tier,
+          event_time: a.event_time,
+        });
+      } else if (hostedBy !== undefined && hostedBy.status === 'open' && inhibits(hostedBy, m))
+        inhibitedBy = hostedBy;
+      if (hostedBy !== undefined) {
+        st.aliases.set(m.incident_id, hostedBy.id);
+        hostedBy.aliases.push(m.incident_id);
+        id = hostedBy.id;
       }
     }
     let inc = st.incidents.get(id);
@@ -180,20 +219,33 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
     addMember(inc, a);
     st.byAlert.set(a.alert_id, inc.id);
     const notes = [
-      inhibitedBy !== undefined ? inhibitedSentence(inhibitedBy, m) : joinSentence(m, inc, opened, gap),
+      inhibitedBy !== undefined
+        ? inhibitedSentence(inhibitedBy, m)
+        : hostedBy !== undefined
+          ? hostedSentence(hostedBy, m, hostOpened)
+          : joinSentence(m, inc, opened, gap),
     ];
 
     const silencedBy = silenceOf(st, a);
+    // A page held for group_wait stands for the incident's paged tier until it is sent or superseded.
+    const pagedOrHeld = inc.paged_tier ?? inc.held?.alert.tier ?? null;
     let choice: PageChoice;
     if (a.dedup.suppressed) choice = { page: false, why: 'suppressed' };
     else if (silencedBy !== null) choice = { page: false, why: 'silenced' };
     else if (inhibitedBy !== undefined) choice = { page: false, why: 'inhibited' };
     else if (!pageTiers.has(a.tier)) choice = { page: false, why: 'not_a_page_tier' };
-    else if (inc.paged_tier === null)
-      choice = { page: true, why: reopenedAfterFeedback ? 'reopened' : 'opened', from: null };
-    else if (tierRank(a.tier) < tierRank(inc.paged_tier))
+    else if (
+      inc.paged_tier === null &&
+      (inc.held === null || tierRank(a.tier) < tierRank(inc.held.alert.tier))
+    )
+      choice = {
+        page: true,
+        why: reopenedAfterFeedback || inc.held?.why === 'reopened' ? 'reopened' : 'opened',
+        from: null,
+      };
+    else if (inc.paged_tier !== null && tierRank(a.tier) < tierRank(inc.paged_tier))
       choice = { page: true, why: 'rose', from: inc.paged_tier };
-    else choice = { page: false, why: 'paged_already' };
+    else choice = { page: false, why: pagedOrHeld === inc.paged_tier ? 'paged_already' : 'held' };
     if (a.dedup.suppressed) inc.suppressed++;
     if (silencedBy !== null) {
       inc.silenced++;
@@ -207,9 +259,6 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
       inc.inhibited++;
       out.events.push({ type: 'member_inhibited', alert_id: a.alert_id, incident_id: inhibitedBy.id });
     }
-    if (choice.page || choice.why !== 'silenced')
-      notes.push(pageSentence(choice, a.tier, inc, cfg.page_tiers));
-    if (choice.page) notePage(inc, a.tier, a.event_time, s);
 
     const scored: ScoredAlert = {
       ...a,
@@ -222,18 +271,61 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
       silenced_by: silencedBy,
       incident: { key: inc.key, how: m.how, reasons: notes, inhibited_by: inhibitedBy?.id ?? null },
     };
-    out.outputs.push({ kind: 'scored', key: a.model_id, alert: scored });
-    if (choice.page) {
-      out.outputs.push({ kind: 'page', tier: a.tier, key: inc.id, page: pageOf(inc, scored, choice) });
-      out.events.push({ type: 'page', incident_id: inc.id, alert_id: a.alert_id, tier: a.tier });
-      for (const action of m.actions) {
-        if (inc.actions.has(action.type)) continue;
-        inc.actions.add(action.type);
-        out.outputs.push({ kind: 'action', key: a.model_id, action });
-      }
+    // A first page that is superseded by this member at a higher tier goes out unpaged, saying why.
+    // The wait is the first held page's: a higher tier below the top one holds on until it ends.
+    const until = inc.held?.until ?? a.event_time + wait;
+    if (choice.page && inc.held !== null) release(inc, false, a, out);
+    // A late member's wait may be over already (the watermark passed it): it pages at once.
+    if (choice.page && choice.why !== 'rose' && wait > 0 && a.tier !== topTier && until >= st.drained) {
+      // Held: the member's record goes out when the wait ends (paged) or a higher tier supersedes it.
+      const why = choice.why === 'reopened' ? 'reopened' : 'opened';
+      inc.held = { until, why, alert: scored, notes, actions: m.actions };
+      st.timers.push({ at: until, id: inc.id, kind: 'page' });
+    } else {
+      if (choice.page || choice.why !== 'silenced')
+        notes.push(pageSentence(choice, a.tier, inc, cfg.page_tiers, wait));
+      if (choice.page) sendPage(inc, scored, choice, m.actions, out);
+      else out.outputs.push({ kind: 'scored', key: a.model_id, alert: scored });
     }
     record(inc, out);
     st.timers.push({ at: inc.last + gap, id: inc.id, kind: 'timeout' });
+  };
+
+  const sendPage = (
+    inc: Incident,
+    scored: ScoredAlert,
+    choice: Extract<PageChoice, { page: true }>,
+    actions: readonly Action[],
+    out: IncidentStepResult,
+  ) => {
+    notePage(inc, scored.tier, scored.event_time, s);
+    out.outputs.push({ kind: 'scored', key: scored.model_id, alert: scored });
+    out.outputs.push({ kind: 'page', tier: scored.tier, key: inc.id, page: pageOf(inc, scored, choice) });
+    out.events.push({ type: 'page', incident_id: inc.id, alert_id: scored.alert_id, tier: scored.tier });
+    for (const action of actions) {
+      if (inc.actions.has(action.type)) continue;
+      inc.actions.add(action.type);
+      out.outputs.push({ kind: 'action', key: scored.model_id, action });
+    }
+  };
+
+  /** Sends the held page (the wait is over) or lets its member go unpaged (a higher tier superseded it). */
+  const release = (inc: Incident, page: boolean, by: ScoredAlert | null, out: IncidentStepResult) => {
+    const h = inc.held!;
+    inc.held = null;
+    const scored: ScoredAlert = { ...h.alert, page };
+    if (page) {
+      const choice = { page: true, why: h.why, from: null } as const;
+      h.notes.push(
+        `${pageSentence(choice, h.alert.tier, inc, cfg.page_tiers)}, after a group wait of ${span(wait)} in which no alert at a higher tier came`,
+      );
+      sendPage(inc, scored, choice, h.actions, out);
+    } else {
+      h.notes.push(
+        `not paged: ${by!.alert_id} at ${by!.tier} came within the group wait of ${span(wait)}: the incident pages at ${by!.tier} instead`,
+      );
+      out.outputs.push({ kind: 'scored', key: scored.model_id, alert: scored });
+    }
   };
 
   const pageOf = (inc: Incident, a: ScoredAlert, c: Extract<PageChoice, { page: true }>): PageRecord => {
@@ -290,6 +382,8 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
     by: 'timeout' | 'feedback',
     out: IncidentStepResult,
   ) => {
+    // A page held for the group wait goes out now: its alert was at a page tier before the incident closed.
+    if (inc.held !== null) release(inc, true, null, out);
     inc.status = 'resolved';
     inc.resolved_at = at;
     inc.resolved_by = by;
@@ -301,6 +395,13 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
   const fire = (st: IncidentState, t: Timer, out: IncidentStepResult) => {
     const inc = st.incidents.get(t.id);
     if (inc === undefined) return;
+    if (t.kind === 'page') {
+      if (inc.held !== null && inc.held.until === t.at) {
+        release(inc, true, null, out);
+        record(inc, out);
+      }
+      return;
+    }
     if (t.kind === 'timeout') {
       // Stale unless it is the incident's current deadline (a later member moved it).
       if (inc.status === 'open' && inc.last + gap === t.at) resolve(st, inc, t.at, 'timeout', out);

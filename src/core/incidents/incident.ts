@@ -1,7 +1,8 @@
 // One incident as stage 2 holds it, and the record it writes to `ml.incidents` on every change: members
 // and models, impact summed over distinct models, tier never below its highest member's, the owner of the
 // cause (a service change goes to the pipeline's team), SLA deadlines from the first page.
-import type { ScoredAlert, Tier } from '../events.ts';
+import type { Action } from '../actions.ts';
+import type { DeployEvent, ScoredAlert, Tier } from '../events.ts';
 import type { ContextChange } from '../join.ts';
 import { money } from '../score.ts';
 import type { ModelProfile, TriageSettings } from '../settings.ts';
@@ -42,6 +43,21 @@ export interface Incident {
   readonly alerts: string[];
   /** Candidates' incident ids that joined it by inhibition (book.ts aliases), dropped with it. */
   readonly aliases: string[];
+  /** A first page held for `group_wait` (book.ts): plain data, null when none is held. */
+  held: HeldPage | null;
+}
+
+/**
+ * A first page below the highest page tier, held until `until` (event time) for a member at a higher
+ * tier. Plain JSON-able data: the member's scored record (page not yet decided), its sentences so far and
+ * the actions it would trigger.
+ */
+export interface HeldPage {
+  until: number;
+  why: 'opened' | 'reopened';
+  alert: ScoredAlert;
+  notes: string[];
+  actions: Action[];
 }
 
 export interface Owner {
@@ -52,7 +68,7 @@ export interface Owner {
   escalation: readonly string[] | undefined;
 }
 
-export function causeOf(c: ContextChange): IncidentCause {
+export function causeOf(c: ContextChange | DeployEvent): IncidentCause {
   const out: IncidentCause = { event_id: c.event_id, kind: c.kind, event_time: c.event_time };
   if (c.model_id !== undefined) out.model_id = c.model_id;
   if (c.service !== undefined) out.service = c.service;
@@ -135,6 +151,7 @@ export function openIncident(
     actions: new Set(),
     alerts: [],
     aliases: [],
+    held: null,
   };
 }
 

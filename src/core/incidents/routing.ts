@@ -7,15 +7,19 @@
 //      `max_lifetime` of its first              → that incident (a change's incident too: it extends)
 //   3. else a change that explains the model (its own, or an upstream service's, within max_lifetime)
 //      and an inhibit rule that targets it     → a candidate: stage 2 joins it to that change's incident
-//                                                 if the rule's source holds there, else opens rule 4's
+//                                                 (opening it if the change has none), inhibited if the
+//                                                 rule's source holds there; rule 4's only if feedback
+//                                                 closed the change's incident
 //   4. else                                     → a new incident of the model: key model:<M>
 // An alert whose own cause differs from the model's last incident's takes its own cause (rule 1 first):
 // no better cause separates it is the condition for rule 2.
 import { hash64 } from '../dedup.ts';
-import type { DeployKind } from '../events.ts';
+import type { DeployEvent, DeployKind } from '../events.ts';
 import type { ContextChange } from '../join.ts';
 import type { Journal } from '../journal.ts';
 import type { SuspectedCause } from './cause.ts';
+import { causeOf } from './incident.ts';
+import type { IncidentCause } from './types.ts';
 
 /** What a lane remembers of one model: the incident its last alert joined. */
 export interface ModelMemory {
@@ -33,13 +37,18 @@ export interface ModelMemory {
 
 export type JoinHow = 'cause' | 'model' | 'candidate' | 'opened';
 
-/** A change that may inhibit the alert (rule 3): stage 2 decides against its incident. */
+/**
+ * A change that explains the alert's model but is not its suspected cause (rule 3): stage 2 joins the
+ * alert to that change's incident, inhibited when an inhibit rule's source holds there.
+ */
 export interface InhibitCandidate {
   event_id: string;
   incident_id: string;
   kind: DeployKind;
   service?: string;
   model_id?: string;
+  /** The change as an incident record shows it: stage 2 opens the change's incident with it if need be. */
+  change: IncidentCause;
 }
 
 export interface RouteDecision {
@@ -133,13 +142,12 @@ export function routeAlert(a: RouteInput, w: RouteWindows): RouteDecision {
 }
 
 /** The candidate for a change found in the deploy window (rule 3). */
-export function candidateOf(
-  c: Pick<ContextChange, 'event_id' | 'kind' | 'service' | 'model_id'>,
-): InhibitCandidate {
+export function candidateOf(c: ContextChange | DeployEvent): InhibitCandidate {
   const out: InhibitCandidate = {
     event_id: c.event_id,
     incident_id: changeIncidentId(c.event_id),
     kind: c.kind,
+    change: causeOf(c),
   };
   if (c.service !== undefined) out.service = c.service;
   if (c.model_id !== undefined) out.model_id = c.model_id;

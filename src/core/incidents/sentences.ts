@@ -33,7 +33,7 @@ export function joinSentence(m: IncidentMember, inc: Incident, opened: boolean, 
     return `joined incident ${inc.id} ${what} ${span(t - inc.first)} ago: ${last} (within the gap of ${span(gapMs)}), and no change explains this alert better; ${modelsAffected(inc)}`;
   }
   if (m.how === 'candidate' && m.candidate !== null && opened) {
-    return `opened incident ${inc.id}: ${m.candidate.kind} ${m.candidate.event_id} explains ${m.alert.model_id}, but its incident is not open at a tier an inhibit rule takes`;
+    return `opened incident ${inc.id}: ${m.candidate.kind} ${m.candidate.event_id} explains ${m.alert.model_id}, but its incident was closed by feedback`;
   }
   return `opened incident ${inc.id}: no change in the correlation window explains it strongly enough, and no incident of ${m.alert.model_id} is within the gap of ${span(gapMs)}`;
 }
@@ -43,11 +43,31 @@ export function inhibitedSentence(inc: Incident, m: IncidentMember): string {
   return `inhibited by ${inc.tier} incident ${inc.id} of ${cause}, open ${span(m.alert.event_time - inc.first)}: joined it, no page`;
 }
 
+/** A candidate (routing.ts, rule 3) that joined, or opened, its change's incident, uninhibited. */
+export function hostedSentence(inc: Incident, m: IncidentMember, opened: boolean): string {
+  const c = m.candidate!;
+  const t = m.alert.event_time;
+  const change = `${describeCause(c.change)} (${c.event_id}) ${span(t - c.change.event_time)} before this alert`;
+  const why = `explains ${m.alert.model_id} but is too far back to be its suspected cause`;
+  return opened
+    ? `opened incident ${inc.id} for ${change}: the change ${why}`
+    : `joined incident ${inc.id} of ${change}, opened ${span(t - inc.first)} ago: the change ${why}; ${modelsAffected(inc)}`;
+}
+
 export type PageChoice =
   | { page: true; why: 'opened' | 'rose' | 'reopened'; from: Tier | null }
-  | { page: false; why: 'suppressed' | 'silenced' | 'inhibited' | 'not_a_page_tier' | 'paged_already' };
+  | {
+      page: false;
+      why: 'suppressed' | 'silenced' | 'inhibited' | 'not_a_page_tier' | 'paged_already' | 'held';
+    };
 
-export function pageSentence(c: PageChoice, tier: Tier, inc: Incident, pageTiers: readonly Tier[]): string {
+export function pageSentence(
+  c: PageChoice,
+  tier: Tier,
+  inc: Incident,
+  pageTiers: readonly Tier[],
+  waitMs = 0,
+): string {
   if (c.page) {
     if (c.why === 'rose') return `paged ${tier}: the incident's paged tier rose from ${c.from} to ${tier}`;
     if (c.why === 'reopened') return `paged ${tier}: the incident was resolved by feedback and fires again`;
@@ -62,6 +82,8 @@ export function pageSentence(c: PageChoice, tier: Tier, inc: Incident, pageTiers
       return 'not paged: inhibited';
     case 'not_a_page_tier':
       return `not paged: ${tier} is not a page tier (${pageTiers.join(', ') || 'none'})`;
+    case 'held':
+      return `not paged: incident ${inc.id} holds a page at ${inc.held?.alert.tier} for the group wait of ${span(waitMs)}`;
     case 'paged_already':
       return `not paged: incident ${inc.id} already paged at ${inc.paged_tier} (${inc.pages} page${inc.pages === 1 ? '' : 's'})`;
   }

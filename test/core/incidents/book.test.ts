@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Action } from '../../../src/core/actions.ts';
 import type { CoreInput } from '../../../src/core/events.ts';
-import { changeIncidentId } from '../../../src/core/incidents/routing.ts';
+import { candidateOf, changeIncidentId } from '../../../src/core/incidents/routing.ts';
 import type { IncidentInput, IncidentMember } from '../../../src/core/incidents/types.ts';
 import { parseSilence, type Silence } from '../../../src/core/silences.ts';
 import {
@@ -53,15 +53,66 @@ describe('incident book: paging', () => {
           model_id: 'churn-predictor',
         }),
         aMember({ alert_id: 'a3', cause: pipe, tier: 'P3', event_time: T0 + 2 * MIN }),
+        aMember({ alert_id: 'a4', cause: pipe, tier: 'P2', event_time: T0 + 15 * MIN }),
       ]),
     );
     assert.deepEqual(pages(r), ['a1']);
     assert.equal(r.pages.length, 1);
     const inc = r.incidents.get(changeIncidentId('pipe-1'))!;
-    assert.equal(inc.members, 3);
+    assert.equal(inc.members, 4);
     assert.equal(inc.pages, 1);
     assert.equal(inc.paged_tier, 'P2');
-    assert.match(r.scored.get('a2')!.incident!.reasons.at(-1)!, /already paged at P2/);
+    // a1's P2 page waited group_wait (10 min) for a P1 that did not come; a2 came while it was held
+    assert.match(
+      r.scored.get('a1')!.incident!.reasons.at(-1)!,
+      /^paged P2: the incident's first alert at a page tier, after a group wait of 10 min/,
+    );
+    assert.match(
+      r.scored.get('a2')!.incident!.reasons.at(-1)!,
+      /holds a page at P2 for the group wait of 10 min/,
+    );
+    assert.match(r.scored.get('a4')!.incident!.reasons.at(-1)!, /already paged at P2/);
+  });
+
+  it('group wait: a P1 member within 10 min of the first P2 page makes one page, at P1; the P2 member says why it did not page', () => {
+    const r = runBook(
+      inOrder([
+        aMember({ alert_id: 'g1', cause: pipe, tier: 'P2', event_time: T0 }),
+        aMember({ alert_id: 'g2', cause: pipe, tier: 'P1', event_time: T0 + 7 * MIN }),
+      ]),
+    );
+    assert.deepEqual(pages(r), ['g2']);
+    assert.deepEqual(
+      r.pages.map((p) => p.reason),
+      ['opened at P1'],
+    );
+    assert.match(
+      r.scored.get('g1')!.incident!.reasons.at(-1)!,
+      /^not paged: g2 at P1 came within the group wait of 10 min: the incident pages at P1 instead$/,
+    );
+    // the P1 pages at once, never held; after the wait the P2 page is sent and a P1 is a rise
+    const later = runBook(
+      inOrder([
+        aMember({ alert_id: 'g1', cause: pipe, tier: 'P2', event_time: T0 }),
+        aMember({ alert_id: 'g2', cause: pipe, tier: 'P1', event_time: T0 + 11 * MIN }),
+      ]),
+    );
+    assert.deepEqual(
+      later.pages.map((p) => [p.alert.alert_id, p.reason]),
+      [
+        ['g1', 'opened at P2'],
+        ['g2', 'tier rose from P2 to P1'],
+      ],
+    );
+    // group_wait 0: the P2 pages at once, and the P1 is a rise
+    const none = runBook(
+      inOrder([
+        aMember({ alert_id: 'g1', cause: pipe, tier: 'P2', event_time: T0 }),
+        aMember({ alert_id: 'g2', cause: pipe, tier: 'P1', event_time: T0 + 7 * MIN }),
+      ]),
+      aConfig({ incidents: { group_wait: 0 } }),
+    );
+    assert.deepEqual(pages(none), ['g1', 'g2']);
   });
 
   it('pages again when the tier rises, never twice for one tier', () => {
@@ -69,9 +120,10 @@ describe('incident book: paging', () => {
       inOrder([
         aMember({ alert_id: 'b1', cause: pipe, tier: 'P3', event_time: T0 }),
         aMember({ alert_id: 'b2', cause: pipe, tier: 'P2', event_time: T0 + MIN }),
-        aMember({ alert_id: 'b3', cause: pipe, tier: 'P1', event_time: T0 + 2 * MIN }),
-        aMember({ alert_id: 'b4', cause: pipe, tier: 'P2', event_time: T0 + 3 * MIN }),
-        aMember({ alert_id: 'b5', cause: pipe, tier: 'P1', event_time: T0 + 4 * MIN }),
+        // after the group wait of b2's page (10 min)
+        aMember({ alert_id: 'b3', cause: pipe, tier: 'P1', event_time: T0 + 12 * MIN }),
+        aMember({ alert_id: 'b4', cause: pipe, tier: 'P2', event_time: T0 + 13 * MIN }),
+        aMember({ alert_id: 'b5', cause: pipe, tier: 'P1', event_time: T0 + 14 * MIN }),
       ]),
     );
     assert.deepEqual(pages(r), ['b2', 'b3']);
@@ -147,7 +199,7 @@ describe('incident book: paging', () => {
           alert_id: 'x3',
           cause: pipe,
           tier: 'P1',
-          event_time: T0 + 2 * MIN,
+          event_time: T0 + 20 * MIN,
           actions: [act('x3', 'rollback'), act('x3', 'diagnostic')],
         }),
       ]),
@@ -196,7 +248,11 @@ describe('incident book: the incident record', () => {
       inc.title,
       /data_pipeline_change of feature-pipeline-payments \(pipe-1\): 2 models affected/,
     );
-    assert.equal(r.records.length, 4, 'a record on every change: three members and the time-out');
+    assert.equal(
+      r.records.length,
+      5,
+      'a record on every change: three members, the page after the group wait, and the time-out',
+    );
   });
 
   it('owner: the changed service team from services:, a changed model its owner, else the first model owner', () => {
@@ -235,16 +291,18 @@ describe('incident book: the incident record', () => {
         ...inOrder([
           aMember({ alert_id: 's1', cause: pipe, tier: 'P3' }),
           aMember({ alert_id: 's2', cause: pipe, tier: 'P2', event_time: T0 + 10 * MIN }),
-          aMember({ alert_id: 's3', cause: pipe, tier: 'P1', event_time: T0 + 20 * MIN }),
+          // after s2's group wait: a rise
+          aMember({ alert_id: 's3', cause: pipe, tier: 'P1', event_time: T0 + 25 * MIN }),
         ]),
-        { kind: 'watermark', time: T0 + 21 * MIN },
+        { kind: 'watermark', time: T0 + 26 * MIN },
       ],
       aConfig(),
       false,
     );
     const inc = r.incidents.get(changeIncidentId('pipe-1'))!;
+    // from the paging alert's event time, not from the end of the group wait
     assert.equal(inc.first_paged_at, T0 + 10 * MIN);
-    assert.deepEqual(inc.sla, { ack_by: T0 + 35 * MIN, resolve_by: T0 + 20 * MIN + 4 * HOUR });
+    assert.deepEqual(inc.sla, { ack_by: T0 + 40 * MIN, resolve_by: T0 + 25 * MIN + 4 * HOUR });
     assert.equal(r.records[0]!.sla, null, 'no page yet, no deadline');
   });
 });
@@ -369,11 +427,7 @@ describe('incident book: silences', () => {
 });
 
 describe('incident book: inhibition', () => {
-  const candidate = {
-    event_id: 'pipe-1',
-    incident_id: changeIncidentId('pipe-1'),
-    kind: 'data_pipeline_change' as const,
-  };
+  const candidate = candidateOf(pipe);
   const host = (tier: 'P1' | 'P2') => aMember({ alert_id: 'h1', cause: pipe, tier, event_time: T0 });
   const target = (over = {}) =>
     aMember({
@@ -419,18 +473,80 @@ describe('incident book: inhibition', () => {
     assert.equal(r.scored.get('t2')!.page, false);
   });
 
-  it('no inhibition while the incident is below P1, after it timed out, or for a P1 target', () => {
+  it('no inhibition while the incident is below P1, after it timed out, or for a P1 target: the candidate joins it and pages only on a rise', () => {
+    // below P1: it joins the change's incident (the change explains its model) and, at the tier that
+    // incident paged already, does not page
     const p2 = runBook(inOrder([host('P2'), target()]));
-    assert.notEqual(p2.scored.get('t1')!.incident_id, changeIncidentId('pipe-1'));
-    assert.equal(p2.scored.get('t1')!.page, true);
+    const t = p2.scored.get('t1')!;
+    assert.equal(t.incident_id, changeIncidentId('pipe-1'));
+    assert.equal(t.incident!.inhibited_by, null);
+    assert.equal(t.page, false);
     assert.match(
-      p2.scored.get('t1')!.incident!.reasons[0]!,
-      /explains churn-predictor, but its incident is not open/,
+      t.incident!.reasons[0]!,
+      /^joined incident inc-[0-9a-f]+ of data_pipeline_change of feature-pipeline-payments \(pipe-1\) 30 min before this alert, opened 20 min ago: the change explains churn-predictor but is too far back to be its suspected cause; 2 models affected$/,
     );
+    // a P1 candidate of a P2 incident raises it: one page, the same incident
+    const rise = runBook(inOrder([host('P2'), target({ tier: 'P1' })]));
+    assert.equal(rise.scored.get('t1')!.incident_id, changeIncidentId('pipe-1'));
+    assert.equal(rise.scored.get('t1')!.page, true);
+    // timed out (45 min > gap after h1): it reopens the incident, which already paged at P1 — not inhibited
     const timedOut = runBook(inOrder([host('P1'), target({ event_time: T0 + 45 * MIN })]));
-    assert.equal(timedOut.scored.get('t1')!.page, true);
+    assert.equal(timedOut.scored.get('t1')!.incident_id, changeIncidentId('pipe-1'));
+    assert.equal(timedOut.scored.get('t1')!.incident!.inhibited_by, null);
+    assert.equal(timedOut.scored.get('t1')!.page, false);
+    assert.ok(timedOut.events.some((e) => e.type === 'incident_reopened'));
     const p1 = runBook(inOrder([host('P1'), target({ tier: 'P1' })]));
     assert.equal(p1.scored.get('t1')!.incident!.inhibited_by, null);
+  });
+
+  it('candidates of one change with no incident yet open it together: one page for the cascade', () => {
+    // three models the change explains, alerting 50 min apart (beyond the gap), none near enough to suspect it
+    const members = ['m1', 'm2', 'm3'].map((model, i) =>
+      aMember({
+        alert_id: `c${i}`,
+        model_id: model,
+        tier: 'P2',
+        event_time: T0 + (60 + 50 * i) * MIN,
+        candidate,
+      }),
+    );
+    const r = runBook(inOrder(members));
+    assert.deepEqual(
+      members.map((m) => r.scored.get(m.alert.alert_id)!.incident_id),
+      members.map(() => changeIncidentId('pipe-1')),
+    );
+    assert.deepEqual(pages(r), ['c0']);
+    assert.match(
+      r.scored.get('c0')!.incident!.reasons[0]!,
+      /^opened incident inc-[0-9a-f]+ for data_pipeline_change of feature-pipeline-payments \(pipe-1\) 1 h 10 min before this alert: the change explains m1/,
+    );
+    const inc = r.incidents.get(changeIncidentId('pipe-1'))!;
+    assert.equal(inc.cause?.event_id, 'pipe-1');
+    assert.equal(inc.key, 'change:pipe-1');
+    assert.equal(inc.models.length, 3);
+  });
+
+  it('a candidate whose change incident was closed by feedback opens its own incident and pages', () => {
+    const r = runBook([
+      ...inOrder([host('P2')]),
+      {
+        kind: 'feedback',
+        feedback: {
+          alert_id: 'h1',
+          event_time: T0 + 5 * MIN,
+          outcome: 'actionable',
+          resolved_at: T0 + 5 * MIN,
+        },
+      },
+      ...inOrder([target()]),
+    ]);
+    const t = r.scored.get('t1')!;
+    assert.notEqual(t.incident_id, changeIncidentId('pipe-1'));
+    assert.equal(t.page, true);
+    assert.match(
+      t.incident!.reasons[0]!,
+      /explains churn-predictor, but its incident was closed by feedback/,
+    );
   });
 
   it('honours configured rules: source and target matchers, and equal labels', () => {

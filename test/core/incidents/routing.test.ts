@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CoreInput } from '../../../src/core/events.ts';
 import {
+  candidateOf,
   changeIncidentId,
   changeKey,
   type ModelMemory,
@@ -100,11 +101,8 @@ describe('routeAlert (the rules of stage 1)', () => {
   });
 
   it('a candidate is routed by its change, with its own model incident id', () => {
-    const candidate = () => ({
-      event_id: 'chg-9',
-      incident_id: changeIncidentId('chg-9'),
-      kind: 'schema_change' as const,
-    });
+    const candidate = () =>
+      candidateOf({ event_id: 'chg-9', kind: 'schema_change', event_time: T0 - HOUR, service: 'p' });
     const r = routeAlert(
       { alert_id: 'a', model_id: 'm', event_time: T0, cause: null, memory: undefined, candidate },
       W,
