@@ -121,6 +121,20 @@ export function stageWatermark(
   return Number.isFinite(top) ? top + 1 : Number.NEGATIVE_INFINITY;
 }
 
+/** Every alert partition heard from, and each idle and not behind: the stream is quiet. */
+export function allIdle(
+  sources: ReadonlyMap<number, SourceMark>,
+  count: number,
+  behind: ReadonlySet<number>,
+): boolean {
+  if (count === 0) return false;
+  for (let p = 0; p < count; p++) {
+    const m = sources.get(p);
+    if (m === undefined || !m.idle || behind.has(p)) return false;
+  }
+  return true;
+}
+
 export class IncidentStage {
   private readonly o: IncidentStageOptions;
   private readonly ports: IncidentStagePorts;
@@ -150,12 +164,15 @@ export class IncidentStage {
     return [...this.assigned].sort((a, b) => a - b);
   }
 
-  /** Open incidents and members waiting, over the books held. */
+  /** Open incidents and members waiting (for the watermark, or a page held for the group wait). */
   stats(): { open: number; pending: number } {
     let open = 0;
     let pending = 0;
     for (const b of this.books.values()) {
-      for (const inc of b.state.incidents.values()) if (inc.status === 'open') open++;
+      for (const inc of b.state.incidents.values()) {
+        if (inc.status === 'open') open++;
+        if (inc.held !== null) pending++;
+      }
       pending += b.state.pending.size;
     }
     return { open, pending };
@@ -284,15 +301,21 @@ export class IncidentStage {
     await this.refreshBehind(book.count);
     let waiting = Number.NEGATIVE_INFINITY;
     for (const p of book.state.pending.values()) if (p.time > waiting) waiting = p.time;
+    // (book.pending: the ids whose changelog record says waiting; reconciled with the book's queue below.)
     const w = stageWatermark(book.sources, book.count, this.behind, waiting);
     if (w > book.state.drained) take(this.step(book.state, { kind: 'watermark', time: w }));
+    if (allIdle(book.sources, book.count, this.behind)) take(this.step(book.state, { kind: 'quiet' }));
 
-    const touched = new Set<string>();
-    for (const o of outputs) {
-      if (o.kind === 'incident') touched.add(o.incident.incident_id);
-      if (o.kind === 'scored' && book.pending.delete(o.alert.alert_id))
-        changelog.set(pendingKey(o.alert.alert_id), null);
+    // Members the book has taken since (a held page's member is taken, its scored record comes later).
+    const waitingNow = new Set<string>();
+    for (const p of book.state.pending.values()) if (p.rank === 0) waitingNow.add(p.id);
+    for (const id of book.pending) {
+      if (waitingNow.has(id)) continue;
+      book.pending.delete(id);
+      changelog.set(pendingKey(id), null);
     }
+    const touched = new Set<string>();
+    for (const o of outputs) if (o.kind === 'incident') touched.add(o.incident.incident_id);
     for (const e of events) if (e.type === 'incident_dropped') touched.add(e.incident_id);
     for (const id of touched) {
       const inc = book.state.incidents.get(id);

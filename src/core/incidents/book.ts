@@ -313,7 +313,13 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
   const release = (inc: Incident, page: boolean, by: ScoredAlert | null, out: IncidentStepResult) => {
     const h = inc.held!;
     inc.held = null;
-    const scored: ScoredAlert = { ...h.alert, page };
+    // The notes are the record's reasons: rejoined here, not shared by reference, so a held page read
+    // back from the stream's changelog (where they are two arrays) says the same.
+    const scored: ScoredAlert = {
+      ...h.alert,
+      page,
+      ...(h.alert.incident ? { incident: { ...h.alert.incident, reasons: h.notes } } : {}),
+    };
     if (page) {
       const choice = { page: true, why: h.why, from: null } as const;
       h.notes.push(
@@ -460,6 +466,15 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
       }
       case 'watermark':
         drain(st, input.time, out);
+        break;
+      case 'quiet':
+        // The stream went quiet (every alert partition idle): a page held for the group wait goes now,
+        // rather than wait for an alert that may not come for hours. Offline the input's end does this.
+        for (const inc of st.incidents.values()) {
+          if (inc.held === null) continue;
+          release(inc, true, null, out);
+          record(inc, out);
+        }
         break;
       case 'silence':
         st.silences.upsert(input.silence);

@@ -2,7 +2,8 @@
 // each transaction, and reads back when it is given a partition. One record per incident (`inc:<id>`,
 // null once dropped), one per member still waiting for the watermark (`pending:<alert_id>`, null once
 // taken) and one `meta` (how far the book has drained, its sequence, and what the stage keeps beside it).
-// Timers, aliases and the alert → incident index are not written: they follow from the incidents.
+// Timers (time-out or drop, and a held page's), aliases and the alert → incident index are not written:
+// they follow from the incidents.
 import type { TriageSettings } from '../settings.ts';
 import { createIncidentState, type IncidentState, type Pending, timerOf } from './book.ts';
 import type { Incident } from './incident.ts';
@@ -85,6 +86,8 @@ export function restoreBook<X>(
       for (const alert of inc.alerts) st.byAlert.set(alert, inc.id);
       for (const alias of inc.aliases) st.aliases.set(alias, inc.id);
       st.timers.push(timerOf(inc, s));
+      // A page held for the group wait has its own timer.
+      if (inc.held != null) st.timers.push({ at: inc.held.until, id: inc.id, kind: 'page' });
     } else if (key.startsWith('pending:')) {
       st.pending.push(value as Pending);
     } else {

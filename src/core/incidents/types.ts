@@ -118,6 +118,8 @@ export type IncidentInput =
   | { kind: 'member'; member: IncidentMember }
   /** Every member with an earlier event time has arrived: those below it are processed, in order. */
   | { kind: 'watermark'; time: number }
+  /** The stream is quiet (the incident stage saw every alert partition idle): held pages are sent. */
+  | { kind: 'quiet' }
   | { kind: 'feedback'; feedback: AlertFeedback }
   /** A silence from `ml.silences` (or a file): added or replaced by id. */
   | { kind: 'silence'; silence: Silence }

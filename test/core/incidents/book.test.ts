@@ -74,6 +74,18 @@ describe('incident book: paging', () => {
     assert.match(r.scored.get('a4')!.incident!.reasons.at(-1)!, /already paged at P2/);
   });
 
+  it('group wait: a quiet stream sends the held page at once (the stream says quiet; offline, the end does)', () => {
+    const held = [
+      { kind: 'member', member: aMember({ alert_id: 'q1', cause: pipe, tier: 'P2', event_time: T0 }) },
+      { kind: 'watermark', time: T0 + 1 },
+    ] as const;
+    const waiting = runBook(held, undefined, false);
+    assert.deepEqual(waiting.pages, [], 'held for the group wait, no end of input');
+    const quiet = runBook([...held, { kind: 'quiet' }], undefined, false);
+    assert.deepEqual(pages(quiet), ['q1']);
+    assert.equal(quiet.scored.get('q1')!.page, true);
+  });
+
   it('group wait: a P1 member within 10 min of the first P2 page makes one page, at P1; the P2 member says why it did not page', () => {
     const r = runBook(
       inOrder([
