@@ -66,7 +66,7 @@ export interface ServingInterval {
 export class VersionLedger {
   private readonly models = new Map<string, ModelLedger>();
   private readonly seenAlerts = new Set<string>();
-  /** Latest event time of any record: the ledger's "now" when no time is asked for. */
+  /** Latest alert event time: the ledger's "now" when no time is asked for (the alerts' stream time). */
   latest = Number.NEGATIVE_INFINITY;
 
   private model(id: string): ModelLedger {
@@ -86,7 +86,6 @@ export class VersionLedger {
   private seen(m: ModelLedger, t: number): void {
     if (t < m.firstSeen) m.firstSeen = t;
     if (t > m.lastSeen) m.lastSeen = t;
-    if (t > this.latest) this.latest = t;
   }
 
   /** A deploy event; only model_deploy and rollback of a model change the serving version. */
@@ -124,6 +123,7 @@ export class VersionLedger {
       tally = { alerts: 0, counted: 0, impact: 0, priority: 0, signals: {} };
       v.hours.set(h, tally);
     }
+    if (t > this.latest) this.latest = t;
     tally.alerts++;
     tally.impact += a.expected_impact_per_hour;
     tally.priority += a.priority;
