@@ -135,9 +135,9 @@ export interface GateSettings {
 }
 
 export const DEFAULT_GATE: GateSettings = {
-  alpha: 0.01,
+  alpha: 0.02,
   min_rate_ratio: 1.5,
   min_alerts: 5,
-  min_serving: 6 * 3_600_000,
+  min_serving: 12 * 3_600_000,
   min_baseline_serving: 12 * 3_600_000,
 };

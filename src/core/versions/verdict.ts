@@ -11,6 +11,7 @@ import { rateRatioTest } from './rate-test.ts';
 export type GateOutcome = 'regressed' | 'ok' | 'insufficient_evidence';
 
 export interface VersionStats {
+  /** The version; for a pooled baseline, its versions joined by `+`, latest first. */
   version: string;
   serving_hours: number;
   /** Every alert of its serving hours, dedup repeats included. */
@@ -100,13 +101,17 @@ export function gateVerdict(
   const intervals = ledger.intervals(q.model, at);
   const baseline = q.baseline ?? replacedBy(intervals, q.version);
   const candidate = statsOf(ledger, q.model, q.version, intervals, at);
-  const base = baseline === null ? null : statsOf(ledger, q.model, baseline, intervals, at);
+  const minBaseHours = s.min_baseline_serving / HOUR_MS;
+  let base = baseline === null ? null : statsOf(ledger, q.model, baseline, intervals, at);
+  // The version it replaced served too briefly (a bad deploy rolled back, a quick hotfix): the model's
+  // longer baseline, every version that served before the candidate, pooled.
+  if (q.baseline === undefined && base !== null && base.serving_hours < minBaseHours)
+    base = pooledBaseline(ledger, q.model, q.version, intervals, at) ?? base;
   const unknownHours = hours(intervals.filter((i) => i.version === null));
   const skew = skewOf(ledger, q.model, q.version, candidate.first_serving, at);
   const tests: SignalTest[] = [];
   const perTest = s.alpha / (SIGNALS.length + 1);
   const minHours = s.min_serving / HOUR_MS;
-  const minBaseHours = s.min_baseline_serving / HOUR_MS;
   let verdict: GateOutcome = 'insufficient_evidence';
   let decisive: SignalTest | null = null;
   const reasons: string[] = [];
@@ -225,6 +230,54 @@ function servingAt(h: number, intervals: readonly ServingInterval[]): string | n
     }
   }
   return best?.version;
+}
+
+/** Every version serving before the candidate first did, as one baseline (null if there is only one). */
+function pooledBaseline(
+  ledger: VersionLedger,
+  model: string,
+  candidate: string,
+  intervals: readonly ServingInterval[],
+  at: number,
+): VersionStats | null {
+  const first = intervals.find((i) => i.version === candidate)?.from ?? at;
+  const versions: string[] = [];
+  for (const i of intervals)
+    if (i.from < first && i.version !== null && i.version !== candidate && !versions.includes(i.version))
+      versions.unshift(i.version);
+  if (versions.length < 2) return null;
+  const parts = versions.map((v) => statsOf(ledger, model, v, intervals, at));
+  const pooled: VersionStats = {
+    version: versions.join('+'),
+    serving_hours: 0,
+    alerts: 0,
+    counted: 0,
+    alerts_per_hour: 0,
+    mean_expected_impact_per_hour: 0,
+    mean_priority: 0,
+    by_signal: {},
+    unversioned: 0,
+    first_serving: null,
+  };
+  let impact = 0;
+  let priority = 0;
+  for (const p of parts) {
+    pooled.serving_hours += p.serving_hours;
+    pooled.alerts += p.alerts;
+    pooled.counted += p.counted;
+    pooled.unversioned += p.unversioned;
+    impact += p.mean_expected_impact_per_hour * p.alerts;
+    priority += p.mean_priority * p.alerts;
+    for (const [sig, n] of Object.entries(p.by_signal) as [Signal, number][])
+      pooled.by_signal[sig] = (pooled.by_signal[sig] ?? 0) + n;
+    if (p.first_serving !== null && (pooled.first_serving === null || p.first_serving < pooled.first_serving))
+      pooled.first_serving = p.first_serving;
+  }
+  pooled.serving_hours = round(pooled.serving_hours, 3);
+  pooled.alerts_per_hour = pooled.serving_hours > 0 ? round(pooled.counted / pooled.serving_hours, 4) : 0;
+  pooled.mean_expected_impact_per_hour = pooled.alerts > 0 ? round(impact / pooled.alerts, 2) : 0;
+  pooled.mean_priority = pooled.alerts > 0 ? round(priority / pooled.alerts, 2) : 0;
+  return pooled;
 }
 
 function statsOf(
