@@ -196,6 +196,28 @@ describe('gateVerdict', () => {
     assert.equal(v.verdict, 'ok');
   });
 
+  it("the version it replaced served too briefly: the model's longer baseline, every version before, pooled", () => {
+    const l = new VersionLedger();
+    l.observeDeploy(aDeploy({ event_id: 'd2', event_time: T0, version: 'v2', previous_version: 'v1' }));
+    l.observeDeploy(
+      aDeploy({ event_id: 'd3', event_time: T0 + 2 * HOUR, version: 'v3', previous_version: 'v2' }),
+    );
+    for (let h = -48; h < 26; h++) {
+      const version = h < 0 ? 'v1' : h < 2 ? 'v2' : 'v3';
+      l.observeAlert(scored({ t: T0 + h * HOUR + 30 * MIN, version }));
+    }
+    const v = verdictOf(l, { model: 'fraud-scorer', version: 'v3', at: T0 + 26 * HOUR });
+    assert.equal(v.baseline, 'v2');
+    assert.equal(v.baseline_stats?.version, 'v2+v1');
+    assert.equal(v.baseline_stats?.serving_hours, 49.5); // v1 watched from its first alert, 47.5 h before d2
+    assert.equal(v.baseline_stats?.counted, 50);
+    assert.equal(v.verdict, 'ok');
+    // named, the brief one is the baseline, and it is too short to judge against
+    const named = verdictOf(l, { model: 'fraud-scorer', version: 'v3', baseline: 'v2', at: T0 + 26 * HOUR });
+    assert.equal(named.verdict, 'insufficient_evidence');
+    assert.match(named.reasons[0]!, /v2, the baseline, has served 2 h/);
+  });
+
   it('dedup repeats do not count: a flapping monitor is one alert', () => {
     const l = history(1, 0, 24);
     for (let i = 0; i < 200; i++)
