@@ -1,8 +1,9 @@
 // The gate's verdict on one version of a model: its alert rate per serving hour against the version it
 // replaced, by the exact conditional test of a Poisson rate ratio (rate-test.ts), on the total and on each
 // signal, Bonferroni-split so one look has a false-alarm rate of at most `alpha`. `insufficient_evidence`
-// until both have served long enough; `regressed` when a test is significant and the increase at least
-// the minimum effect; `ok` otherwise. docs/GATE.md states the test and what its false-alarm rate is.
+// until both have served long enough, or while a rise of the minimum effect is below `alpha` but not yet
+// below its share; `regressed` when a test is significant and the increase at least the minimum effect;
+// `ok` otherwise. docs/GATE.md states the test and what its false-alarm rate is.
 import { SIGNALS, type Signal } from '../events.ts';
 import type { GateSettings } from '../settings.ts';
 import { HOUR_MS, type ServingInterval, type VersionLedger } from './ledger.ts';
@@ -156,9 +157,20 @@ export function gateVerdict(
       decisive = smallest(flags);
       reasons.push(regressedSentence(candidate, base, decisive!, q.model));
     } else {
-      verdict = 'ok';
-      decisive = smallest(tests);
-      reasons.push(okSentence(candidate, base, decisive, perTest, s, q.model));
+      // A rise of the minimum effect whose p is below alpha but not yet below its Bonferroni share is
+      // no `ok`: a rollout step should wait for more serving time, not pass.
+      const rising = smallest(
+        tests.filter(
+          (t) => t.p_value <= s.alpha && (t.rate_ratio ?? Number.POSITIVE_INFINITY) >= s.min_rate_ratio,
+        ),
+      );
+      decisive = rising ?? smallest(tests);
+      if (rising) {
+        reasons.push(risingSentence(candidate, base, rising, perTest, q.model));
+      } else {
+        verdict = 'ok';
+        reasons.push(okSentence(candidate, base, decisive, perTest, s, q.model));
+      }
     }
   }
   if (unknownHours > 0)
@@ -348,6 +360,21 @@ function regressedSentence(c: VersionStats, b: VersionStats, t: SignalTest, mode
       : `${t.candidate} against ${t.baseline} alerts over ${h1(b.serving_hours)} h`;
   const of = t.rate_ratio === null ? `${b.version} had none` : `${what} of ${b.version}`;
   return `${model} ${c.version} raised ${ratio} ${of} over ${h1(c.serving_hours)} serving hours (${rates}), ${int(c.mean_expected_impact_per_hour)}/h expected impact per alert (${b.version}: ${int(b.mean_expected_impact_per_hour)}/h); p = ${p(t.p_value)}`;
+}
+
+function risingSentence(
+  c: VersionStats,
+  b: VersionStats,
+  t: SignalTest,
+  perTest: number,
+  model: string,
+): string {
+  const what = t.signal === 'all' ? 'alerts' : `${t.signal} alerts`;
+  const ratio =
+    t.rate_ratio === null
+      ? `${t.candidate} where ${b.version} had none`
+      : `${t.rate_ratio.toFixed(1)}× the rate of ${b.version}`;
+  return `${model} ${c.version}: ${what} at ${ratio} over ${h1(c.serving_hours)} serving hours, p = ${p(t.p_value)}: not yet significant (a regression needs p ≤ ${p(perTest)}); wait for more serving time`;
 }
 
 function okSentence(

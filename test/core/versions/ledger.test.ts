@@ -189,6 +189,22 @@ describe('gateVerdict', () => {
     );
   });
 
+  it('a rise of the minimum effect below alpha but not below its share: insufficient_evidence, wait', () => {
+    // 6 alerts in 12 h where v1 had 4 in 40 h: 5×, p = 0.013 — below alpha (0.02), not below 0.02 / 9
+    const l = new VersionLedger();
+    l.observeDeploy(aDeploy({ event_id: 'd1', event_time: T0, version: 'v2', previous_version: 'v1' }));
+    for (let i = 0; i < 4; i++) l.observeAlert(scored({ t: T0 - 40 * HOUR + i * 10 * HOUR, version: 'v1' }));
+    for (let i = 0; i < 6; i++) l.observeAlert(scored({ t: T0 + HOUR + i * 108 * MIN, version: 'v2' }));
+    const v = verdictOf(l, { model: 'fraud-scorer', version: 'v2', at: T0 + 12 * HOUR });
+    const total = v.test.tests.find((x) => x.signal === 'all')!;
+    assert.ok(total.p_value > v.test.alpha_per_test && total.p_value <= v.test.alpha, String(total.p_value));
+    assert.equal(v.verdict, 'insufficient_evidence');
+    assert.match(
+      v.reasons[0]!,
+      /alerts at 5\.0× the rate of v1 over 12 serving hours, p = 0\.013: not yet significant/,
+    );
+  });
+
   it('a significant rise below gate.min_rate_ratio is no regression', () => {
     const l = history(20, 5, 48, 'data_drift'); // 1.25× on a high base rate: significant, small
     const v = verdictOf(l, { model: 'fraud-scorer', version: 'v2', at: T0 + 48 * HOUR });
