@@ -37,7 +37,10 @@ export async function runService(options: RunOptions): Promise<number> {
     ...(config.registry.password ? { password: config.registry.password } : {}),
   });
   // The live version ledger (GET /v1/gate): fed the committed outputs and every deploy, beside the metrics.
-  const watch = new VersionWatch(config.gate);
+  const watch = new VersionWatch(
+    config.gate,
+    (model) => (config.models[model] ?? config.defaults).rollback_allowed,
+  );
   const counted = metricsObserver(metrics, config);
   const observer = {
     ...counted,

@@ -68,6 +68,7 @@ export async function gateCommand(opts: GateOptions, io: CliIo): Promise<number>
       version: opts.version,
       ...(opts.baseline === undefined ? {} : { baseline: opts.baseline }),
       ...(opts.at === undefined ? {} : { at: opts.at }),
+      rollbackAllowed: (config.models[opts.model] ?? config.defaults).rollback_allowed,
     },
     config.gate,
   );

@@ -18,13 +18,16 @@ export interface GateAnswer {
 export class VersionWatch {
   readonly ledger = new VersionLedger();
   private readonly settings: GateSettings;
+  private readonly rollbackAllowed: (model: string) => boolean;
   /** Verdicts answered, by outcome (a metric). */
   readonly answered: Record<GateOutcome, number> = { ok: 0, regressed: 0, insufficient_evidence: 0 };
   /** Called on every verdict answered. */
   onVerdict: ((v: GateOutcome) => void) | undefined;
 
-  constructor(settings: GateSettings) {
+  /** `rollbackAllowed`: the catalog's rollback_allowed of a model (default: never). */
+  constructor(settings: GateSettings, rollbackAllowed: (model: string) => boolean = () => false) {
     this.settings = settings;
+    this.rollbackAllowed = rollbackAllowed;
   }
 
   /** The committed outputs of a chunk. */
@@ -71,7 +74,13 @@ export class VersionWatch {
     }
     const r = gateVerdict(
       this.ledger,
-      { model, version, ...(baseline ? { baseline } : {}), ...(at === undefined ? {} : { at }) },
+      {
+        model,
+        version,
+        ...(baseline ? { baseline } : {}),
+        ...(at === undefined ? {} : { at }),
+        rollbackAllowed: this.rollbackAllowed(model),
+      },
       this.settings,
     );
     if (!r.ok)

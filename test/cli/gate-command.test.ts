@@ -90,12 +90,15 @@ describe('alert-triage gate', () => {
     assert.equal(v.candidate.serving_hours, 23.35);
     assert.equal(v.baseline_stats?.serving_hours, 48);
     assert.equal(v.test.decisive?.signal, 'performance_degradation');
+    assert.deepEqual(v.rollback, { to_version: 'v1' }, 'the catalog allows rollback (the default)');
+    assert.match(r.stdout, /rollback fraud-scorer to v1 \(the catalog allows it\)/);
   });
 
   it('ok: exit 0 for a version at its baseline rate', () => {
     const r = gate('--model', 'churn-model', '--version', 'v8');
     assert.equal(r.code, 0, r.stderr);
     assert.equal(lastJson(r.stdout).verdict, 'ok');
+    assert.equal(lastJson(r.stdout).rollback, null);
     assert.match(r.stdout, /no rate raised significantly/);
   });
 

@@ -21,7 +21,7 @@ const dir = mkdtempSync(join(tmpdir(), 'alert-triage-watch-'));
 const file = (name: string) => join(dir, name);
 
 describe('GET /v1/gate from the live ledger', () => {
-  const watch = new VersionWatch(loadConfigFile(undefined).gate);
+  let watch: VersionWatch;
   let versions: VersionTruth[];
   let url: (q: string) => string;
   let stop: () => Promise<void>;
@@ -39,6 +39,7 @@ describe('GET /v1/gate from the live ledger', () => {
     assert.equal(gen.status, 0, gen.stderr);
     versions = lines(readFileSync(file('versions.ndjson'), 'utf8')).map((l) => JSON.parse(l) as VersionTruth);
     const config = loadConfigFile(file('catalog.yaml'));
+    watch = new VersionWatch(config.gate, (m) => (config.models[m] ?? config.defaults).rollback_allowed);
     driver = new PipelineDriver({
       config,
       partitions: 3,

@@ -59,6 +59,8 @@ export interface GateVerdict {
   unknown_version_hours: number;
   /** Alerts naming this version timed before it first served: clock skew or a deploy event missing. */
   clock_skew: { alerts_before_deploy: number; earliest: number } | null;
+  /** Regressed, the model's rollback allowed and a version to go back to: where to roll back. */
+  rollback: { to_version: string } | null;
   reasons: string[];
 }
 
@@ -72,6 +74,8 @@ export interface GateQuery {
   baseline?: string;
   /** Event time to judge at (default: the ledger's latest record). */
   at?: number;
+  /** The catalog's `rollback_allowed` for the model: a regressed verdict then names the version to go back to. */
+  rollbackAllowed?: boolean;
 }
 
 export function gateVerdict(
@@ -177,6 +181,11 @@ export function gateVerdict(
     reasons.push(
       `${h1(unknownHours)} serving hours of ${q.model} were under a deploy that named no version (unknown-version time, in no version's exposure)`,
     );
+  const rollback =
+    verdict === 'regressed' && q.rollbackAllowed && baseline !== null && baseline !== q.version
+      ? { to_version: baseline }
+      : null;
+  if (rollback) reasons.push(`rollback ${q.model} to ${rollback.to_version} (the catalog allows it)`);
   if (skew)
     reasons.push(
       `${skew.alerts_before_deploy} alert(s) naming ${q.version} are timed before it first served (earliest ${iso(skew.earliest)}): clock skew or a missing deploy event`,
@@ -202,6 +211,7 @@ export function gateVerdict(
       },
       unknown_version_hours: round(unknownHours, 2),
       clock_skew: skew,
+      rollback,
       reasons,
     },
   };

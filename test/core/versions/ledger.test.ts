@@ -178,6 +178,15 @@ describe('gateVerdict', () => {
     );
     const total = v.test.tests.find((t) => t.signal === 'all')!;
     assert.equal(total.rate_ratio, 2);
+    assert.equal(v.rollback, null, 'no rollback named unless the catalog allows it');
+    const allowed = verdictOf(history(1, 1, 24), {
+      model: 'fraud-scorer',
+      version: 'v2',
+      at: T0 + 24 * HOUR,
+      rollbackAllowed: true,
+    });
+    assert.deepEqual(allowed.rollback, { to_version: 'v1' });
+    assert.match(allowed.reasons.at(-1)!, /^rollback fraud-scorer to v1/);
   });
 
   it('ok: the same rate, with the smallest p and what a regression would need', () => {
