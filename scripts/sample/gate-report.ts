@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfigFile } from '../../src/adapters/file/config-file.ts';
 import type { DeployEvent } from '../../src/core/events.ts';
+import { DEFAULT_GATE } from '../../src/core/settings.ts';
 import { HOUR_MS, VersionLedger } from '../../src/core/versions/ledger.ts';
 import { gateVerdict } from '../../src/core/versions/verdict.ts';
 import { runOffline } from '../../src/runtime/offline-pipeline.ts';
@@ -159,12 +160,13 @@ async function main(): Promise<void> {
   const hours = within.map((j) => j.flaggedAt!).sort((x, y) => x - y);
   const q = (p: number) =>
     hours.length ? hours[Math.min(hours.length - 1, Math.floor(p * hours.length))]!.toFixed(1) : '—';
-  const judged = good.filter((j) => j.served >= 6);
+  const minHours = DEFAULT_GATE.min_serving / HOUR_MS;
+  const judged = good.filter((j) => j.served >= minHours);
   const wrong = good.filter((j) => j.flaggedAt !== null);
   const lines = [
     `seeds ${a.seeds[0]}..${a.seeds.at(-1)} (${a.seeds.length} worlds of ${a.days} days from ${a.start}, profile versions, default gate, a look every serving hour up to ${a.maxHours} h)`,
     `slow regressions: ${slow.length}; flagged within 24 serving hours: ${within.length} (${pct(within.length, slow.length)}); hours to flag: median ${q(0.5)}, p90 ${q(0.9)}, max ${hours.length ? hours.at(-1)!.toFixed(1) : '—'}; flagged at all: ${slow.filter((j) => j.flaggedAt !== null).length}`,
-    `good versions: ${good.length} (${good.filter((j) => j.kind === 'good').length} planted, serving days; ${good.filter((j) => j.kind === 'routine').length} routine retrains), ${judged.length} served ≥ 6 h; wrongly flagged at any look: ${wrong.length} (${pct(wrong.length, good.length)} of all, ${pct(wrong.length, judged.length)} of those served ≥ 6 h)`,
+    `good versions: ${good.length} (${good.filter((j) => j.kind === 'good').length} planted, serving days; ${good.filter((j) => j.kind === 'routine').length} routine retrains), ${judged.length} served ≥ ${minHours} h (gate.min_serving); wrongly flagged at any look: ${wrong.length} (${pct(wrong.length, good.length)} of all, ${pct(wrong.length, judged.length)} of those served ≥ ${minHours} h)`,
     `  at 24 serving hours (or their last look): ${['ok', 'insufficient_evidence', 'regressed', 'not judged'].map((v) => `${v} ${good.filter((j) => j.at24 === v).length}`).join(', ')}`,
     `bad deploys (loud, rolled back or fixed within hours): ${bad.length}; flagged: ${bad.filter((j) => j.flaggedAt !== null).length}`,
   ];
