@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CalibrateOptions } from './cli/calibrate-command.ts';
 import type { ExplainOptions } from './cli/explain-command.ts';
 import { filterOptions } from './cli/filters.ts';
+import type { GateOptions } from './cli/gate-command.ts';
 import type { IncidentsOptions } from './cli/incidents-command.ts';
 import { type CliIo, EXIT, type ScoreOptions, scoreCommand } from './cli/score-command.ts';
 import { type TopicsOptions, topicsCommand } from './cli/topics-command.ts';
@@ -22,6 +23,16 @@ function positiveInt(v: string): number {
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive whole number');
   return n;
 }
+
+/** `--at`: epoch milliseconds or an RFC 3339 time. */
+function eventTime(v: string): number {
+  const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError('must be epoch milliseconds or an RFC 3339 time');
+  return n;
+}
+
+/** The gate's exit code when it cannot judge (1 is `regressed` there). */
+const GATE_UNUSABLE = 2;
 
 function positiveNumber(v: string): number {
   const n = Number(v);
@@ -84,6 +95,8 @@ export function buildProgram(io: CliIo): {
     )
     .version(process.env.npm_package_version ?? '0.1.0')
     .showHelpAfterError()
+    // Root options only before the subcommand: `gate --version v7` names a model version, not ours.
+    .enablePositionalOptions()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride();
 
@@ -202,6 +215,52 @@ export function buildProgram(io: CliIo): {
     });
 
   program
+    .command('gate')
+    .summary(
+      'is this version of a model safe to keep? its alert rate against the version it replaced (a CI/CD step)',
+    )
+    .description(
+      'Scores the files as `score` does, fills the version ledger (who served when, from model_deploy and ' +
+        "rollback events; what each version's alerts were per serving hour) and tests the version's alert " +
+        'rate per serving hour against its baseline (the version it replaced, or --baseline): the exact ' +
+        'conditional test of the Poisson rate ratio on the total and on each signal (docs/GATE.md). Prints the ' +
+        'verdict and its evidence; the last line is one JSON object, the answer of GET /v1/gate.',
+    )
+    .requiredOption('--model <id>', 'the model')
+    .requiredOption('--version <v>', 'the version to judge (as model_version and deploy events name it)')
+    .option('--baseline <v>', 'the version to compare with (default: the one it replaced)')
+    .requiredOption('--alerts <file>', 'AnomalyAlert records (NDJSON), or payloads of --input-format')
+    .addOption(
+      new Option('--input-format <format>', 'how the alerts file is written (see `score --help`)')
+        .choices(INPUT_FORMATS)
+        .default('alerttriage'),
+    )
+    .requiredOption('--deploys <file>', 'DeployEvent records (NDJSON): who served when')
+    .option('--feedback <file>', 'AlertFeedback records (NDJSON), as for score')
+    .option('--config <file>', 'config file (YAML or JSON): the catalog, and the test (gate.*)')
+    .option(
+      '--at <time>',
+      'judge as of this event time (epoch ms or RFC 3339; default: the latest alert)',
+      eventTime,
+    )
+    .option(
+      '--sort-memory <MiB>',
+      'an input not in event-time order is sorted in memory up to this size, on disk beyond it',
+      positiveNumber,
+      128,
+    )
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 ok, 1 regressed, 3 insufficient evidence, 2 cannot judge (bad option, file or config; ' +
+        'unknown model or version).\n\nExample:\n  alert-triage gate --model fraud-scorer --version v43 --alerts alerts.ndjson ' +
+        '--deploys deploys.ndjson --config catalog.yaml\n',
+    )
+    .action(async (opts: GateOptions) => {
+      const { gateCommand } = await import('./cli/gate-command.ts');
+      exitCode = await gateCommand(opts, io);
+    });
+
+  program
     .command('calibrate')
     .summary('fit weights and the likelihood model to feedback; report ranking quality before and after')
     .description(
@@ -280,19 +339,19 @@ export async function main(argv: string[]): Promise<number> {
     throw e;
   });
   const { program, exitCode } = buildProgram(io);
+  // For the gate, 1 means regressed: its usage, file and config errors exit 2, so a CI step tells them apart.
+  const failure = argv[2] === 'gate' ? GATE_UNUSABLE : EXIT.failure;
   try {
     await program.parseAsync(argv);
     return exitCode();
   } catch (e) {
     const err = e as { code?: string; exitCode?: number; message?: string };
     if (err.code?.startsWith('commander.')) {
-      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version'
-        ? EXIT.ok
-        : EXIT.failure;
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? EXIT.ok : failure;
     }
     if (e instanceof ConfigError || (err.code && err.message)) {
       io.stderr.write(`alert-triage: ${err.message}\n`);
-      return EXIT.failure;
+      return failure;
     }
     throw e;
   }

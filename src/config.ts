@@ -16,13 +16,15 @@ import {
   INHIBIT_FIELDS,
   parseInhibitMatcher,
 } from './core/incidents/inhibit-rules.ts';
-import type {
-  IncidentSettings,
-  InhibitRule,
-  ModelProfile,
-  ServiceProfile,
-  SignalProfile,
-  TriageSettings,
+import {
+  DEFAULT_GATE,
+  type GateSettings,
+  type IncidentSettings,
+  type InhibitRule,
+  type ModelProfile,
+  type ServiceProfile,
+  type SignalProfile,
+  type TriageSettings,
 } from './core/settings.ts';
 import { LABEL_PREFIX, MATCHER_FIELDS, type Matcher } from './core/silence-matchers.ts';
 import { parseSilence, type Silence } from './core/silences.ts';
@@ -369,6 +371,16 @@ const configSchema = z.strictObject({
   services: z.record(z.string().min(1), serviceSchema).default({}),
   scoring: scoringSchema,
   incidents: incidentsSchema,
+  /** The version gate's test (docs/GATE.md); not part of `version`: it changes no score. */
+  gate: z
+    .strictObject({
+      alpha: z.number().gt(0).lt(1).default(DEFAULT_GATE.alpha),
+      min_rate_ratio: z.number().min(1).default(DEFAULT_GATE.min_rate_ratio),
+      min_alerts: z.number().int().positive().default(DEFAULT_GATE.min_alerts),
+      min_serving: duration.default(DEFAULT_GATE.min_serving),
+      min_baseline_serving: duration.default(DEFAULT_GATE.min_baseline_serving),
+    })
+    .prefault({}),
   windows: z
     .strictObject({
       /** How far before an alert a change still counts as its context. */
@@ -564,6 +576,8 @@ type Parsed = z.output<typeof configSchema>;
 export interface Config extends TriageSettings {
   /** `incidents.silence_file`: the file-backed silence store of the CLI (not part of `version`). */
   readonly silence_file: string | undefined;
+  /** The version gate's test (`gate:`; not part of `version`). */
+  readonly gate: GateSettings;
   readonly topics: Parsed['topics'];
   readonly kafka: Parsed['kafka'];
   readonly registry: Parsed['registry'];
@@ -670,6 +684,7 @@ export function parseConfig(doc: unknown, source?: string): Config {
   return deepFreeze({
     ...effective,
     silence_file: p.incidents.silence_file,
+    gate: p.gate,
     topics: p.topics,
     kafka: p.kafka,
     registry: p.registry,

@@ -4,8 +4,11 @@
 import { loadConfigFile } from './adapters/file/config-file.ts';
 import { createHttpServer } from './adapters/http/server.ts';
 import { createCodec } from './adapters/registry/codec.ts';
+import type { DeployEvent } from './core/events.ts';
+import type { Output } from './core/processor.ts';
 import { metricsObserver } from './runtime/service-metrics.ts';
 import { StreamService } from './runtime/stream-service.ts';
+import { VersionWatch } from './runtime/version-watch.ts';
 import { createLogger, createMetrics } from './telemetry.ts';
 
 export interface RunOptions {
@@ -33,10 +36,32 @@ export async function runService(options: RunOptions): Promise<number> {
     ...(config.registry.username ? { username: config.registry.username } : {}),
     ...(config.registry.password ? { password: config.registry.password } : {}),
   });
-  const service = new StreamService({ config, logger, codec, observer: metricsObserver(metrics, config) });
+  // The live version ledger (GET /v1/gate): fed the committed outputs and every deploy, beside the metrics.
+  const watch = new VersionWatch(
+    config.gate,
+    (model) => (config.models[model] ?? config.defaults).rollback_allowed,
+  );
+  const counted = metricsObserver(metrics, config);
+  const observer = {
+    ...counted,
+    outputs: (outputs: Output[]) => {
+      counted.outputs?.(outputs);
+      watch.outputs(outputs);
+    },
+    deploy: (d: DeployEvent) => watch.deploy(d),
+  };
+  watch.onVerdict = (verdict) => metrics.gateVerdicts.inc({ verdict });
+  const census = setInterval(() => {
+    const c = watch.census();
+    metrics.gateVersionsWatched.set(c.watched);
+    for (const [verdict, n] of Object.entries(c.byVerdict)) metrics.gateVersions.set({ verdict }, n);
+  }, 30_000);
+  census.unref();
+  const service = new StreamService({ config, logger, codec, observer });
   const http = createHttpServer({
     port: config.http.port,
     metrics,
+    gate: (query) => watch.answer(query),
     health: () => {
       const h = service.health();
       metrics.ready.set(h.ready ? 1 : 0);

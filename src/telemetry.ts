@@ -106,6 +106,9 @@ export const METRIC_NAMES = [
   'time_to_resolve_seconds',
   'sla_breaches_total',
   'feedback_outcomes_total',
+  'gate_versions_watched',
+  'gate_versions',
+  'gate_verdicts_total',
 ].map((n) => METRIC_PREFIX + n);
 
 /** 0.1 ms .. 5 s: one batch through decode → step → produce. */
@@ -190,6 +193,12 @@ export interface Metrics {
   /** Confirmed causes the learned root-cause classifier has learned from (its training-set size). */
   readonly rootCauseTrainingExamples: Gauge;
   readonly rebalances: Counter;
+  /** Model × version pairs the live version ledger knows (runtime/version-watch.ts). */
+  readonly gateVersionsWatched: Gauge;
+  /** label `verdict`: how many watched versions the gate judges so, as of the ledger's latest alert. */
+  readonly gateVersions: Gauge<'verdict'>;
+  /** label `verdict`: answers of GET /v1/gate. */
+  readonly gateVerdicts: Counter<'verdict'>;
   /** label `result`: TransactionResult */
   readonly transactions: Counter<'result'>;
   readonly retries: Counter<'reason'>;
@@ -305,6 +314,13 @@ export function createMetrics(): Metrics {
       'Confirmed root causes (from feedback) the learned root-cause classifier has learned from.',
     ),
     rebalances: counter('rebalances_total', 'Consumer group rebalances this instance went through.'),
+    gateVersionsWatched: gauge('gate_versions_watched', 'Model versions the live version ledger knows.'),
+    gateVersions: gauge(
+      'gate_versions',
+      "Watched model versions by the gate's verdict as of the latest alert: ok, regressed, insufficient_evidence.",
+      ['verdict'],
+    ),
+    gateVerdicts: counter('gate_verdicts_total', 'Answers of GET /v1/gate, by verdict.', ['verdict']),
     transactions: counter('transactions_total', 'Producer transactions, by result: committed or aborted.', [
       'result',
     ]),

@@ -18,6 +18,7 @@ describe('examples/alert-triage.full.yaml', () => {
     assert.deepEqual(full.topics, minimal.topics);
     assert.deepEqual(full.defaults, minimal.defaults);
     assert.deepEqual(full.incidents, minimal.incidents);
+    assert.deepEqual(full.gate, minimal.gate);
     assert.deepEqual({ ...full.services }, { ...minimal.services });
     assert.equal(full.version, minimal.version);
   });

@@ -176,6 +176,26 @@ describe('parseConfig: errors', () => {
     assert.ok(problems.some((p) => p.startsWith('models.m.compliance: ')));
   });
 
+  it('rejects bad gate settings by key; the gate is not part of the config version', () => {
+    const problems = problemsOf({
+      gate: { alpha: 1.5, min_rate_ratio: 0.5, min_serving: 'soon', minimum: 1 },
+    });
+    assert.equal(problems.length, 4, problems.join('\n'));
+    for (const key of [
+      'gate.alpha: ',
+      'gate.min_rate_ratio: ',
+      'gate.min_serving: ',
+      'gate.minimum: unknown key',
+    ])
+      assert.ok(
+        problems.some((p) => p.startsWith(key)),
+        `${key} in ${problems.join('; ')}`,
+      );
+    const tuned = parseConfig({ gate: { alpha: 0.001, min_serving: '12h' } });
+    assert.equal(tuned.gate.min_serving, 12 * 3_600_000);
+    assert.equal(tuned.version, parseConfig({}).version);
+  });
+
   it('names the source in the message', () => {
     assert.throws(() => parseConfig({ bogus: 1 }, 'catalog.yaml'), /^ConfigError: catalog\.yaml is invalid:/);
   });

@@ -215,8 +215,11 @@ describe('createMetrics + recordCoreEvents', () => {
     metrics.timeToAck.observe({ tier: 'P1' }, 600);
     metrics.timeToResolve.observe({ tier: 'P1' }, 7200);
     metrics.feedbackOutcomes.inc({ outcome: 'noise', source: 'drift-monitor' });
+    metrics.gateVersionsWatched.set(3);
+    metrics.gateVersions.set({ verdict: 'regressed' }, 1);
+    metrics.gateVerdicts.inc({ verdict: 'ok' });
     const text = await metrics.registry.metrics();
-    assert.equal(METRIC_NAMES.length, 24);
+    assert.equal(METRIC_NAMES.length, 27);
     for (const name of METRIC_NAMES) {
       assert.match(text, new RegExp(`^# HELP ${name} \\S`, 'm'), `${name} has help text`);
       assert.match(

@@ -5,8 +5,10 @@
 //   node scripts/sample/generate-world.ts [--profile sample] [--seed 7] [--start 2026-11-16] [--days 7]
 //        [--scale 1] [--out examples/sample-week] [--alerts-only-count N]
 //
-// --profile picks the platform (profiles.ts): `sample` (17 models, the default) or `cascades` (60 models
-// with shared pipelines and platform services, upstream changes breaking several models, some unrecorded).
+// --profile picks the platform (profiles.ts): `sample` (17 models, the default), `cascades` (60 models
+// with shared pipelines and platform services, upstream changes breaking several models, some unrecorded)
+// or `versions` (the sample platform with versions serving for days: slow regressions and good versions,
+// written to versions.ndjson; versions.ts).
 // --scale multiplies every scenario rate. --alerts-only-count N streams exactly N alerts (benchmark
 // worlds: scale derived from N, no feedback or truth file, bounded memory); catalog and deploys are still
 // written.
@@ -175,6 +177,13 @@ async function main(): Promise<void> {
       `feedback.ndjson: ${fb.length} records | by outcome: ${fmtCounts(world.outcomeCounts)} | by true_tier: ${fmtCounts(world.tierCounts)}\n`,
     );
     writeFileSync(join(a.out, 'truth.ndjson'), renderTruth(world.truth));
+    if (a.profile.versionTruth) {
+      const versions = world.versionTruth.slice().sort((x, y) => x.deployed_at - y.deployed_at);
+      writeFileSync(join(a.out, 'versions.ndjson'), versions.map((v) => `${JSON.stringify(v)}\n`).join(''));
+      process.stderr.write(
+        `versions.ndjson: ${versions.length} planted versions | ${versions.map((v) => `${v.model} ${v.version} ${v.kind}`).join(', ')}\n`,
+      );
+    }
     const groups = new Map(
       world.truth.flatMap((r) => (r.group && r.group.actionable > 0 ? [[r.group.id, r.group]] : [])),
     );

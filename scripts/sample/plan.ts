@@ -21,6 +21,7 @@ import {
   seasonalWeekend,
   weekdayTime,
 } from './scenarios.ts';
+import { goodVersion, slowRegression } from './versions.ts';
 import { DAY, HOUR } from './world.ts';
 
 export function planWorld(o: PlanOptions, root: Rng, nextId: () => string): Gen[] {
@@ -93,5 +94,12 @@ export function planWorld(o: PlanOptions, root: Rng, nextId: () => string): Gen[
   gens.push(noisyMonitor(o, fork('noisy-monitor')));
   gens.push(background(o, fork('background'), w0));
   gens.push(routineChanges(o, fork('routine'), res));
+  // Versions that serve for days (the `versions` profile only: drawn last, so the others' plans stay as they were).
+  if (per.slowRegression)
+    for (let i = 0, n = count(per.slowRegression); i < n; i++)
+      gens.push(...slowRegression(o, fork('slow-regression'), res, nextId()));
+  if (per.goodVersion)
+    for (let i = 0, n = count(per.goodVersion); i < n; i++)
+      gens.push(goodVersion(o, fork('good-version'), res));
   return gens;
 }

@@ -22,6 +22,10 @@ export interface WorldProfile {
     readonly cascade: number;
     /** an upstream change that breaks just one of them */
     readonly upstreamBreak: number;
+    /** a version raising a trickle of low-severity alerts for days (versions.ts) */
+    readonly slowRegression?: number;
+    /** a version serving days and changing nothing (versions.ts) */
+    readonly goodVersion?: number;
   };
   readonly perHour: { readonly background: number; readonly noisyMonitor: number; readonly routine: number };
   /** share of background alerts that are a minor real incident */
@@ -30,6 +34,8 @@ export interface WorldProfile {
   readonly silentShare: number;
   readonly pipelineServices: readonly string[];
   readonly schemaServices: readonly string[];
+  /** Write versions.ndjson, what each planted version was (the `versions` profile). */
+  readonly versionTruth?: boolean;
 }
 
 export const SAMPLE_PROFILE: WorldProfile = {
@@ -89,7 +95,20 @@ export const CASCADES_PROFILE: WorldProfile = {
   schemaServices: [],
 };
 
+/**
+ * The sample platform with versions that serve for days (the version gate's worlds): fewer routine
+ * changes (a model is retrained every few days, not twice a day), slow regressions and good versions.
+ */
+export const VERSIONS_PROFILE: WorldProfile = {
+  ...SAMPLE_PROFILE,
+  name: 'versions',
+  perWeek: { ...SAMPLE_PROFILE.perWeek, slowRegression: 4, goodVersion: 4 },
+  perHour: { ...SAMPLE_PROFILE.perHour, routine: 0.5 },
+  versionTruth: true,
+};
+
 export const PROFILES: Readonly<Record<string, WorldProfile>> = {
   sample: SAMPLE_PROFILE,
   cascades: CASCADES_PROFILE,
+  versions: VERSIONS_PROFILE,
 };

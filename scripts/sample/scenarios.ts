@@ -191,6 +191,7 @@ export function badDeploy(rng: Rng, res: Reservations, p: ModelProfile, t0: numb
           const [version, previous] = w.promote(p.id);
           state.bad = version;
           state.prev = previous;
+          w.noteVersion({ model: p.id, version, kind: 'bad_deploy', deployed_at: t0 });
           const eventId = w.emitDeploy(t0, rng, {
             kind: 'model_deploy',
             model_id: p.id,

@@ -5,6 +5,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { breach, type MetricDef } from './metrics.ts';
 import { hash32, hex8, mix32, type Rng } from './prng.ts';
 import { IncidentGroup, type TruthRow } from './truth.ts';
+import type { VersionTruth } from './versions.ts';
 import type { Catalog } from './world-catalog.ts';
 
 export const MIN = 60_000;
@@ -48,7 +49,8 @@ export type Scenario =
   | 'seasonal_drift'
   | 'quiet_real'
   | 'upstream_change'
-  | 'background';
+  | 'background'
+  | 'slow_regression';
 
 /** One real (or deliberately non-real) problem; its alerts share the ground truth. */
 export class Incident {
@@ -226,6 +228,8 @@ export class World {
   readonly outcomeCounts: Counter = new Map();
   readonly tierCounts: Counter = new Map();
   readonly deployCounts: Counter = new Map();
+  /** What planted versions really were (versions.ts; bad deploys too): versions.ndjson. */
+  readonly versionTruth: VersionTruth[] = [];
   private readonly versions = new Map<string, { cur: number; max: number }>();
   private readonly salt: number;
   private alertSeq = 0;
@@ -268,6 +272,10 @@ export class World {
   versionOf(model: string): string | undefined {
     const v = this.versions.get(model);
     return v ? `v${v.cur}` : undefined;
+  }
+
+  noteVersion(v: VersionTruth): void {
+    this.versionTruth.push(v);
   }
 
   /** A new model version goes live; returns [version, previous_version]. */

@@ -118,3 +118,28 @@ export interface TriageSettings {
   /** Stable hash of everything above: the `config_version` of every output. */
   readonly version: string;
 }
+
+/**
+ * The `gate:` block: the test a version's verdict comes from (docs/GATE.md). Not part of `version`: it
+ * changes no score, only what the gate answers.
+ */
+export interface GateSettings {
+  /** Family-wise false-alarm rate of one look: split over the total and each signal (Bonferroni). */
+  alpha: number;
+  /** Below this rate ratio an increase is no regression, however significant (the minimum effect). */
+  min_rate_ratio: number;
+  /** Counted alerts the candidate needs in the test that flags it. */
+  min_alerts: number;
+  /** Serving time (ms) the candidate needs before the gate says more than insufficient_evidence. */
+  min_serving: number;
+  /** Serving time (ms) the baseline needs. */
+  min_baseline_serving: number;
+}
+
+export const DEFAULT_GATE: GateSettings = {
+  alpha: 0.02,
+  min_rate_ratio: 1.5,
+  min_alerts: 5,
+  min_serving: 12 * 3_600_000,
+  min_baseline_serving: 12 * 3_600_000,
+};

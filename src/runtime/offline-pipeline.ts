@@ -17,7 +17,7 @@ import type { SourceRecord } from '../adapters/file/source-record.ts';
 import type { Config } from '../config.ts';
 import type { Action } from '../core/actions.ts';
 import type { InvalidRecord } from '../core/errors.ts';
-import type { CoreInput, Tier } from '../core/events.ts';
+import type { CoreInput, DeployEvent, Tier } from '../core/events.ts';
 import { createIncidentState, createIncidentStep } from '../core/incidents/book.ts';
 import type { IncidentEvent, IncidentOutput, IncidentRecord, PageRecord } from '../core/incidents/types.ts';
 import { guessFormat, type InputFormat } from '../core/inputs/index.ts';
@@ -66,6 +66,8 @@ export interface OfflineHandlers {
   /** An incident record, on every change of the incident (incidents on). */
   incident?(i: IncidentRecord): Promise<void> | undefined;
   event?(e: CoreEvent): void;
+  /** Every valid deploy event, as the step is given it (the version ledger reads them). */
+  deploy?(d: DeployEvent): void;
   incidentEvent?(e: IncidentEvent): void;
   /** Once every input is in event-time order, before the first record is processed. */
   started?(inputs: readonly InputOrder[]): void;
@@ -277,6 +279,7 @@ export async function runOffline(
       if (!pick) break;
       const input = pick.next!.input;
       input.at = clock();
+      if (input.kind === 'deploy') handlers.deploy?.(input.deploy);
       const result = step(state, input);
       if (handlers.event) for (const e of result.events) handlers.event(e);
       const emitted = emit(throughIncidents(result.outputs, input));

@@ -5,7 +5,7 @@
 // the whole state back). Failures are decided by error-policy.ts. The service (stream-service.ts)
 // owns the Kafka clients and the lifecycle; the test driver runs the same pipeline on in-memory ports.
 import type { DedupEntry } from '../core/dedup.ts';
-import type { CoreInput } from '../core/events.ts';
+import type { CoreInput, DeployEvent } from '../core/events.ts';
 import type { ModelMemory } from '../core/incidents/routing.ts';
 import {
   type CoreEvent,
@@ -28,6 +28,8 @@ export interface PipelineObserver {
   consumed?(topic: string, count: number): void;
   coreEvents?(events: CoreEvent[]): void;
   outputs?(outputs: Output[]): void;
+  /** A valid deploy event, once stepped (the version ledger reads them: runtime/version-watch.ts). */
+  deploy?(deploy: DeployEvent): void;
   deadLettered?(reason: string): void;
   transaction?(result: 'committed' | 'aborted'): void;
   retry?(reason: string): void;
@@ -186,6 +188,7 @@ export class AlertPipeline {
       // Stepped first: an optional call skips evaluating its arguments when there is no observer.
       const { events } = this.apply(decoded.value.input);
       this.o.observer?.coreEvents?.(events);
+      if (decoded.value.input.kind === 'deploy') this.o.observer?.deploy?.(decoded.value.input.deploy);
       return decoded.value.eventTime;
     }
     const e = decoded.error;

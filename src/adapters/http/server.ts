@@ -1,6 +1,7 @@
 // The service's HTTP surface, on node:http alone: /metrics (Prometheus text format), /healthz
-// (liveness) and /readyz (readiness, with details). Everything else is 404; other methods than
-// GET (and HEAD, which HTTP requires alongside GET) are 405.
+// (liveness), /readyz (readiness, with details) and, when given a gate, /v1/gate (the version gate's
+// verdict, docs/GATE.md). Everything else is 404; other methods than GET (and HEAD, which HTTP
+// requires alongside GET) are 405.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Metrics } from '../../telemetry.ts';
@@ -17,6 +18,8 @@ export interface HttpServerOptions {
   host?: string;
   metrics: Metrics;
   health: () => Health;
+  /** GET /v1/gate: the answer to its query (status and JSON body). Without it, /v1/gate is 404. */
+  gate?: (query: URLSearchParams) => { status: number; body: object };
   /** How long stop() lets in-flight responses finish before cutting their connections. Default 1000. */
   stopGraceMs?: number;
 }
@@ -26,7 +29,7 @@ export interface HttpServer {
   stop(): Promise<void>;
 }
 
-const ROUTES = new Set(['/metrics', '/healthz', '/readyz']);
+const ROUTES = new Set(['/metrics', '/healthz', '/readyz', '/v1/gate']);
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 export function createHttpServer(options: HttpServerOptions): HttpServer {
@@ -43,8 +46,9 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   server.keepAliveTimeout = 5000;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (!ROUTES.has(path))
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
+    if (!ROUTES.has(path) || (path === '/v1/gate' && !options.gate))
       return send(res, req, 404, JSON_TYPE, JSON.stringify({ status: 'not_found', path }));
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
@@ -53,6 +57,10 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     if (path === '/metrics') {
       const body = await metrics.registry.metrics();
       return send(res, req, 200, metrics.registry.contentType, body);
+    }
+    if (path === '/v1/gate') {
+      const { status, body } = options.gate!(url.searchParams);
+      return send(res, req, status, JSON_TYPE, JSON.stringify(body));
     }
     let state: Health;
     try {

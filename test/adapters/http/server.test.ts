@@ -13,6 +13,36 @@ async function started(health: () => Health) {
 }
 
 describe('createHttpServer', () => {
+  it('GET /v1/gate answers with the gate handler (status and JSON body of the query); without one, 404', async (t) => {
+    const metrics = createMetrics();
+    const health = () => ({ live: true, ready: true, details: {} });
+    const seen: string[] = [];
+    const server = createHttpServer({
+      port: 0,
+      host: '127.0.0.1',
+      metrics,
+      health,
+      gate: (q) => {
+        seen.push(q.toString());
+        return q.get('model') === 'm'
+          ? { status: 200, body: { verdict: 'ok' } }
+          : { status: 404, body: { status: 'not_found' } };
+      },
+    });
+    const { port } = await server.start();
+    t.after(() => server.stop());
+    const ok = await fetch(`http://127.0.0.1:${port}/v1/gate?model=m&version=v7`);
+    assert.equal(ok.status, 200);
+    assert.equal(ok.headers.get('content-type'), 'application/json; charset=utf-8');
+    assert.deepEqual(await ok.json(), { verdict: 'ok' });
+    assert.equal((await fetch(`http://127.0.0.1:${port}/v1/gate?model=x&version=v7`)).status, 404);
+    assert.deepEqual(seen, ['model=m&version=v7', 'model=x&version=v7']);
+    assert.equal((await fetch(`http://127.0.0.1:${port}/v1/gate?model=m`, { method: 'POST' })).status, 405);
+    const plain = await started(health);
+    t.after(() => plain.server.stop());
+    assert.equal((await fetch(plain.url('/v1/gate?model=m&version=v7'))).status, 404);
+  });
+
   it('serves /metrics in the Prometheus text format', async (t) => {
     const { metrics, server, port, url } = await started(() => ({ live: true, ready: true, details: {} }));
     t.after(() => server.stop());

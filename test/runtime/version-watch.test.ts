@@ -1,0 +1,113 @@
+// The live version ledger against `alert-triage gate`: a generated week of the `versions` profile through
+// the stream pipeline on in-memory ports (two instances, partitions moving between them, commits failing
+// and chunks read again) feeds a VersionWatch; its answer over HTTP is the offline gate's last line, for
+// a slow regression and for a good version.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { VersionTruth } from '../../scripts/sample/versions.ts';
+import { loadConfigFile } from '../../src/adapters/file/config-file.ts';
+import { createHttpServer } from '../../src/adapters/http/server.ts';
+import { VersionWatch } from '../../src/runtime/version-watch.ts';
+import { createMetrics } from '../../src/telemetry.ts';
+import { cli, lines } from '../cli/support.ts';
+import { PipelineDriver } from '../fixtures/pipeline-driver.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const dir = mkdtempSync(join(tmpdir(), 'alert-triage-watch-'));
+const file = (name: string) => join(dir, name);
+
+describe('GET /v1/gate from the live ledger', () => {
+  let watch: VersionWatch;
+  let versions: VersionTruth[];
+  let url: (q: string) => string;
+  let stop: () => Promise<void>;
+  let driver: PipelineDriver;
+
+  before(async () => {
+    const gen = spawnSync(
+      process.execPath,
+      [
+        'scripts/sample/generate-world.ts',
+        ...['--profile', 'versions', '--seed', '9', '--start', '2026-12-07', '--days', '5', '--out', dir],
+      ],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
+    assert.equal(gen.status, 0, gen.stderr);
+    versions = lines(readFileSync(file('versions.ndjson'), 'utf8')).map((l) => JSON.parse(l) as VersionTruth);
+    const config = loadConfigFile(file('catalog.yaml'));
+    watch = new VersionWatch(config.gate, (m) => (config.models[m] ?? config.defaults).rollback_allowed);
+    driver = new PipelineDriver({
+      config,
+      partitions: 3,
+      instances: 2,
+      seed: 11,
+      commitFailures: 0.3,
+      rebalances: 0.02,
+      observer: { outputs: (o) => watch.outputs(o), deploy: (d) => watch.deploy(d) },
+    });
+    driver.produce('deployments', lines(readFileSync(file('deploys.ndjson'), 'utf8')));
+    driver.produce('alerts', lines(readFileSync(file('alerts.ndjson'), 'utf8')));
+    await driver.start();
+    await driver.drain();
+    const server = createHttpServer({
+      port: 0,
+      host: '127.0.0.1',
+      metrics: createMetrics(),
+      health: () => ({ live: true, ready: true, details: {} }),
+      gate: (q) => watch.answer(q),
+    });
+    const { port } = await server.start();
+    url = (q) => `http://127.0.0.1:${port}/v1/gate?${q}`;
+    stop = () => server.stop();
+  });
+  after(() => stop());
+
+  it('answers what `alert-triage gate` prints last, for a slow regression and a good version', async () => {
+    assert.ok(driver.failedCommits > 0, 'some chunks were undone and read again');
+    const picks = ['slow_regression', 'good'].map((k) => versions.find((v) => v.kind === k)!);
+    for (const v of picks) {
+      const offline = cli([
+        'gate',
+        ...['--model', v.model, '--version', v.version],
+        ...[
+          '--alerts',
+          file('alerts.ndjson'),
+          '--deploys',
+          file('deploys.ndjson'),
+          '--config',
+          file('catalog.yaml'),
+        ],
+      ]);
+      assert.ok([0, 1, 3].includes(offline.code!), offline.stderr);
+      const res = await fetch(url(`model=${encodeURIComponent(v.model)}&version=${v.version}`));
+      assert.equal(res.status, 200);
+      assert.deepEqual(
+        await res.json(),
+        JSON.parse(lines(offline.stdout).at(-1)!),
+        `${v.model} ${v.version}`,
+      );
+    }
+  });
+
+  it('404 for an unknown model or version, 400 without both', async () => {
+    const v = versions[0]!;
+    const model = await fetch(url('model=nope&version=v1'));
+    assert.equal(model.status, 404);
+    assert.equal(((await model.json()) as { code: string }).code, 'UNKNOWN_MODEL');
+    const version = await fetch(url(`model=${v.model}&version=v999`));
+    assert.equal(version.status, 404);
+    assert.equal(((await version.json()) as { code: string }).code, 'UNKNOWN_VERSION');
+    assert.equal((await fetch(url(`model=${v.model}`))).status, 400);
+    assert.equal((await fetch(url(`model=${v.model}&version=${v.version}&at=soon`))).status, 400);
+  });
+
+  it('the census counts every watched version by verdict', () => {
+    const c = watch.census();
+    assert.equal(c.watched, c.byVerdict.ok + c.byVerdict.regressed + c.byVerdict.insufficient_evidence);
+    assert.ok(c.watched >= versions.length);
+  });
+});
