@@ -109,6 +109,14 @@ export const METRIC_NAMES = [
   'gate_versions_watched',
   'gate_versions',
   'gate_verdicts_total',
+  'incidents_opened_total',
+  'incidents_resolved_total',
+  'pages_total',
+  'incident_members_silenced_total',
+  'incident_members_inhibited_total',
+  'incident_members_late_total',
+  'incidents_open',
+  'incident_members_waiting',
 ].map((n) => METRIC_PREFIX + n);
 
 /** 0.1 ms .. 5 s: one batch through decode → step → produce. */
