@@ -13,6 +13,8 @@
 //
 // A failed chunk is never patched up: the partition's book is read back from its changelog and the
 // chunk done again (or, fenced, left to the partition's new owner).
+
+import type { AlertFeedback } from '../core/events.ts';
 import { createIncidentStep, type IncidentState, type IncidentStep } from '../core/incidents/book.ts';
 import {
   encodeEntry,
@@ -82,6 +84,8 @@ interface StageExtra {
   count: number;
 }
 
+const MAX_RECENT_FEEDBACK = 50_000;
+
 class Mutex {
   #tail: Promise<unknown> = Promise.resolve();
   run<T>(fn: () => Promise<T>): Promise<T> {
@@ -145,6 +149,10 @@ export class IncidentStage {
   private readonly restoring = new Map<number, Promise<void>>();
   private readonly resumeAt = new Map<number, bigint>();
   private behind = new Set<number>();
+  /** Feedback that resolves (from the side reader), per book, applied at its next chunk. */
+  private readonly inbox = new Map<number, AlertFeedback[]>();
+  /** The latest resolving feedback seen (bounded), given to a book when it is read back. */
+  private readonly recent: AlertFeedback[] = [];
   private behindAt = Number.NEGATIVE_INFINITY;
   private stopping = false;
   failing: string | undefined;
@@ -173,13 +181,29 @@ export class IncidentStage {
         if (inc.status === 'open') open++;
         if (inc.held !== null) pending++;
       }
-      pending += b.state.pending.size;
+      for (const p of b.state.pending.values()) if (p.rank === 0) pending++;
     }
     return { open, pending };
   }
 
   stop(): void {
     this.stopping = true;
+  }
+
+  /**
+   * Feedback from the side reader: one that resolves goes to every book held, in its next chunk's
+   * transaction (the book orders it by event time; given twice, it changes nothing).
+   */
+  feedback(f: AlertFeedback): void {
+    if (f.resolved_at === undefined) return;
+    this.recent.push(f);
+    if (this.recent.length > MAX_RECENT_FEEDBACK)
+      this.recent.splice(0, this.recent.length - MAX_RECENT_FEEDBACK);
+    for (const q of this.books.keys()) {
+      const box = this.inbox.get(q);
+      if (box) box.push(f);
+      else this.inbox.set(q, [f]);
+    }
   }
 
   /** The repartition partitions read from now on; new ones are read back from the changelog first. */
@@ -190,6 +214,19 @@ export class IncidentStage {
     for (const q of [...this.restoring.keys()]) if (!this.assigned.has(q)) this.restoring.delete(q);
     for (const q of [...this.resumeAt.keys()]) if (!this.assigned.has(q)) this.resumeAt.delete(q);
     const added = partitions.filter((q) => !before.has(q));
+    // Kept through a rebalance: a chunk of ours may have committed after the consumer fetched the
+    // offset (as in pipeline.ts): where our committed work ends is read once that chunk is done.
+    const kept = partitions.filter((q) => before.has(q));
+    if (kept.length > 0) {
+      const resume = this.lock.run(() => this.readResume(kept));
+      for (const q of kept) {
+        const done = resume.finally(() => {
+          if (this.restoring.get(q) === done) this.restoring.delete(q);
+        });
+        done.catch(() => undefined);
+        this.restoring.set(q, done);
+      }
+    }
     if (added.length === 0) return;
     const restore = this.lock.run(() => this.restore(added));
     for (const q of added) {
@@ -266,6 +303,9 @@ export class IncidentStage {
       for (const o of r.outputs) outputs.push(o);
       for (const e of r.events) events.push(e);
     };
+    const inbox = this.inbox.get(partition) ?? [];
+    this.inbox.delete(partition);
+    for (const f of inbox) take(this.step(book.state, { kind: 'feedback', feedback: f }));
     for (const r of records) {
       const parsed = parseStageRecord(r.value);
       if (typeof parsed === 'string') {
@@ -300,7 +340,8 @@ export class IncidentStage {
     }
     await this.refreshBehind(book.count);
     let waiting = Number.NEGATIVE_INFINITY;
-    for (const p of book.state.pending.values()) if (p.time > waiting) waiting = p.time;
+    // Members only: feedback waits in the book for the alerts' time to reach its own.
+    for (const p of book.state.pending.values()) if (p.rank === 0 && p.time > waiting) waiting = p.time;
     // (book.pending: the ids whose changelog record says waiting; reconciled with the book's queue below.)
     const w = stageWatermark(book.sources, book.count, this.behind, waiting);
     if (w > book.state.drained) take(this.step(book.state, { kind: 'watermark', time: w }));
@@ -352,6 +393,18 @@ export class IncidentStage {
     );
   }
 
+  private async readResume(partitions: number[]): Promise<void> {
+    try {
+      const progress = await this.ports.log.progress(partitions);
+      for (const q of partitions) {
+        const position = progress.get(q)?.position;
+        if (position !== undefined && this.assigned.has(q)) this.resumeAt.set(q, position);
+      }
+    } catch (err) {
+      this.o.log.warn({ err, partitions }, 'incident stage: committed offsets unknown after a rebalance');
+    }
+  }
+
   private async restore(partitions: number[]): Promise<void> {
     for (let attempt = 0; !this.stopping; attempt++) {
       const wanted = partitions.filter((q) => this.assigned.has(q));
@@ -373,6 +426,7 @@ export class IncidentStage {
           const pending = new Set<string>();
           for (const [key, value] of e)
             if (key.startsWith('pending:') && value !== null) pending.add(key.slice(8));
+          this.inbox.set(q, [...this.recent]);
           this.books.set(q, {
             state,
             sources: new Map(extra?.sources ?? []),

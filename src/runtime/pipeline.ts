@@ -5,7 +5,7 @@
 // the whole state back). Failures are decided by error-policy.ts. The service (stream-service.ts)
 // owns the Kafka clients and the lifecycle; the test driver runs the same pipeline on in-memory ports.
 import type { DedupEntry } from '../core/dedup.ts';
-import type { CoreInput, DeployEvent } from '../core/events.ts';
+import type { AlertFeedback, CoreInput, DeployEvent } from '../core/events.ts';
 import type { ModelMemory } from '../core/incidents/routing.ts';
 import {
   type CoreEvent,
@@ -30,6 +30,8 @@ export interface PipelineObserver {
   outputs?(outputs: Output[]): void;
   /** A valid deploy event, once stepped (the version ledger reads them: runtime/version-watch.ts). */
   deploy?(deploy: DeployEvent): void;
+  /** A valid feedback record, once stepped (the incident stage resolves incidents by it). */
+  feedback?(feedback: AlertFeedback): void;
   deadLettered?(reason: string): void;
   transaction?(result: 'committed' | 'aborted'): void;
   retry?(reason: string): void;
@@ -82,6 +84,9 @@ class Mutex {
   }
 }
 
+/** How often a tick says where the partitions stand even when nothing changed. */
+const MARKS_REFRESH_MS = 5_000;
+
 type Decoded = { ok: true; value: unknown } | { ok: false; code: string; message: string };
 
 export class AlertPipeline {
@@ -104,6 +109,7 @@ export class AlertPipeline {
   /** What the incident stage was last told of each partition, and when the last chunk committed. */
   private readonly sentMarks = new Map<number, { time: number | null; idle: boolean }>();
   private lastChunkAt = Number.NEGATIVE_INFINITY;
+  private marksSentAt = Number.NEGATIVE_INFINITY;
   private progressAt = Number.NEGATIVE_INFINITY;
   private lastLag: { topic: string; partition: number; lag: number }[] = [];
   private stopping = false;
@@ -165,6 +171,21 @@ export class AlertPipeline {
       if (fresh) this.apply({ kind: 'lanes', assigned: [], at: this.ports.clock.now() });
       this.apply({ kind: 'lanes', assigned: partitions.map(String), at: this.ports.clock.now() });
     });
+    // Partitions kept through a rebalance: the consumer fetched their committed offset while a chunk of
+    // ours may still have been committing (kafkajs lets a batch finish after the group moved on), so it
+    // may hand those records over again. Where our committed work ends is read once that chunk is done
+    // (under the lock), and what lies before it is not done twice.
+    const kept = partitions.filter((p) => before.has(p));
+    if (kept.length > 0) {
+      const resume = lanes.then(() => this.lock.run(() => this.readResume(kept)));
+      for (const p of kept) {
+        const done = resume.finally(() => {
+          if (this.restoring.get(p) === done) this.restoring.delete(p);
+        });
+        done.catch(() => undefined);
+        this.restoring.set(p, done);
+      }
+    }
     if (added.length === 0) return;
     const restore = lanes.then(() => this.lock.run(() => this.restore(added)));
     for (const p of added) {
@@ -188,7 +209,9 @@ export class AlertPipeline {
       // Stepped first: an optional call skips evaluating its arguments when there is no observer.
       const { events } = this.apply(decoded.value.input);
       this.o.observer?.coreEvents?.(events);
-      if (decoded.value.input.kind === 'deploy') this.o.observer?.deploy?.(decoded.value.input.deploy);
+      const input = decoded.value.input;
+      if (input.kind === 'deploy') this.o.observer?.deploy?.(input.deploy);
+      else if (input.kind === 'feedback') this.o.observer?.feedback?.(input.feedback);
       return decoded.value.eventTime;
     }
     const e = decoded.error;
@@ -214,11 +237,14 @@ export class AlertPipeline {
       // Where every assigned partition stands, for the incident stage, when that changed: idle once
       // nothing is behind and no chunk came for max_partition_idle.
       const idle = this.behind.length === 0 && this.ports.clock.now() - this.lastChunkAt >= this.o.laneIdleMs;
-      const marks = this.marks(this.partitions, idle, true);
+      // Unchanged marks are said again every 5 s: the stage then runs a chunk and applies feedback it holds.
+      const stale = this.ports.clock.now() - this.marksSentAt >= MARKS_REFRESH_MS;
+      const marks = this.marks(this.partitions, idle, !stale);
       if (marks) {
         await this.ports.deadLetters.send(marks.records).then(
           () => {
             for (const [p, m] of marks.sent) this.sentMarks.set(p, m);
+            this.marksSentAt = this.ports.clock.now();
           },
           (err: Error) => this.o.log.warn({ err }, 'incident stage watermark not sent; next tick'),
         );
@@ -490,6 +516,19 @@ export class AlertPipeline {
         this.o.log.warn({ err, partitions: wanted, attempt }, 'changelog restore failed; retrying');
         await this.pause(backoffMs(attempt));
       }
+    }
+  }
+
+  /** Where each partition's committed work ends now (see assign); unknown: nothing is skipped. */
+  private async readResume(partitions: number[]): Promise<void> {
+    try {
+      const progress = await this.ports.alertLog.progress(partitions);
+      for (const p of partitions) {
+        const position = progress.get(p)?.position;
+        if (position !== undefined && this.assigned.has(p)) this.resumeAt.set(p, position);
+      }
+    } catch (err) {
+      this.o.log.warn({ err, partitions }, 'committed offsets unknown after a rebalance; not checked');
     }
   }
 

@@ -158,7 +158,18 @@ export class StreamService {
         maxWatermarkWaitMs: config.kafka.max_watermark_wait,
         sideInputGraceMs: config.kafka.side_input_grace,
         processor,
-        ...(observer ? { observer } : {}),
+        // The incident stage hears of feedback that resolves (it reads no side input of its own).
+        ...(observer || stageOn
+          ? {
+              observer: {
+                ...observer,
+                feedback: (f) => {
+                  observer?.feedback?.(f);
+                  this.incidents?.stage.feedback(f);
+                },
+              },
+            }
+          : {}),
         log: this.log,
       },
       ports,

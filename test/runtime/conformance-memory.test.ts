@@ -3,16 +3,23 @@
 // failures and rebalances mid-stream — every alert's priority, tier, reasons and suppression equal
 // the offline CLI's, with the default windows.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseConfig } from '../../src/config.ts';
+import type { IncidentRecord } from '../../src/core/incidents/types.ts';
+import { runOffline } from '../../src/runtime/offline-pipeline.ts';
 import { PipelineDriver, Rng } from '../fixtures/pipeline-driver.ts';
 import {
   assertOfflineAnswer,
   assertOfflineIncidents,
   catalogOf,
   conformanceSuite,
+  EXAMPLES,
   type Harness,
   incidentConformanceSuite,
+  offlineVerdicts,
   type ReadRecord,
   type World,
   weekLines,
@@ -193,5 +200,53 @@ describe('pipeline properties (in-memory ports, default windows)', () => {
     await world.produce('alerts', weekLines('cascade-week', 'alerts.ndjson'));
     await world.settle(0);
     await assert.rejects(() => assertOfflineAnswer(world, 'cascade-week'), /differ from the offline CLI/);
+  });
+});
+
+describe('incident stage: resolution by feedback (in-memory ports)', () => {
+  it('a resolving feedback on a paged alert closes its incident as score closes it', async () => {
+    const week = 'cascade-week';
+    const config = parseConfig({ ...catalogOf(week), kafka: { incident_stage: true } });
+    const alerts = join(EXAMPLES, week, 'alerts.ndjson');
+    const deploys = join(EXAMPLES, week, 'deploys.ndjson');
+    // The first alert that paged (offline), resolved a minute later by a feedback record.
+    const first = [...(await offlineVerdicts(config, week)).values()]
+      .filter((a) => a.page)
+      .sort((a, b) => a.event_time - b.event_time)[0]!;
+    const at = first.event_time + 60_000;
+    const feedback = { alert_id: first.alert_id, event_time: at, outcome: 'actionable', resolved_at: at };
+    const dir = mkdtempSync(join(tmpdir(), 'stage-feedback-'));
+    const feedbackFile = join(dir, 'feedback.ndjson');
+    writeFileSync(feedbackFile, `${JSON.stringify(feedback)}\n`);
+    const offline = new Map<string, IncidentRecord>();
+    await runOffline(
+      config,
+      { alerts, deploys, feedback: feedbackFile },
+      {
+        scored: () => undefined,
+        rejected: () => undefined,
+        incident: (i) => void offline.set(i.incident_id, i),
+      },
+    );
+    const want = offline.get(first.incident_id!)!;
+    assert.equal(want.resolved_by, 'feedback', 'offline, the feedback closes it');
+
+    const world = memoryWorld(
+      { ...catalogOf(week), kafka: { incident_stage: true } },
+      { partitions: 3, seed: 31, instances: 2 },
+    );
+    await world.produce('deployments', weekLines(week, 'deploys.ndjson'));
+    await world.produce('feedback', [JSON.stringify(feedback)]);
+    await world.produce('alerts', weekLines(week, 'alerts.ndjson'));
+    await world.start();
+    await world.settle(0);
+    const records = (await world.read('incidents'))
+      .map((r) => JSON.parse(r.value!) as IncidentRecord)
+      .filter((i) => i.incident_id === first.incident_id);
+    const got = records.at(-1)!;
+    assert.equal(got.resolved_by, 'feedback', 'the stream closes it by the feedback');
+    assert.equal(got.resolved_at, want.resolved_at);
+    assert.equal(got.members, want.members);
+    rmSync(dir, { recursive: true, force: true });
   });
 });

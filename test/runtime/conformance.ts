@@ -31,7 +31,7 @@ export type TopicName = 'scored' | 'P1' | 'P2' | 'P3' | 'P4' | 'dlq' | 'actions'
 /** One world: topics of its own, instances of the service over them. */
 export interface World {
   config: Config;
-  produce(kind: 'alerts' | 'deployments', lines: readonly string[]): Promise<void>;
+  produce(kind: 'alerts' | 'deployments' | 'feedback', lines: readonly string[]): Promise<void>;
   /** Produces raw values (bad input) to the alert topic, keyed. */
   produceRaw(records: { key: string; value: string }[]): Promise<void>;
   start(instances?: number): Promise<void>;

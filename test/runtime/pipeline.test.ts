@@ -118,3 +118,32 @@ describe('pipeline: a new owner whose consumer fetched the committed offset befo
     assert.equal(new Set(ids).size, alerts.length, 'every alert once');
   });
 });
+
+describe('pipeline: a partition kept through a rebalance while one of its chunks was still committing', () => {
+  it('does not publish again what that chunk committed when the consumer hands its records over again', async () => {
+    const config = parseConfig(catalogOf('sample-week'));
+    const d = new PipelineDriver({ config, partitions: 1, seed: 4, instances: 1 });
+    const alerts = weekLines('sample-week', 'alerts.ndjson').slice(0, 300);
+    d.produce('deployments', weekLines('sample-week', 'deploys.ndjson'));
+    d.produce('alerts', alerts);
+    await d.start(1);
+    const [a] = d.instances;
+    const records = d.broker.log(d.topics.alerts, 0).map((s) => ({
+      offset: String(s.offset),
+      key: s.key === null ? null : Buffer.from(s.key),
+      value: s.value,
+      headers: s.headers,
+    }));
+    const control = { running: () => true, heartbeat: async () => undefined };
+    // The group rebalances while the first chunk is committing: the consumer keeps the partition, but
+    // fetched its committed offset (0) before that commit, and hands the records over again from there.
+    const first = a!.pipeline.chunk(0, records.slice(0, 200), control);
+    await new Promise((r) => setImmediate(r)); // the chunk is under way (it holds the pipeline's lock)
+    a!.pipeline.assign([0]);
+    assert.equal(await first, 'committed');
+    assert.equal(await a!.pipeline.chunk(0, records, control), 'committed');
+    const ids = d.scored().map((x) => x.alert_id);
+    assert.equal(ids.length, alerts.length);
+    assert.equal(new Set(ids).size, alerts.length, 'every alert once');
+  });
+});

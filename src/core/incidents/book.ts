@@ -425,6 +425,9 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
     const id = st.byAlert.get(f.alert_id);
     const inc = id === undefined ? undefined : st.incidents.get(id);
     if (inc === undefined || inc.status !== 'open') return;
+    // A resolution older than the incident's last member does not close it (in order it came before that
+    // member; the stream may give it again after a restart, or late).
+    if (f.event_time < inc.last) return;
     resolve(st, inc, f.resolved_at, 'feedback', out);
   };
 
