@@ -103,19 +103,23 @@ export const classifyByRules: RootCauseClassifier = ({ alert, context, affectedS
 
 /** A change to the model this close (closeness ≥ this, 1 = at the alert) is a direct, strong correlation. */
 const DIRECT_CLOSENESS = 0.5;
+/** A learned answer at least this confident keeps its label against a direct change, and says so. */
+const LEARNED_OUTWEIGHS = 0.8;
 
 /**
- * One decision for label, reason and actions: whichever classifier answered, a direct, strong change to
- * the model — a model/code/config/flag change via the model, in the first half of the window, nearer than
- * any upstream schema or pipeline change, before a serving or data-quality alert — makes it a
- * deployment_regression, and the reason says what yielded. Without this the rules' schema-first order
- * (or the learned model's priors) labelled an alert upstream_schema_change 93 min after a schema change
- * while model deploy v31 had gone out 46 min before, and the actions followed the wrong label.
+ * One decision for label, reason and actions: a direct, strong change to the model — a model, code,
+ * config or flag change via the model, in the first half of the window, nearer than any upstream schema
+ * or pipeline change, before a serving alert — makes the answer deployment_regression, and the reason
+ * says what yielded. Only a learned answer of confidence ≥ 0.8 keeps its label against it, and its reason
+ * then names the change it outweighs. Without this the rules' schema-first order labelled an alert
+ * upstream_schema_change 93 min after a schema change while model deploy v31 had gone out 46 min before,
+ * and the actions followed the wrong label. (Data-quality alerts are left out: on the generated weeks a
+ * model change before one was as often not the cause.)
  */
 export function agreeWithDirectChange(cause: RootCause, input: RootCauseInput): RootCause {
   if (cause.label === 'deployment_regression') return cause;
   const { alert, context, windowMinutes } = input;
-  if (!(SERVING_SIGNALS.has(alert.signal) || alert.signal === 'data_quality')) return cause;
+  if (!SERVING_SIGNALS.has(alert.signal)) return cause;
   const direct = context.deploys.find((c) => c.via === 'model' && MODEL_CHANGES.has(c.kind));
   if (direct === undefined) return cause;
   const closeness = Math.max(0, Math.min(1, 1 - direct.minutes_before / windowMinutes));
@@ -126,10 +130,13 @@ export function agreeWithDirectChange(cause: RootCause, input: RootCauseInput): 
       c.minutes_before < direct.minutes_before,
   );
   if (nearerInput) return cause;
+  const change = `${direct.kind}${direct.version ? ` ${direct.version}` : ''} ${direct.minutes_before} min before a ${alert.signal} alert`;
+  if (cause.by !== 'rules' && cause.confidence >= LEARNED_OUTWEIGHS)
+    return { ...cause, reason: `${cause.reason}; it outweighs ${change}, a direct change to the model` };
   return {
     label: 'deployment_regression',
     confidence: Math.round((0.5 + 0.4 * closeness) * 100) / 100,
-    reason: `${direct.kind}${direct.version ? ` ${direct.version}` : ''} ${direct.minutes_before} min before a ${alert.signal} alert, a direct change to the model (${cause.by} said ${cause.label}: ${cause.reason})`,
+    reason: `${change}, a direct change to the model (${cause.by} said ${cause.label}: ${cause.reason})`,
     by: cause.by,
   };
 }
