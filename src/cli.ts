@@ -280,10 +280,26 @@ export function buildProgram(io: CliIo): {
       parseShare,
       0.7,
     )
+    .option(
+      '--pages-per-day <n>',
+      "paging budget: P1+P2 alerts a day the P2 threshold is set to on the training days (default: the starting config's rate there)",
+      positiveNumber,
+    )
+    .option(
+      '--p1-per-week <n>',
+      "paging budget: P1 alerts a week the P1 threshold is set to on the training days (default: the starting config's rate there)",
+      positiveNumber,
+    )
+    .option(
+      '--force',
+      'write the tuned config even when it is worse than the starting one on the held-out days',
+    )
+    .option('--seed <n>', 'seed of the bootstrap intervals', positiveInt, 1)
+    .option('--no-progress', 'no progress on stderr')
     .action(async (opts: CalibrateOptions) => {
       const { calibrateCommand } = await import('./cli/calibrate-command.ts');
-      await calibrateCommand(opts, io.stdout);
-      exitCode = EXIT.ok;
+      const run = await calibrateCommand(opts, io.stdout, io.stderr);
+      exitCode = run.written ? EXIT.ok : EXIT.failure;
     });
 
   program

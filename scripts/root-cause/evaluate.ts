@@ -2,6 +2,7 @@
 // root causes, test on another's. Prints accuracy, per-label recall and a calibration table.
 //   node scripts/root-cause/evaluate.ts [train-dir] [test-dir]
 import { ROOT_CAUSES, type RootCauseLabel } from '../../src/core/events.ts';
+import { agreeWithDirectChange } from '../../src/core/root-cause.ts';
 import { learnedClassifier, RootCauseModel } from '../../src/core/root-cause-model.ts';
 import { labelledExamples } from '../../test/fixtures/labelled-examples.ts';
 
@@ -31,6 +32,11 @@ console.log('|---|---|');
 console.log(`| majority class (${majority}) | ${pc(accuracy(() => majority))} |`);
 console.log(`| rules | ${pc(accuracy((i) => test[i]!.rules.label))} |`);
 console.log(`| naive Bayes | ${pc(accuracy((i) => nb[i]!.label))} |`);
+// What the step uses: a direct, strong change to the model overrides whichever classifier answered.
+const direct = (r: { label: RootCauseLabel; confidence: number }, i: number) =>
+  agreeWithDirectChange({ reason: '', by: '', ...r }, test[i]!.input).label;
+console.log(`| rules + direct model change | ${pc(accuracy((i) => direct(test[i]!.rules, i)))} |`);
+console.log(`| naive Bayes + direct model change | ${pc(accuracy((i) => direct(nb[i]!, i)))} |`);
 for (const minConfidence of [0.4, 0.5]) {
   const out = test.map((e) => learnedClassifier(model, { minExamples: 0, minConfidence })(e.input));
   const byRules = out.filter((r) => r.by === 'rules').length;

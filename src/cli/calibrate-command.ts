@@ -6,16 +6,20 @@ import { Document, isMap, parseDocument } from 'yaml';
 import { loadConfigFile } from '../adapters/file/config-file.ts';
 import { readNdjson } from '../adapters/file/ndjson-source.ts';
 import {
-  type CalibrationResult,
+  type CalibrationOutcome,
   calibrate,
+  type HeldOutFigures,
   type LabelledAlert,
   type RankingQuality,
 } from '../core/calibrate.ts';
+import type { Interval } from '../core/calibration-budget.ts';
 import type { AlertFeedback } from '../core/events.ts';
 import { parseFeedback, parseJson } from '../core/parse-record.ts';
 import type { ScoredAlert } from '../core/processor.ts';
 import { DIMENSIONS } from '../core/score.ts';
 import { runOffline } from '../runtime/offline-pipeline.ts';
+import { duration, type Progress, progressReporter } from './progress.ts';
+import { fmtInt } from './triage-table.ts';
 
 export interface CalibrateOptions {
   alerts: string;
@@ -24,12 +28,31 @@ export interface CalibrateOptions {
   config?: string;
   out: string;
   trainShare: number;
+  pagesPerDay?: number;
+  p1PerWeek?: number;
+  /** Write the tuned config even when it is worse on the held-out days. */
+  force?: boolean;
+  seed?: number;
+  /** Progress on stderr (default on). */
+  progress?: boolean;
+}
+
+export interface CalibrateRun {
+  result: CalibrationOutcome;
+  /** False when the tuned config was worse on held-out days and --force was not given. */
+  written: boolean;
 }
 
 export async function calibrateCommand(
   o: CalibrateOptions,
   out: NodeJS.WritableStream,
-): Promise<CalibrationResult> {
+  err?: NodeJS.WriteStream,
+): Promise<CalibrateRun> {
+  const started = Date.now();
+  const say = (line: string) => {
+    if (err && o.progress !== false)
+      err.write(`alert-triage: calibrate: ${line} (${duration(Date.now() - started)})\n`);
+  };
   const config = loadConfigFile(o.config);
   const feedback = new Map<string, AlertFeedback>();
   for await (const line of readNdjson(o.feedback)) {
@@ -38,16 +61,53 @@ export async function calibrateCommand(
     if (f.ok) feedback.set(f.value.alert_id, f.value);
   }
   const scored: ScoredAlert[] = [];
-  await runOffline(
-    config,
-    { alerts: o.alerts, feedback: o.feedback, ...(o.deploys ? { deploys: o.deploys } : {}) },
-    { scored: (a) => void scored.push(a), rejected: () => undefined },
-  );
+  const progress: Progress | undefined =
+    err && o.progress !== false ? progressReporter(err, { tty: Boolean(err.isTTY) }) : undefined;
+  try {
+    await runOffline(
+      config,
+      { alerts: o.alerts, feedback: o.feedback, ...(o.deploys ? { deploys: o.deploys } : {}) },
+      {
+        started: (inputs) => {
+          const total = inputs.find((i) => i.kind === 'alert')?.records ?? 0;
+          say(`scoring ${fmtInt(total)} alerts as \`score\` does`);
+          progress?.start(total);
+        },
+        scored: (a) => {
+          progress?.tick();
+          scored.push(a);
+          return undefined;
+        },
+        rejected: (r) => {
+          if (r.input === 'alert') progress?.tick();
+          return undefined;
+        },
+      },
+    );
+  } finally {
+    progress?.done();
+  }
   const labelled: LabelledAlert[] = scored.map((alert) => ({
     alert,
     feedback: feedback.get(alert.alert_id),
   }));
-  const result = calibrate(labelled, config, o.trainShare);
+  const budget = {
+    ...(o.p1PerWeek !== undefined ? { p1PerWeek: o.p1PerWeek } : {}),
+    ...(o.pagesPerDay !== undefined ? { pagesPerDay: o.pagesPerDay } : {}),
+  };
+  const result = calibrate(labelled, config, {
+    trainShare: o.trainShare,
+    budget,
+    ...(o.seed !== undefined ? { seed: o.seed } : {}),
+    stage: say,
+  });
+  if (result.worse && !o.force) {
+    out.write(
+      report(o, config.version, undefined, result, config.scoring.weights, config.scoring.likelihood),
+    );
+    say('done');
+    return { result, written: false };
+  }
 
   const doc = o.config ? parseDocument(readFileSync(o.config, 'utf8')) : new Document({});
   if (!isMap(doc.contents)) doc.contents = doc.createNode({}) as never;
@@ -62,10 +122,18 @@ export async function calibrateCommand(
   out.write(
     report(o, config.version, tuned.version, result, config.scoring.weights, config.scoring.likelihood),
   );
-  return result;
+  say('done');
+  return { result, written: true };
 }
 
-function summaryComment(o: CalibrateOptions, from: string, r: CalibrationResult): string {
+const iv = (x: Interval, digits: number) =>
+  `${x.value.toFixed(digits)} [${x.low.toFixed(digits)}, ${x.high.toFixed(digits)}]`;
+
+function heldOutLine(name: string, x: HeldOutFigures): string {
+  return `  ${name.padEnd(22)} NDCG@10 ${iv(x.ndcg, 3)}  P1 precision ${iv(x.p1Precision, 2)} (${x.quality.p1Paged} P1)  paged noise ${iv(x.pagedNoise, 2)}  pages/day ${iv(x.pagesPerDay, 1)}`;
+}
+
+function summaryComment(o: CalibrateOptions, from: string, r: CalibrationOutcome): string {
   const q = (x: RankingQuality) =>
     `NDCG@10 ${x.ndcg.toFixed(3)}, P1 precision ${x.p1Precision.toFixed(2)}, paged noise ${x.pagedNoise.toFixed(2)}`;
   return [
@@ -75,22 +143,38 @@ function summaryComment(o: CalibrateOptions, from: string, r: CalibrationResult)
     ` Held-out days, before: ${q(r.test.before)}`,
     ` Held-out days, after:  ${q(r.test.after)}`,
     ` Held-out days, detector severity: NDCG@10 ${r.test.severity.ndcg.toFixed(3)}, paged noise ${r.test.severity.pagedNoise.toFixed(2)}`,
+    ` Paging budget: ${budgetText(r)}; expected on the training days: ${expectedText(r)}.`,
     ` Likelihood log loss on the training alerts: ${r.logLoss.before} → ${r.logLoss.after}.`,
   ].join('\n');
+}
+
+function budgetText(r: CalibrationOutcome): string {
+  const b = r.budget;
+  const src = (given: boolean) => (given ? '' : " (the starting config's rate)");
+  return `${b.budget.p1PerWeek} P1 a week${src(b.given.p1PerWeek)}, ${b.budget.pagesPerDay} pages (P1+P2) a day${src(b.given.pagesPerDay)}`;
+}
+
+function expectedText(r: CalibrationOutcome): string {
+  const e = r.budget.expected;
+  return `${iv(e.p1PerWeek, 1)} P1 a week, ${iv(e.pagesPerDay, 1)} pages a day (95% intervals, days resampled)`;
 }
 
 function report(
   o: CalibrateOptions,
   from: string,
-  to: string,
-  r: CalibrationResult,
+  to: string | undefined,
+  r: CalibrationOutcome,
   oldWeights: Record<string, number>,
   oldLikelihood: Record<string, unknown>,
 ): string {
   const lines: string[] = [];
   const q = (name: string, x: RankingQuality) =>
     `  ${name.padEnd(22)} NDCG@10 ${x.ndcg.toFixed(3)}  P@10 ${x.precisionAtK.toFixed(2)}  P1 precision ${x.p1Precision.toFixed(2)} (${x.p1Paged} P1)  paged noise ${x.pagedNoise.toFixed(2)} (${x.paged} paged)`;
-  lines.push(`calibrated ${from} → ${to}, written to ${o.out}`);
+  lines.push(
+    to === undefined
+      ? `NOT written: the tuned config is worse than ${from} on the held-out days (NDCG@10 ${r.test.before.ndcg.toFixed(3)} → ${r.test.after.ndcg.toFixed(3)}); --force writes it anyway`
+      : `calibrated ${from} → ${to}, written to ${o.out}${r.worse ? ' (--force: it is worse on the held-out days)' : ''}`,
+  );
   lines.push(
     `train: ${r.train.days.join(', ')} — ${r.train.alerts} alerts, ${r.train.labelled} with feedback`,
   );
@@ -100,6 +184,13 @@ function report(
   lines.push(q('detector severity', r.test.severity));
   lines.push(q('before', r.test.before));
   lines.push(q('after', r.test.after));
+  lines.push(
+    `held out, 95% intervals (${r.heldOut.replicates} bootstrap replicates, alerts resampled within each day, seed ${r.heldOut.seed}):`,
+  );
+  lines.push(heldOutLine('before', r.heldOut.before));
+  lines.push(heldOutLine('after', r.heldOut.after));
+  lines.push(`paging budget: ${budgetText(r)}`);
+  lines.push(`  expected on the training days: ${expectedText(r)}`);
   lines.push('');
   lines.push('weights (review like code):');
   for (const d of DIMENSIONS) {

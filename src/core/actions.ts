@@ -22,7 +22,7 @@ export interface Action {
   reason: string;
 }
 
-const DIAGNOSTICS: Record<RootCauseLabel, { operation: string; what: string }> = {
+export const DIAGNOSTICS: Record<RootCauseLabel, { operation: string; what: string }> = {
   deployment_regression: {
     operation: 'version_comparison',
     what: 'compare predictions of the current and previous version',

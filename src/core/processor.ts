@@ -16,7 +16,7 @@ import { joinDeployContext, round } from './join.ts';
 import { Journal } from './journal.ts';
 import { type Lane, type LaneSnapshot, restoreLanes, snapshotLanes, streamTimeOf } from './lanes.ts';
 import { pagingFields } from './paging.ts';
-import { classifyByRules, type RootCauseClassifier } from './root-cause.ts';
+import { agreeWithDirectChange, classifyByRules, type RootCauseClassifier } from './root-cause.ts';
 import {
   learnedClassifier,
   RootCauseModel,
@@ -324,7 +324,7 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
       occurrences: seen.occurrences,
       windowMinutes: config.windows.correlation / 60_000,
     };
-    const rootCause = classifierFor(state)(rootCauseInput);
+    const rootCause = agreeWithDirectChange(classifierFor(state)(rootCauseInput), rootCauseInput);
     const source = state.sources.rate(alert.source, alert.signal, config.scoring.feedback_prior);
     const score = scoreAlert(
       { alert, modelId, profile, inCatalog, context, occurrences: seen.occurrences, source, rootCause },

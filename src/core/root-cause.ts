@@ -100,3 +100,43 @@ export const classifyByRules: RootCauseClassifier = ({ alert, context, affectedS
   }
   return rc('unknown', 0.2, 'no rule matched');
 };
+
+/** A change to the model this close (closeness ≥ this, 1 = at the alert) is a direct, strong correlation. */
+const DIRECT_CLOSENESS = 0.5;
+/** A learned answer at least this confident keeps its label against a direct change, and says so. */
+const LEARNED_OUTWEIGHS = 0.8;
+
+/**
+ * One decision for label, reason and actions: a direct, strong change to the model — a model, code,
+ * config or flag change via the model, in the first half of the window, nearer than any upstream schema
+ * or pipeline change, before a serving alert — makes the answer deployment_regression, and the reason
+ * says what yielded. Only a learned answer of confidence ≥ 0.8 keeps its label against it, and its reason
+ * then names the change it outweighs. Without this the rules' schema-first order labelled an alert
+ * upstream_schema_change 93 min after a schema change while model deploy v31 had gone out 46 min before,
+ * and the actions followed the wrong label. (Data-quality alerts are left out: on the generated weeks a
+ * model change before one was as often not the cause.)
+ */
+export function agreeWithDirectChange(cause: RootCause, input: RootCauseInput): RootCause {
+  if (cause.label === 'deployment_regression') return cause;
+  const { alert, context, windowMinutes } = input;
+  if (!SERVING_SIGNALS.has(alert.signal)) return cause;
+  const direct = context.deploys.find((c) => c.via === 'model' && MODEL_CHANGES.has(c.kind));
+  if (direct === undefined) return cause;
+  const closeness = Math.max(0, Math.min(1, 1 - direct.minutes_before / windowMinutes));
+  if (closeness < DIRECT_CLOSENESS) return cause;
+  const nearerInput = context.deploys.some(
+    (c) =>
+      (c.kind === 'schema_change' || c.kind === 'data_pipeline_change') &&
+      c.minutes_before < direct.minutes_before,
+  );
+  if (nearerInput) return cause;
+  const change = `${direct.kind}${direct.version ? ` ${direct.version}` : ''} ${direct.minutes_before} min before a ${alert.signal} alert`;
+  if (cause.by !== 'rules' && cause.confidence >= LEARNED_OUTWEIGHS)
+    return { ...cause, reason: `${cause.reason}; it outweighs ${change}, a direct change to the model` };
+  return {
+    label: 'deployment_regression',
+    confidence: Math.round((0.5 + 0.4 * closeness) * 100) / 100,
+    reason: `${change}, a direct change to the model (${cause.by} said ${cause.label}: ${cause.reason})`,
+    by: cause.by,
+  };
+}

@@ -1,7 +1,7 @@
 // `alert-triage calibrate` end to end: fit on the sample week, write a config that score accepts.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -32,6 +32,11 @@ describe('calibrate', () => {
     assert.match(r.stdout, /^calibrated cfg-[0-9a-f]{12} → cfg-[0-9a-f]{12}, written to /);
     assert.match(r.stdout, /detector severity\s+NDCG@10 \d\.\d{3}/);
     assert.match(r.stdout, /likelihood\s+0\.40 → \d\.\d\d/);
+    assert.match(r.stdout, /paging budget: [\d.]+ P1 a week \(the starting config's rate\)/);
+    assert.match(r.stdout, /expected on the training days: [\d.]+ \[[\d.]+, [\d.]+\] P1 a week/);
+    assert.match(r.stdout, /after\s+NDCG@10 \d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\]/);
+    assert.match(r.stderr, /alert-triage: calibrate: scoring 3,545 alerts/);
+    assert.match(r.stderr, /alert-triage: calibrate: bootstrapping the held-out figures/);
     const [from, to] = /calibrated (cfg-\w+) → (cfg-\w+)/.exec(r.stdout)!.slice(1);
     assert.notEqual(from, to);
     const written = readFileSync(out, 'utf8');
@@ -52,6 +57,50 @@ describe('calibrate', () => {
     ]);
     assert.equal(scored.status, 0, scored.stderr);
     assert.match(scored.stdout, new RegExp(`scored with ${to}`));
+  });
+
+  it('refuses to write a config worse on the held-out days than the one it started from', () => {
+    // A fresh generated week (seed 216) whose fit to a budget of 20 P1 a week ranks its held-out days lower.
+    const dir = mkdtempSync(join(tmpdir(), 'alert-triage-cal-'));
+    const g = spawnSync(
+      process.execPath,
+      [
+        join(ROOT, 'scripts/sample/generate-world.ts'),
+        '--seed',
+        '216',
+        '--start',
+        '2026-12-07',
+        '--out',
+        dir,
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.equal(g.status, 0, g.stderr);
+    const out = join(dir, 'tuned.yaml');
+    const args = [
+      'calibrate',
+      ...['--alerts', join(dir, 'alerts.ndjson'), '--deploys', join(dir, 'deploys.ndjson')],
+      ...['--feedback', join(dir, 'feedback.ndjson'), '--config', join(dir, 'catalog.yaml')],
+      ...['--out', out, '--p1-per-week', '20', '--no-progress'],
+    ];
+    const r = cli(args);
+    assert.equal(r.status, 1, r.stderr);
+    const m =
+      /^NOT written: the tuned config is worse than cfg-\w+ on the held-out days \(NDCG@10 (\d\.\d+) → (\d\.\d+)\); --force writes it anyway/.exec(
+        r.stdout,
+      );
+    assert.ok(m, r.stdout);
+    assert.ok(Number(m[2]) < Number(m[1]));
+    assert.match(
+      r.stdout,
+      /paging budget: 20 P1 a week, [\d.]+ pages \(P1\+P2\) a day \(the starting config's rate\)/,
+    );
+    assert.equal(r.stderr, '', '--no-progress');
+    assert.equal(existsSync(out), false);
+    const forced = cli([...args, '--force']);
+    assert.equal(forced.status, 0, forced.stderr);
+    assert.match(forced.stdout, /written to .*\(--force: it is worse on the held-out days\)/);
+    assert.equal(existsSync(out), true);
   });
 
   it('says what is missing', () => {

@@ -1,7 +1,13 @@
 // Calibration on small, made-up data whose answer is known.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fitLikelihood, type LabelledAlert, rankingQuality, splitByDay } from '../../src/core/calibrate.ts';
+import {
+  calibrate,
+  fitLikelihood,
+  type LabelledAlert,
+  rankingQuality,
+  splitByDay,
+} from '../../src/core/calibrate.ts';
 import type { AlertFeedback } from '../../src/core/events.ts';
 import { createState, createStep, type ScoredAlert } from '../../src/core/processor.ts';
 import { aConfig, alertInput, anAlert, HOUR, T0 } from '../fixtures/builders.ts';
@@ -103,5 +109,28 @@ describe('rankingQuality and splitByDay', () => {
     assert.ok(bySeverity.ndcg < 0.6, `${bySeverity.ndcg}`);
     assert.equal(bySeverity.p1Precision, 0, 'every critical was noise');
     assert.equal(bySeverity.pagedNoise, 1);
+  });
+});
+
+describe('calibrate', () => {
+  it('sets the P1 threshold to the budget on the training days and is deterministic for a seed', () => {
+    const week = scoredWeek();
+    const r = calibrate(week, aConfig(), { trainShare: 0.75, budget: { p1PerWeek: 21, pagesPerDay: 4 } });
+    // 3 training days: 21 a week = 9 P1s, the 3 real alerts of each day.
+    assert.equal(r.train.after.p1Paged, 9);
+    assert.equal(r.train.after.p1Precision, 1);
+    assert.equal(r.budget.expected.p1PerWeek.value, 21);
+    assert.deepEqual(r.budget.given, { p1PerWeek: true, pagesPerDay: true });
+    assert.ok(r.heldOut.after.ndcg.low <= r.heldOut.after.ndcg.value);
+    assert.ok(r.heldOut.after.ndcg.value <= r.heldOut.after.ndcg.high);
+    const again = calibrate(week, aConfig(), { trainShare: 0.75, budget: { p1PerWeek: 21, pagesPerDay: 4 } });
+    assert.deepEqual(again.heldOut, r.heldOut);
+  });
+
+  it("defaults the budget to the starting config's rate on the training days", () => {
+    const r = calibrate(scoredWeek(), aConfig(), { trainShare: 0.75 });
+    assert.deepEqual(r.budget.given, { p1PerWeek: false, pagesPerDay: false });
+    assert.equal(r.budget.budget.p1PerWeek, Math.round((r.train.before.p1Paged * 7 * 1000) / 3) / 1000);
+    assert.equal(r.budget.budget.pagesPerDay, Math.round((r.train.before.paged * 1000) / 3) / 1000);
   });
 });
