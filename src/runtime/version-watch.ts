@@ -32,7 +32,11 @@ export class VersionWatch {
 
   /** The committed outputs of a chunk. */
   outputs(outputs: readonly Output[]): void {
-    for (const o of outputs) if (o.kind === 'scored') this.ledger.observeAlert(o.alert);
+    // With the incident stage, an alert leaves stage 1 as a member (its scored record inside): counted there.
+    for (const o of outputs) {
+      if (o.kind === 'scored') this.ledger.observeAlert(o.alert);
+      else if (o.kind === 'member') this.ledger.observeAlert(o.member.alert);
+    }
   }
 
   deploy(d: DeployEvent): void {

@@ -105,6 +105,32 @@ describe('GET /v1/gate from the live ledger', () => {
     assert.equal((await fetch(url(`model=${v.model}&version=${v.version}&at=soon`))).status, 400);
   });
 
+  it('gives the same answers with the incident stage on (alerts then leave stage 1 as members)', async () => {
+    const base = loadConfigFile(file('catalog.yaml'));
+    const config = loadConfigFile(file('catalog.yaml'), { KAFKA_INCIDENT_STAGE: 'true' });
+    assert.equal(config.kafka.incident_stage, true);
+    const staged = new VersionWatch(
+      config.gate,
+      (m) => (config.models[m] ?? config.defaults).rollback_allowed,
+    );
+    const d = new PipelineDriver({
+      config,
+      partitions: 3,
+      instances: 2,
+      seed: 12,
+      observer: { outputs: (o) => staged.outputs(o), deploy: (x) => staged.deploy(x) },
+    });
+    d.produce('deployments', lines(readFileSync(file('deploys.ndjson'), 'utf8')));
+    d.produce('alerts', lines(readFileSync(file('alerts.ndjson'), 'utf8')));
+    await d.start();
+    await d.drain();
+    assert.equal(base.kafka.incident_stage, false);
+    for (const v of versions) {
+      const q = new URLSearchParams({ model: v.model, version: v.version });
+      assert.deepEqual(staged.answer(q), watch.answer(q), `${v.model} ${v.version}`);
+    }
+  });
+
   it('the census counts every watched version by verdict', () => {
     const c = watch.census();
     assert.equal(c.watched, c.byVerdict.ok + c.byVerdict.regressed + c.byVerdict.insufficient_evidence);
