@@ -15,7 +15,12 @@
 // chunk done again (or, fenced, left to the partition's new owner).
 
 import type { AlertFeedback } from '../core/events.ts';
-import { createIncidentStep, type IncidentState, type IncidentStep } from '../core/incidents/book.ts';
+import {
+  createIncidentStep,
+  type IncidentState,
+  type IncidentStep,
+  type Pending,
+} from '../core/incidents/book.ts';
 import {
   encodeEntry,
   incidentKey,
@@ -299,6 +304,8 @@ export class IncidentStage {
     const events: IncidentEvent[] = [];
     const deadLettered: string[] = [];
     const changelog = new Map<string, string | null>();
+    /** Members that came in this chunk and waited when they came. */
+    const fresh = new Map<string, Pending>();
     const take = (r: { outputs: IncidentOutput[]; events: IncidentEvent[] }) => {
       for (const o of r.outputs) outputs.push(o);
       for (const e of r.events) events.push(e);
@@ -324,10 +331,7 @@ export class IncidentStage {
       if (parsed.type === 'member') {
         take(this.step(book.state, { kind: 'member', member: parsed.member }));
         const pending = pendingAfter(book.state, parsed.member);
-        if (pending !== null) {
-          book.pending.add(pending.id);
-          changelog.set(pendingKey(pending.id), encodeEntry(pending));
-        }
+        if (pending !== null) fresh.set(pending.id, pending);
         continue;
       }
       book.count = Math.max(book.count, parsed.sources);
@@ -348,12 +352,18 @@ export class IncidentStage {
     if (allIdle(book.sources, book.count, this.behind)) take(this.step(book.state, { kind: 'quiet' }));
 
     // Members the book has taken since (a held page's member is taken, its scored record comes later).
+    // One that came and was taken in this chunk is never written; one still waiting is written once.
     const waitingNow = new Set<string>();
     for (const p of book.state.pending.values()) if (p.rank === 0) waitingNow.add(p.id);
     for (const id of book.pending) {
       if (waitingNow.has(id)) continue;
       book.pending.delete(id);
       changelog.set(pendingKey(id), null);
+    }
+    for (const [id, pending] of fresh) {
+      if (!waitingNow.has(id)) continue;
+      book.pending.add(id);
+      changelog.set(pendingKey(id), encodeEntry(pending));
     }
     const touched = new Set<string>();
     for (const o of outputs) if (o.kind === 'incident') touched.add(o.incident.incident_id);

@@ -3,7 +3,7 @@
 // afterwards every alert is scored once with the incident and page `score` gives it, each page is on its
 // tier topic once (an open incident never pages twice), and ml.incidents holds score's incidents.
 //
-//   RELIABILITY_INCIDENT_ALERTS (20000), RELIABILITY_INCIDENT_KILLS (3), RELIABILITY_SEED (4) tune the run.
+//   RELIABILITY_INCIDENT_ALERTS (12000), RELIABILITY_INCIDENT_KILLS (3), RELIABILITY_SEED (4) tune the run.
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,7 +24,7 @@ import {
   spawnCli,
 } from './support.ts';
 
-const ALERTS = Number(process.env.RELIABILITY_INCIDENT_ALERTS ?? 20_000);
+const ALERTS = Number(process.env.RELIABILITY_INCIDENT_ALERTS ?? 12_000);
 const KILLS = Number(process.env.RELIABILITY_INCIDENT_KILLS ?? 3);
 const SEED = Number(process.env.RELIABILITY_SEED ?? 4);
 const ENV = { KAFKA_INCIDENT_STAGE: 'true' };

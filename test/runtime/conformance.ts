@@ -155,10 +155,12 @@ export async function assertOfflineIncidents(
 }
 
 /** The incident stage's cases (kafka.incident_stage on, otherwise the defaults). */
-export function incidentConformanceSuite(h: Harness): void {
+export function incidentConformanceSuite(h: Harness, o: { backlog?: boolean } = {}): void {
   const withStage = (week: string) => ({ ...catalogOf(week), kafka: { incident_stage: true } });
   describe(`incident stage conformance (${h.name})`, () => {
-    describe('a backlog, on three partitions', () => {
+    // The backlog case is left out on the broker (CI time): the cascade case below covers more there.
+    const backlog = o.backlog === false ? () => undefined : describe;
+    backlog('a backlog, on three partitions', () => {
       let world: World;
       before(async () => {
         world = await h.world(withStage('sample-week'), { partitions: 3, seed: 21 });
