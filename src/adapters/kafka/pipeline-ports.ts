@@ -33,6 +33,7 @@ export class KafkaTransactionalSink {
     this.o = options;
   }
 
+  /** Connected, with its transactional id initialized: the previous owner of the partition is fenced. */
   async prepare(partition: number): Promise<void> {
     await this.producerFor(partition);
   }
@@ -78,7 +79,15 @@ export class KafkaTransactionalSink {
         maxInFlightRequests: 1,
         transactionTimeout: 60_000,
       });
-      p = producer.connect().then(() => producer);
+      // kafkajs' connect() asks only for an idempotent producer id: the transactional id — and with it the
+      // fence of whoever wrote this partition before (its open transaction aborted, a committing one
+      // finished first) — is initialized by the first transaction. So one is begun and aborted here
+      // (empty: no EndTxn is sent), and `prepare` really fences before the caller reads the offsets.
+      p = producer
+        .connect()
+        .then(() => producer.transaction())
+        .then((tx) => tx.abort())
+        .then(() => producer);
       // A writer that could not connect is not kept: the next call tries again.
       p.catch(() => {
         if (this.producers.get(partition) === p) this.producers.delete(partition);
