@@ -44,6 +44,7 @@ import type {
   TransactionalSink,
 } from './ports.ts';
 import { deadLetterRecord, incidentRouteOf, type OutputTopics, type StageRecord } from './routing.ts';
+import { Mutex, PartitionWaits } from './serial.ts';
 
 export interface IncidentStagePorts {
   codec: Codec;
@@ -90,15 +91,6 @@ interface StageExtra {
 }
 
 const MAX_RECENT_FEEDBACK = 50_000;
-
-class Mutex {
-  #tail: Promise<unknown> = Promise.resolve();
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    const result = this.#tail.then(fn, fn);
-    this.#tail = result.catch(() => undefined);
-    return result;
-  }
-}
 
 /**
  * The lowest stream time over the active alert partitions; when all are idle (nothing behind, nothing
@@ -151,7 +143,7 @@ export class IncidentStage {
   private readonly lock = new Mutex();
   private readonly books = new Map<number, Book>();
   private assigned = new Set<number>();
-  private readonly restoring = new Map<number, Promise<void>>();
+  private readonly restoring = new PartitionWaits();
   private readonly resumeAt = new Map<number, bigint>();
   private behind = new Set<number>();
   /** Feedback that resolves (from the side reader), per book, applied at its next chunk. */
@@ -216,7 +208,7 @@ export class IncidentStage {
     const before = fresh ? new Set<number>() : this.assigned;
     this.assigned = new Set(partitions);
     for (const q of [...this.books.keys()]) if (!this.assigned.has(q) || fresh) this.books.delete(q);
-    for (const q of [...this.restoring.keys()]) if (!this.assigned.has(q)) this.restoring.delete(q);
+    this.restoring.retain(this.assigned);
     for (const q of [...this.resumeAt.keys()]) if (!this.assigned.has(q)) this.resumeAt.delete(q);
     const added = partitions.filter((q) => !before.has(q));
     // Kept through a rebalance: a chunk of ours may have committed after the consumer fetched the
@@ -224,23 +216,11 @@ export class IncidentStage {
     const kept = partitions.filter((q) => before.has(q));
     if (kept.length > 0) {
       const resume = this.lock.run(() => this.readResume(kept));
-      for (const q of kept) {
-        const done = resume.finally(() => {
-          if (this.restoring.get(q) === done) this.restoring.delete(q);
-        });
-        done.catch(() => undefined);
-        this.restoring.set(q, done);
-      }
+      this.restoring.hold(kept, resume);
     }
     if (added.length === 0) return;
     const restore = this.lock.run(() => this.restore(added));
-    for (const q of added) {
-      const done = restore.finally(() => {
-        if (this.restoring.get(q) === done) this.restoring.delete(q);
-      });
-      done.catch(() => undefined);
-      this.restoring.set(q, done);
-    }
+    this.restoring.hold(added, restore);
   }
 
   async chunk(partition: number, records: InputRecord[], control: ChunkControl): Promise<ChunkResult> {

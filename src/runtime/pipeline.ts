@@ -22,6 +22,7 @@ import { decodeValue, type InputKind, RECORD_TYPE } from './decode.ts';
 import { backoffMs, decide, RecordFault } from './error-policy.ts';
 import type { InputRecord, OutputRecord, PipelinePorts } from './ports.ts';
 import { deadLetterRecord, MEMORY_PREFIX, type OutputTopics, routeOf, watermarkRecords } from './routing.ts';
+import { Mutex, PartitionWaits } from './serial.ts';
 
 /** What the pipeline reports for metrics; every method is optional. */
 export interface PipelineObserver {
@@ -74,16 +75,6 @@ export interface ChunkControl {
   heartbeat(): Promise<void>;
 }
 
-/** Runs one async function at a time: chunks, restores and ticks never interleave their state changes. */
-class Mutex {
-  #tail: Promise<unknown> = Promise.resolve();
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    const result = this.#tail.then(fn, fn);
-    this.#tail = result.catch(() => undefined);
-    return result;
-  }
-}
-
 /** How often a tick says where the partitions stand even when nothing changed. */
 const MARKS_REFRESH_MS = 5_000;
 
@@ -96,7 +87,7 @@ export class AlertPipeline {
   private readonly ports: PipelinePorts;
   private readonly lock = new Mutex();
   private assigned = new Set<number>();
-  private readonly restoring = new Map<number, Promise<void>>();
+  private readonly restoring = new PartitionWaits();
   /** Records found unprocessable, by partition and offset: the next reading dead-letters them. */
   private readonly poisoned = new Map<number, Map<string, { code: string; message: string }>>();
   /**
@@ -163,7 +154,7 @@ export class AlertPipeline {
     const before = fresh ? new Set<number>() : this.assigned;
     this.assigned = new Set(partitions);
     const added = partitions.filter((p) => !before.has(p));
-    for (const p of [...this.restoring.keys()]) if (!this.assigned.has(p)) this.restoring.delete(p);
+    this.restoring.retain(this.assigned);
     for (const p of [...this.poisoned.keys()]) if (!this.assigned.has(p)) this.poisoned.delete(p);
     for (const p of [...this.resumeAt.keys()]) if (!this.assigned.has(p)) this.resumeAt.delete(p);
     const lanes = this.lock.run(async () => {
@@ -178,24 +169,12 @@ export class AlertPipeline {
     const kept = partitions.filter((p) => before.has(p));
     if (kept.length > 0) {
       const resume = lanes.then(() => this.lock.run(() => this.readResume(kept)));
-      for (const p of kept) {
-        const done = resume.finally(() => {
-          if (this.restoring.get(p) === done) this.restoring.delete(p);
-        });
-        done.catch(() => undefined);
-        this.restoring.set(p, done);
-      }
+      this.restoring.hold(kept, resume);
     }
     if (added.length === 0) return;
     const restore = lanes.then(() => this.lock.run(() => this.restore(added)));
-    for (const p of added) {
-      const done = restore.finally(() => {
-        if (this.restoring.get(p) === done) this.restoring.delete(p);
-      });
-      // Handled here (a failed restore sets `fatal`); a chunk of the partition still sees it fail.
-      done.catch(() => undefined);
-      this.restoring.set(p, done);
-    }
+    // Handled here (a failed restore sets `fatal`); a chunk of the partition still sees it fail.
+    this.restoring.hold(added, restore);
   }
 
   /** One deploy or feedback record: decoded and stepped, or dead-lettered. Returns its event time. */
