@@ -108,7 +108,11 @@ export interface AlertFeedback {
  */
 export type CoreInput =
   | { kind: 'alert'; alert: AnomalyAlert; at: number; lane?: string }
-  | { kind: 'deploy'; deploy: DeployEvent; at: number }
+  /**
+   * A change event. `replay`: read again after a rewind (see `stream_time_rewound`), so one an alert
+   * was already scored without is not reported as late a second time.
+   */
+  | { kind: 'deploy'; deploy: DeployEvent; at: number; replay?: boolean }
   | { kind: 'feedback'; feedback: AlertFeedback; at: number }
   /**
    * Wall-time punctuation. `behind`: the lanes whose partitions have records still to read (every

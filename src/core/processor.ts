@@ -86,7 +86,15 @@ export type CoreEvent =
       outcome: AlertFeedback['outcome'];
     }
   | { type: 'window_expired'; deploys: number; fingerprints: number }
-  | { type: 'restore_ignored'; lane: string; fingerprint: string };
+  | { type: 'restore_ignored'; lane: string; fingerprint: string }
+  /**
+   * Lanes were added while the stream time had advanced: a partition taken over from another reader
+   * may stand far behind it (a backlog, or a member that died mid-replay), and its alerts need the
+   * context the stream time let expire. The stream time starts again from the lanes (held by the new
+   * ones until read); `deploys_lost_before` is how far back the deploy window may lack deploys — the
+   * runtime reads the deploy input again when it is finite, so the new lanes see what `score` sees.
+   */
+  | { type: 'stream_time_rewound'; from: number; lanes: string[]; deploys_lost_before: number };
 
 export interface TriageState {
   /**
@@ -459,7 +467,7 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
     });
   };
 
-  const onDeploy = (state: TriageState, deploy: DeployEvent, out: StepResult) => {
+  const onDeploy = (state: TriageState, deploy: DeployEvent, out: StepResult, replay: boolean) => {
     // In a transaction, "too old" is judged against the stream time at its start: the chunk's own
     // advance may still be undone, and a deploy refused for it would never be read again.
     const streamTime = state.transaction?.streamTime ?? state.streamTime;
@@ -471,7 +479,7 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
           ? 'deploy_duplicate'
           : 'deploy_expired';
     out.events.push({ type, event_id: deploy.event_id, event_time: deploy.event_time });
-    if (result !== 'duplicate' && explainedAlready(state, deploy)) {
+    if (result !== 'duplicate' && !replay && explainedAlready(state, deploy)) {
       out.events.push({ type: 'deploy_late', event_id: deploy.event_id, event_time: deploy.event_time });
     }
   };
@@ -499,9 +507,19 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
 
   const onLanes = (state: TriageState, assigned: readonly string[], at: number, out: StepResult) => {
     const keep = new Set(assigned);
+    const added = assigned.filter((id) => !state.lanes.has(id));
     // A lane no longer read: its episodes belong to whoever reads its partition now.
     for (const id of [...state.lanes.keys()]) if (!keep.has(id)) state.lanes.delete(id);
     for (const id of assigned) laneOf(state, id, true);
+    if (added.length > 0 && Number.isFinite(state.streamTime)) {
+      out.events.push({
+        type: 'stream_time_rewound',
+        from: state.streamTime,
+        lanes: added,
+        deploys_lost_before: state.deploys.lostBefore,
+      });
+      state.streamTime = Number.NEGATIVE_INFINITY;
+    }
     advanceStreamTime(state, at, out.events);
   };
 
@@ -553,7 +571,7 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
         onAlert(state, input.alert, input.at, input.lane ?? DEFAULT_LANE, out);
         break;
       case 'deploy':
-        onDeploy(state, input.deploy, out);
+        onDeploy(state, input.deploy, out, input.replay === true);
         break;
       case 'feedback':
         onFeedback(state, input.feedback, out);

@@ -33,6 +33,7 @@ export class DeployWindow {
   private readonly byService = new Map<string, TimeLog>();
   private entries = 0;
   private sweptAt = Number.NEGATIVE_INFINITY;
+  private lost = Number.NEGATIVE_INFINITY;
   readonly limits: DeployWindowLimits;
   private readonly journal: Journal | undefined;
 
@@ -52,13 +53,24 @@ export class DeployWindow {
 
   /** Adds a deploy under its model and its service. Too old for the current stream time: `expired`. */
   insert(deploy: DeployEvent, streamTime: number): InsertResult {
-    if (deploy.event_time < streamTime - this.limits.retentionMs) return 'expired';
+    if (deploy.event_time < streamTime - this.limits.retentionMs) {
+      this.lost = Math.max(this.lost, streamTime - this.limits.retentionMs);
+      return 'expired';
+    }
     let result: InsertResult = 'duplicate';
     if (deploy.model_id !== undefined && this.insertAt(this.byModel, MODEL_PREFIX, deploy.model_id, deploy))
       result = 'inserted';
     if (deploy.service !== undefined && this.insertAt(this.byService, SERVICE_PREFIX, deploy.service, deploy))
       result = 'inserted';
     return result;
+  }
+
+  /**
+   * The time before which this window may lack deploys it was given: the highest horizon it swept or
+   * refused an insert at; -∞ when it never dropped one. (A hint, kept when an abort puts events back.)
+   */
+  get lostBefore(): number {
+    return this.lost;
   }
 
   /** Events of `key` with from <= event_time <= to, oldest first. */
@@ -98,6 +110,7 @@ export class DeployWindow {
     const sweptAt = this.sweptAt;
     this.sweptAt = streamTime;
     const horizon = streamTime - this.limits.retentionMs;
+    if (horizon > this.lost) this.lost = horizon;
     const journal = this.journal?.active ? this.journal : undefined;
     const dropped: DeployEvent[] = [];
     let removed = 0;

@@ -160,7 +160,23 @@ export class AlertPipeline {
     const lanes = this.lock.run(async () => {
       // A fresh assignment drops every lane first, so kept partitions are restored like new ones.
       if (fresh) this.apply({ kind: 'lanes', assigned: [], at: this.ports.clock.now() });
-      this.apply({ kind: 'lanes', assigned: partitions.map(String), at: this.ports.clock.now() });
+      const { events } = this.apply({
+        kind: 'lanes',
+        assigned: partitions.map(String),
+        at: this.ports.clock.now(),
+      });
+      this.o.observer?.coreEvents?.(events);
+      const rewound = events.find((e) => e.type === 'stream_time_rewound');
+      if (rewound !== undefined)
+        this.o.log.info(
+          {
+            partitions: rewound.lanes,
+            from: new Date(rewound.from).toISOString(),
+            reread: Number.isFinite(rewound.deploys_lost_before),
+          },
+          'partitions taken over: the stream time starts again from them',
+        );
+      return rewound !== undefined && Number.isFinite(rewound.deploys_lost_before);
     });
     // Partitions kept through a rebalance: the consumer fetched their committed offset while a chunk of
     // ours may still have been committing (kafkajs lets a batch finish after the group moved on), so it
@@ -172,27 +188,68 @@ export class AlertPipeline {
       this.restoring.hold(kept, resume);
     }
     if (added.length === 0) return;
-    const restore = lanes.then(() => this.lock.run(() => this.restore(added)));
+    const restore = lanes.then(async (reread) => {
+      // The deploys the window let go, read again (outside the lock: chunks of kept partitions go on)
+      // while the new partitions' state is restored; their first chunk waits for both.
+      const side = reread ? this.rereadDeploys() : undefined;
+      await this.lock.run(() => this.restore(added));
+      await side;
+    });
     // Handled here (a failed restore sets `fatal`); a chunk of the partition still sees it fail.
     this.restoring.hold(added, restore);
   }
 
-  /** One deploy or feedback record: decoded and stepped, or dead-lettered. Returns its event time. */
-  async sideRecord(kind: InputKind, topic: string, partition: number, record: InputRecord) {
-    this.o.observer?.consumed?.(topic, 1);
+  private async rereadDeploys(): Promise<void> {
+    const reread = this.ports.side.reread;
+    if (reread === undefined) return;
+    const started = this.ports.clock.now();
+    try {
+      await reread.call(this.ports.side, 'deploy');
+      this.o.log.info(
+        { ms: this.ports.clock.now() - started },
+        'deploy input read again for the partitions taken over',
+      );
+    } catch (err) {
+      // Scored with what the window holds: the join may miss a change, the alert is not lost.
+      this.o.log.warn(
+        { err },
+        'deploy input could not be read again; the partitions taken over may miss deploy context',
+      );
+    }
+  }
+
+  /**
+   * One deploy or feedback record: decoded and stepped, or dead-lettered. Returns its event time.
+   * `replay`: a deploy read again after a rewind (ports.ts SideInputs.reread).
+   */
+  async sideRecord(
+    kind: InputKind,
+    topic: string,
+    partition: number,
+    record: InputRecord,
+    { replay = false }: { replay?: boolean } = {},
+  ) {
+    if (!replay) this.o.observer?.consumed?.(topic, 1);
     const value = await this.retrying('side-decode', () => this.decode(record.value));
     const decoded = value.ok
       ? decodeValue(kind, value.value, this.ports.clock.now())
       : ({ ok: false, error: { code: value.code, message: value.message } } as const);
     if (decoded.ok) {
-      // Stepped first: an optional call skips evaluating its arguments when there is no observer.
-      const { events } = this.apply(decoded.value.input);
-      this.o.observer?.coreEvents?.(events);
       const input = decoded.value.input;
+      // Read again: the core's answer only (the observers counted and watched it the first time).
+      if (replay) {
+        if (input.kind === 'deploy') this.apply({ ...input, replay: true });
+        return decoded.value.eventTime;
+      }
+      // Stepped first: an optional call skips evaluating its arguments when there is no observer.
+      const { events } = this.apply(input);
+      this.o.observer?.coreEvents?.(events);
       if (input.kind === 'deploy') this.o.observer?.deploy?.(input.deploy);
       else if (input.kind === 'feedback') this.o.observer?.feedback?.(input.feedback);
       return decoded.value.eventTime;
     }
+    // Dead-lettered the first time it was read.
+    if (replay) return undefined;
     const e = decoded.error;
     this.o.observer?.deadLettered?.(e.code);
     this.o.log.warn({ topic, partition, offset: record.offset, code: e.code }, e.message);

@@ -49,6 +49,12 @@ export interface SideInputs {
   watermark(kind: 'deploy' | 'feedback'): number;
   /** Learns where the side inputs end now (rate-limited to once per `minIntervalMs`). */
   refresh(minIntervalMs?: number): Promise<void>;
+  /**
+   * Reads the deploy input again from where it was first read to where it ends now, each record handed
+   * to the pipeline's `sideRecord` with `replay` (after the core's `stream_time_rewound`: partitions
+   * taken over may need deploys the window had already let go). Resolves when read.
+   */
+  reread?(kind: 'deploy'): Promise<void>;
 }
 
 /** Where each assigned alert partition stands: the next offset to process against the end of its log. */

@@ -79,6 +79,9 @@ const toInput = (m: KafkaMessage): InputRecord => ({
   headers: m.headers ?? {},
 });
 
+/** How long a read again of the deploy topic may take before the partitions taken over go on without it. */
+const REREAD_TIMEOUT_MS = 60_000;
+
 export class StreamService {
   private readonly o: StreamServiceOptions;
   private readonly config: Config;
@@ -91,6 +94,9 @@ export class StreamService {
   private readonly deadLetters: KafkaPlainSink;
   private readonly pipeline: AlertPipeline;
   private side: BroadcastReader | undefined;
+  /** Where the side reader began on the deploy topic (wall time), for a read again. */
+  private deploysFrom = 0;
+  private rereads = 0;
   private changelog: ChangelogReader | undefined;
   private joined = false;
   private memberId: string | undefined;
@@ -124,6 +130,7 @@ export class StreamService {
     const side: SideInputs = {
       watermark: (kind) => this.side!.watermark(kind === 'deploy' ? t.deployments : t.feedback),
       refresh: (minIntervalMs) => this.side!.refreshHighs(minIntervalMs),
+      reread: () => this.rereadDeploys(),
     };
     const ports: PipelinePorts = {
       codec: options.codec,
@@ -293,6 +300,7 @@ export class StreamService {
     await this.deadLetters.connect();
 
     const now = Date.now();
+    this.deploysFrom = now - this.config.windows.deploy_retention;
     this.changelog = new ChangelogReader({
       kafka: this.kafka,
       admin: this.admin,
@@ -305,7 +313,7 @@ export class StreamService {
       admin: this.admin,
       groupId: `${this.config.kafka.group_id}.side.${this.instanceId}`,
       topics: [
-        { topic: t.deployments, startAt: { timestamp: now - this.config.windows.deploy_retention } },
+        { topic: t.deployments, startAt: { timestamp: this.deploysFrom } },
         { topic: t.feedback, startAt: { timestamp: now - this.config.windows.feedback_lookup } },
       ],
       logger: this.log,
@@ -530,6 +538,35 @@ export class StreamService {
       }
       resolveOffset(chunk.at(-1)!.offset);
       await heartbeat();
+    }
+  }
+
+  /**
+   * The deploy topic read again from where the side reader began, to where it ends now, by a reader of
+   * its own (a group of its own, stopped once read): SideInputs.reread, after partitions were taken
+   * over behind the stream time. The records go to the pipeline as replays.
+   */
+  private async rereadDeploys(): Promise<void> {
+    const t = this.config.topics;
+    const reader = new BroadcastReader({
+      kafka: this.kafka,
+      admin: this.admin,
+      groupId: `${this.config.kafka.group_id}.side.${this.instanceId}.reread-${++this.rereads}`,
+      topics: [{ topic: t.deployments, startAt: { timestamp: this.deploysFrom } }],
+      logger: this.log,
+      onRecord: (topic, partition, m) =>
+        this.pipeline.sideRecord('deploy', topic, partition, toInput(m), { replay: true }),
+    });
+    try {
+      await reader.start();
+      const deadline = Date.now() + REREAD_TIMEOUT_MS;
+      while (!reader.rebuilt) {
+        if (this.stopping) return;
+        if (Date.now() > deadline) throw new Error(`not read within ${REREAD_TIMEOUT_MS / 1000} s`);
+        await sleep(25);
+      }
+    } finally {
+      await reader.stop().catch(() => undefined);
     }
   }
 

@@ -416,6 +416,70 @@ describe('step: lanes (partitions)', () => {
     assert.ok(scored?.kind === 'scored' && scored.alert.context.deploy_correlated);
   });
 
+  it('a lane taken over behind the stream time starts it again; replayed deploys find their alerts', () => {
+    const config = aConfig();
+    const step = createStep(config, { laneIdleMs: 1_000 });
+    const state = createState(config);
+    // Lane a alone reads three days ahead (the other partition's reader died and still holds it).
+    step(state, { kind: 'lanes', assigned: ['a'], at: 0 });
+    const deploy = aDeploy({ model_id: 'search-ranker', event_time: T0 - 10 * MIN });
+    step(state, deployInput(deploy));
+    for (let h = 0; h < 72; h++)
+      step(state, {
+        kind: 'alert',
+        alert: anAlert({ event_time: T0 + h * HOUR, feature: `f${h}` }),
+        at: 0,
+        lane: 'a',
+      });
+    assert.equal(state.streamTime, T0 + 71 * HOUR);
+    assert.equal(state.deploys.size, 0, 'the search-ranker deploy expired with lane a alone');
+    assert.ok(Number.isFinite(state.deploys.lostBefore));
+    // Lane b is taken over, its position days behind: the stream time starts again, held by b.
+    const taken = step(state, { kind: 'lanes', assigned: ['a', 'b'], at: 10_000 });
+    const rewound = taken.events.find((e) => e.type === 'stream_time_rewound');
+    assert.ok(rewound?.type === 'stream_time_rewound');
+    assert.deepEqual(rewound.lanes, ['b']);
+    assert.equal(rewound.from, T0 + 71 * HOUR);
+    assert.ok(Number.isFinite(rewound.deploys_lost_before), 'the runtime is told to read deploys again');
+    assert.equal(state.streamTime, Number.NEGATIVE_INFINITY);
+    // The deploy read again: stored (no longer too old), not reported as late.
+    const replayed = step(state, { kind: 'deploy', deploy, at: 10_000, replay: true });
+    assert.deepEqual(
+      replayed.events.map((e) => e.type),
+      ['deploy_stored'],
+    );
+    const r = step(state, {
+      kind: 'alert',
+      alert: anAlert({ model_id: 'search-ranker', event_time: T0 }),
+      at: 10_000,
+      lane: 'b',
+    });
+    const scored = r.outputs.find((o) => o.kind === 'scored');
+    assert.ok(scored?.kind === 'scored' && scored.alert.context.deploy_correlated && !scored.alert.late);
+    assert.equal(state.streamTime, T0, 'held by lane b at its own time');
+  });
+
+  it('no rewind while the stream time has not moved, nor when lanes only close', () => {
+    const config = aConfig();
+    const step = createStep(config);
+    const state = createState(config);
+    const first = step(state, { kind: 'lanes', assigned: ['a'], at: 0 });
+    const again = step(state, { kind: 'lanes', assigned: ['a', 'b'], at: 0 });
+    step(state, { kind: 'alert', alert: anAlert({ event_time: T0 }), at: 0, lane: 'a' });
+    step(state, {
+      kind: 'alert',
+      alert: anAlert({ model_id: 'search-ranker', event_time: T0 }),
+      at: 0,
+      lane: 'b',
+    });
+    const closed = step(state, { kind: 'lanes', assigned: ['a'], at: 0 });
+    const rewinds = [first, again, closed].flatMap((r) =>
+      r.events.filter((e) => e.type === 'stream_time_rewound'),
+    );
+    assert.deepEqual(rewinds, []);
+    assert.equal(state.streamTime, T0);
+  });
+
   it('a closed lane stops holding, and takes its episodes with it', () => {
     const config = aConfig();
     const step = createStep(config);
