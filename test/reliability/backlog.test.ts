@@ -10,24 +10,16 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import type { Admin } from 'kafkajs';
-import { loadConfigFile } from '../../src/adapters/file/config-file.ts';
 import type { Config } from '../../src/config.ts';
-import {
-  createTopics,
-  INPUT_PRODUCER,
-  kafka,
-  ndjsonLines,
-  produceLines,
-  SKIP,
-} from '../integration/harness.ts';
+import { INPUT_PRODUCER, kafka, ndjsonLines, produceLines, SKIP } from '../integration/harness.ts';
 import {
   type Child,
   type ChildSetup,
-  childWorld,
   groupProgress,
   isReady,
   metricSum,
   metricsText,
+  producedWorld,
   sleep,
   spawnCli,
 } from './support.ts';
@@ -86,26 +78,13 @@ describe('backlog: a large queue drains with memory bounded', { skip: SKIP }, ()
   const log = () => join(dir, 'service.log');
 
   before(async () => {
-    // The input producer is not idempotent (harness.ts says why): on a loaded machine a send retried
-    // after a lost response can write a batch twice (CI saw 200,828 records for 200,000 alerts). The
-    // backlog must be exact before the service starts, so a world whose topic got more is set up again
-    // on topics of its own, at most three times; the service under test has not run yet.
-    for (let attempt = 1; ; attempt++) {
-      ({ dir, setup } = await childWorld('backlog', ALERTS));
-      config = loadConfigFile(setup.configPath);
-      admin = await createTopics(config);
-      await produceLines(config.topics.deployments, ndjsonLines(join(dir, 'deploys.ndjson')), 'model_id');
-      const produced = await produceFile(config.topics.alerts, join(dir, 'alerts.ndjson'));
+    // The backlog must be exact before the service starts (support.ts: producedWorld).
+    ({ dir, setup, config, admin } = await producedWorld('backlog', ALERTS, async (c, d) => {
+      await produceLines(c.topics.deployments, ndjsonLines(join(d, 'deploys.ndjson')), 'model_id');
+      const produced = await produceFile(c.topics.alerts, join(d, 'alerts.ndjson'));
       assert.equal(produced, ALERTS);
-      rmSync(join(dir, 'alerts.ndjson'), { force: true });
-      const { end } = await groupProgress(admin, setup.groupId, config.topics.alerts);
-      if (end === ALERTS) break;
-      console.log(
-        `RELIABILITY backlog setup: ${end} records for ${ALERTS} alerts (a send written twice); again`,
-      );
-      await admin.disconnect();
-      assert.ok(attempt < 3, `the backlog could not be produced exactly (${end} records for ${ALERTS})`);
-    }
+      rmSync(join(d, 'alerts.ndjson'), { force: true });
+    }));
   });
 
   after(async () => {

@@ -8,18 +8,17 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Admin } from 'kafkajs';
-import { loadConfigFile } from '../../src/adapters/file/config-file.ts';
 import type { Config } from '../../src/config.ts';
 import type { ScoredAlert } from '../../src/core/processor.ts';
-import { createTopics, json, ndjsonLines, produceLines, readTopic, SKIP } from '../integration/harness.ts';
+import { json, ndjsonLines, produceLines, readTopic, SKIP } from '../integration/harness.ts';
 import {
   type Child,
   type ChildSetup,
   checkTierTopics,
-  childWorld,
   groupProgress,
   isReady,
   prng,
+  producedWorld,
   scoredOnce,
   sleep,
   spawnCli,
@@ -39,13 +38,12 @@ describe('crash: SIGKILL at random moments, restart, nothing lost, nothing doubl
   const log = () => join(dir, 'service.log');
 
   before(async () => {
-    ({ dir, setup } = await childWorld('crash', ALERTS));
-    config = loadConfigFile(setup.configPath);
-    admin = await createTopics(config);
-    const lines = ndjsonLines(join(dir, 'alerts.ndjson'));
-    alertIds = lines.map((l) => (JSON.parse(l) as { alert_id: string }).alert_id);
-    await produceLines(config.topics.deployments, ndjsonLines(join(dir, 'deploys.ndjson')), 'model_id');
-    await produceLines(config.topics.alerts, lines, 'model_id');
+    ({ dir, setup, config, admin } = await producedWorld('crash', ALERTS, async (c, d) => {
+      const lines = ndjsonLines(join(d, 'alerts.ndjson'));
+      alertIds = lines.map((l) => (JSON.parse(l) as { alert_id: string }).alert_id);
+      await produceLines(c.topics.deployments, ndjsonLines(join(d, 'deploys.ndjson')), 'model_id');
+      await produceLines(c.topics.alerts, lines, 'model_id');
+    }));
   });
   after(async () => {
     if (child && child.proc.exitCode === null && child.proc.signalCode === null) {
