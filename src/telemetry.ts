@@ -207,6 +207,10 @@ export interface Metrics {
   readonly gateVersions: Gauge<'verdict'>;
   /** label `verdict`: answers of GET /v1/gate. */
   readonly gateVerdicts: Counter<'verdict'>;
+  /** POST /v1/ingest/<format> answers (format `unknown` for no such route), by HTTP status. */
+  readonly ingestRequests: Counter<'format' | 'status'>;
+  /** Alerts of ingest requests, by format and result: `accepted` (acknowledged by the broker) or `rejected`. */
+  readonly ingestAlerts: Counter<'format' | 'result'>;
   /** label `result`: TransactionResult */
   readonly transactions: Counter<'result'>;
   readonly retries: Counter<'reason'>;
@@ -329,6 +333,16 @@ export function createMetrics(): Metrics {
       ['verdict'],
     ),
     gateVerdicts: counter('gate_verdicts_total', 'Answers of GET /v1/gate, by verdict.', ['verdict']),
+    ingestRequests: counter(
+      'ingest_requests_total',
+      'Answers of POST /v1/ingest/<format>, by format and status.',
+      ['format', 'status'],
+    ),
+    ingestAlerts: counter(
+      'ingest_alerts_total',
+      'Alerts of POST /v1/ingest/<format>: accepted (acknowledged by the broker) or rejected, by format.',
+      ['format', 'result'],
+    ),
     transactions: counter('transactions_total', 'Producer transactions, by result: committed or aborted.', [
       'result',
     ]),
