@@ -1,0 +1,162 @@
+// Native inputs into the running service (`alert-triage run` as a child process, the real broker):
+// every bundled example (examples/native, real-shaped from each tool's docs) posted to
+// POST /v1/ingest/<format>, then produced to the alerts topic with the alert-triage-format header,
+// and each of its alerts scored on the scored topic once per way in. Wrong token 401, too large 413,
+// a bad Alertmanager item rejected alone (HTTP 207; Kafka: DLQ with the reason, the others scored).
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { KafkaMessage } from 'kafkajs';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { parseConfig } from '../../src/config.ts';
+import { DLQ_HEADERS } from '../../src/runtime/routing.ts';
+import { childConfigDoc, freePort, isReady, spawnCli, workDir } from '../reliability/support.ts';
+import { createTopics, INPUT_PRODUCER, json, kafka, readTopics, SAMPLE, SKIP, waitUntil } from './harness.ts';
+
+const FORMATS = ['alertmanager', 'grafana', 'evidently', 'whylabs', 'arize', 'cloudevents'] as const;
+const EXAMPLES = join(import.meta.dirname, '..', '..', 'examples', 'native');
+const example = (f: string) => readFileSync(join(EXAMPLES, `${f}.json`), 'utf8');
+
+describe('native inputs into the running service', { skip: SKIP }, () => {
+  it('HTTP ingest and the format header: every example scored, bad input refused by name', async (t) => {
+    const id = randomBytes(4).toString('hex');
+    const name = `it-ingest-${id}`;
+    const dir = workDir('ingest');
+    const port = await freePort();
+    const doc = childConfigDoc(name, parseYaml(readFileSync(join(SAMPLE, 'catalog.yaml'), 'utf8')), {
+      partitions: { alerts: 3, deployments: 1, outputs: 1 },
+      sessionTimeout: '10s',
+      port,
+    });
+    const configPath = join(dir, 'config.yaml');
+    writeFileSync(configPath, toYaml(doc));
+    const topics = doc.topics as { alerts: string; scored: string; dlq: string };
+    const admin = await createTopics(parseConfig(doc));
+    await admin.disconnect();
+
+    const token = `ingest-${randomBytes(12).toString('hex')}`;
+    const log = join(dir, 'service.log');
+    const child = spawnCli(['run', '--config', configPath], log, { ALERT_TRIAGE_INGEST_TOKEN: token });
+    t.after(async () => {
+      child.proc.kill('SIGTERM');
+      await child.exited;
+    });
+    await waitUntil('ready', () => isReady(port), 90_000);
+
+    const base = `http://127.0.0.1:${port}/v1/ingest`;
+    const post = (format: string, body: string, auth = `Bearer ${token}`) =>
+      fetch(`${base}/${format}`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', authorization: auth },
+      });
+
+    // 1. Over HTTP: each example, 202 with its alert ids.
+    const idsOf = new Map<string, string[]>();
+    for (const format of FORMATS) {
+      const res = await post(format, example(format));
+      const body = (await res.json()) as { alert_ids: string[]; accepted: number; rejected: number };
+      assert.equal(res.status, 202, `${format}: ${JSON.stringify(body)}`);
+      assert.equal(body.rejected, 0);
+      idsOf.set(format, body.alert_ids);
+    }
+    const native = {
+      alert_id: `native-${id}`,
+      event_time: '2026-11-19T14:30:00Z',
+      model_id: 'ads-bidder',
+      signal: 'latency',
+      severity: 'high',
+    };
+    const nres = await post('native', JSON.stringify(native));
+    assert.equal(nres.status, 202);
+    idsOf.set('native', [native.alert_id]);
+
+    // Refused by name, nothing produced for them.
+    assert.equal((await post('alertmanager', example('alertmanager'), 'Bearer wrong')).status, 401);
+    assert.equal((await post('alertmanager', example('alertmanager'), '')).status, 401);
+    const huge = JSON.stringify({ alerts: [{ labels: { model: 'm', pad: 'x'.repeat((1 << 20) + 10) } }] });
+    assert.equal((await post('alertmanager', huge)).status, 413);
+    const partial = JSON.parse(example('alertmanager'));
+    partial.alerts[0].startsAt = 'not a time';
+    const pres = await post('alertmanager', JSON.stringify(partial));
+    const pbody = (await pres.json()) as { accepted: number; rejects: { code: string; field: string }[] };
+    assert.equal(pres.status, 207);
+    assert.equal(pbody.accepted, partial.alerts.length - 1);
+    assert.deepEqual(
+      pbody.rejects.map((r) => [r.code, r.field]),
+      [['BAD_TIMESTAMP', 'alerts[0].startsAt']],
+    );
+    const httpAlerts = [...idsOf.values()].reduce((n, ids) => n + ids.length, 0) + pbody.accepted;
+
+    const scoredById = async (expected: number) => {
+      let got = new Map<string, KafkaMessage[]>();
+      await waitUntil(
+        `${expected} scored records`,
+        async () => {
+          got = await readTopics([topics.scored, topics.dlq], { quietMs: 1_500, timeoutMs: 20_000 });
+          return got.get(topics.scored)!.length >= expected;
+        },
+        120_000,
+      );
+      const counts = new Map<string, number>();
+      for (const m of got.get(topics.scored)!) {
+        const a = json<{ alert_id: string }>(m);
+        counts.set(a.alert_id, (counts.get(a.alert_id) ?? 0) + 1);
+      }
+      return { counts, total: got.get(topics.scored)!.length, dlq: got.get(topics.dlq)! };
+    };
+    const afterHttp = await scoredById(httpAlerts);
+    assert.equal(afterHttp.total, httpAlerts, 'each acknowledged alert scored once');
+    assert.equal(afterHttp.dlq.length, 0, 'nothing HTTP accepted is dead-lettered');
+
+    // 2. On Kafka: the same payloads on the alerts topic with the header, and one with a bad item.
+    const producer = kafka().producer(INPUT_PRODUCER);
+    await producer.connect();
+    await producer.send({
+      topic: topics.alerts,
+      messages: [
+        ...FORMATS.map((format) => ({
+          key: format,
+          value: example(format),
+          headers: { 'alert-triage-format': format },
+        })),
+        { key: 'native', value: JSON.stringify(native), headers: { 'alert-triage-format': 'native' } },
+        {
+          key: 'alertmanager',
+          value: JSON.stringify(partial),
+          headers: { 'alert-triage-format': 'alertmanager' },
+        },
+      ],
+    });
+    await producer.disconnect();
+    const after = await scoredById(2 * httpAlerts);
+    assert.equal(after.total, 2 * httpAlerts, 'each alert scored once more, by the header path');
+    const report: string[] = [];
+    for (const [format, ids] of idsOf) {
+      for (const alertId of ids) {
+        const n = after.counts.get(alertId) ?? 0;
+        // The Alertmanager example's alerts come once more each in the partial payload (all but the bad one).
+        const extra = format === 'alertmanager' && alertId !== idsOf.get('alertmanager')![0] ? 2 : 0;
+        assert.equal(n, 2 + extra, `${format} ${alertId}`);
+      }
+      report.push(
+        `${format}: ${ids.length} alert(s), scored ${ids.reduce((n, a) => n + (after.counts.get(a) ?? 0), 0)}×`,
+      );
+    }
+    assert.equal(after.dlq.length, 1, 'the payload with a bad item is dead-lettered once');
+    const headers = after.dlq[0]!.headers!;
+    assert.equal(String(headers[DLQ_HEADERS.code]), 'BAD_TIMESTAMP');
+    assert.equal(String(headers[DLQ_HEADERS.recordType]), 'AlertmanagerWebhook');
+    assert.match(String(headers[DLQ_HEADERS.message]), /alerts\[0\]\.startsAt/);
+    t.diagnostic(report.join('; '));
+
+    // The token never reaches the logs.
+    child.proc.kill('SIGTERM');
+    await child.exited;
+    const logs = readFileSync(log, 'utf8');
+    assert.ok(!logs.includes(token), 'the ingest token is never logged');
+    assert.match(logs, /"ingest":"on: POST \/v1\/ingest/);
+  });
+});
