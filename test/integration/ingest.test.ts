@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import type { KafkaMessage } from 'kafkajs';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { parseConfig } from '../../src/config.ts';
@@ -19,39 +19,52 @@ const FORMATS = ['alertmanager', 'grafana', 'evidently', 'whylabs', 'arize', 'cl
 const EXAMPLES = join(import.meta.dirname, '..', '..', 'examples', 'native');
 const example = (f: string) => readFileSync(join(EXAMPLES, `${f}.json`), 'utf8');
 
-describe('native inputs into the running service', { skip: SKIP }, () => {
-  it('HTTP ingest and the format header: every example scored, bad input refused by name', async (t) => {
-    const id = randomBytes(4).toString('hex');
-    const name = `it-ingest-${id}`;
-    const dir = workDir('ingest');
-    const port = await freePort();
-    const doc = childConfigDoc(name, parseYaml(readFileSync(join(SAMPLE, 'catalog.yaml'), 'utf8')), {
+/** `alert-triage run` as a child on topics of its own, with an ingest token; stopped after the test. */
+async function startChild(t: TestContext, kafkaOverrides: Record<string, unknown> = {}) {
+  const id = randomBytes(4).toString('hex');
+  const dir = workDir('ingest');
+  const port = await freePort();
+  const doc = childConfigDoc(
+    `it-ingest-${id}`,
+    parseYaml(readFileSync(join(SAMPLE, 'catalog.yaml'), 'utf8')),
+    {
       partitions: { alerts: 3, deployments: 1, outputs: 1 },
       sessionTimeout: '10s',
       port,
+    },
+  );
+  const full = { ...doc, kafka: { ...doc.kafka, ...kafkaOverrides } };
+  const configPath = join(dir, 'config.yaml');
+  writeFileSync(configPath, toYaml(full));
+  const admin = await createTopics(parseConfig(full));
+  await admin.disconnect();
+  const token = `ingest-${randomBytes(12).toString('hex')}`;
+  const log = join(dir, 'service.log');
+  const child = spawnCli(['run', '--config', configPath], log, { ALERT_TRIAGE_INGEST_TOKEN: token });
+  t.after(async () => {
+    child.proc.kill('SIGTERM');
+    await child.exited;
+  });
+  await waitUntil('ready', () => isReady(port), 90_000);
+  const post = (format: string, body: string, auth = `Bearer ${token}`) =>
+    fetch(`http://127.0.0.1:${port}/v1/ingest/${format}`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', authorization: auth },
     });
-    const configPath = join(dir, 'config.yaml');
-    writeFileSync(configPath, toYaml(doc));
-    const topics = doc.topics as { alerts: string; scored: string; dlq: string };
-    const admin = await createTopics(parseConfig(doc));
-    await admin.disconnect();
+  return {
+    id,
+    token,
+    log,
+    child,
+    post,
+    topics: full.topics as { alerts: string; scored: string; dlq: string; incidents: string },
+  };
+}
 
-    const token = `ingest-${randomBytes(12).toString('hex')}`;
-    const log = join(dir, 'service.log');
-    const child = spawnCli(['run', '--config', configPath], log, { ALERT_TRIAGE_INGEST_TOKEN: token });
-    t.after(async () => {
-      child.proc.kill('SIGTERM');
-      await child.exited;
-    });
-    await waitUntil('ready', () => isReady(port), 90_000);
-
-    const base = `http://127.0.0.1:${port}/v1/ingest`;
-    const post = (format: string, body: string, auth = `Bearer ${token}`) =>
-      fetch(`${base}/${format}`, {
-        method: 'POST',
-        body,
-        headers: { 'content-type': 'application/json', authorization: auth },
-      });
+describe('native inputs into the running service', { skip: SKIP }, () => {
+  it('HTTP ingest and the format header: every example scored, bad input refused by name', async (t) => {
+    const { id, token, log, child, post, topics } = await startChild(t);
 
     // 1. Over HTTP: each example, 202 with its alert ids.
     const idsOf = new Map<string, string[]>();
@@ -158,5 +171,64 @@ describe('native inputs into the running service', { skip: SKIP }, () => {
     const logs = readFileSync(log, 'utf8');
     assert.ok(!logs.includes(token), 'the ingest token is never logged');
     assert.match(logs, /"ingest":"on: POST \/v1\/ingest/);
+  });
+  it('with the incident stage: a resolved Alertmanager alert resolves the incident its firing alert joined', async (t) => {
+    const { post, topics } = await startChild(t, { incident_stage: true });
+    // The example's FraudScorerAUCLow alert (resolved at 14:05:41), started 15 min before instead of 2 h,
+    // so its incident is still open (gap 30 min) when the resolve comes: first posted firing, then the
+    // example itself carrying it resolved — the resolve's alert_id is the firing one's plus :resolved.
+    const body = JSON.parse(example('alertmanager'));
+    const resolved = { ...body.alerts[2], startsAt: '2026-11-19T13:50:41.117Z' };
+    body.alerts[2] = resolved;
+    const firing = {
+      ...body,
+      status: 'firing',
+      alerts: [{ ...resolved, status: 'firing', endsAt: '0001-01-01T00:00:00Z' }],
+    };
+    const f = await post('alertmanager', JSON.stringify(firing));
+    assert.equal(f.status, 202);
+    const firingId = ((await f.json()) as { alert_ids: string[] }).alert_ids[0]!;
+    const r = await post('alertmanager', JSON.stringify(body));
+    assert.equal(r.status, 202);
+    assert.ok(((await r.json()) as { alert_ids: string[] }).alert_ids.includes(`${firingId}:resolved`));
+
+    type Incident = {
+      incident_id: string;
+      status: string;
+      resolved_by: string | null;
+      resolved_at: number | null;
+    };
+    let latest = new Map<string, Incident>();
+    let scored: { alert_id: string; incident_id?: string; page?: boolean }[] = [];
+    await waitUntil(
+      'the incident resolved by its source',
+      async () => {
+        const got = await readTopics([topics.incidents, topics.scored], {
+          quietMs: 1_500,
+          timeoutMs: 15_000,
+        });
+        latest = new Map();
+        for (const m of got.get(topics.incidents)!) {
+          if (m.value === null) continue;
+          const inc = json<Incident>(m);
+          latest.set(inc.incident_id, inc);
+        }
+        scored = got.get(topics.scored)!.map((m) => json(m));
+        const inc = latest.get(scored.find((a) => a.alert_id === firingId)?.incident_id ?? '');
+        return inc?.resolved_by === 'source';
+      },
+      90_000,
+    ).catch((err) => {
+      t.diagnostic(JSON.stringify({ incidents: [...latest.values()], scored }).slice(0, 4000));
+      throw err;
+    });
+    const firingScored = scored.find((a) => a.alert_id === firingId)!;
+    const resolveScored = scored.find((a) => a.alert_id === `${firingId}:resolved`)!;
+    assert.equal(resolveScored.incident_id, firingScored.incident_id);
+    assert.equal(resolveScored.page, false);
+    const inc = latest.get(firingScored.incident_id!)!;
+    assert.equal(inc.status, 'resolved');
+    assert.equal(inc.resolved_at, Date.parse(resolved.endsAt));
+    t.diagnostic(`incident ${inc.incident_id}: resolved_by ${inc.resolved_by} at ${resolved.endsAt}`);
   });
 });
