@@ -10,10 +10,27 @@ import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import type { KafkaMessage } from 'kafkajs';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { createKafka } from '../../src/adapters/kafka/client.ts';
+import { KafkaIngestProducer } from '../../src/adapters/kafka/ingest-producer.ts';
+import { createCodec, registryTopicsOf } from '../../src/adapters/registry/codec.ts';
+import { isConfluentFramed } from '../../src/adapters/registry/wire-format.ts';
 import { parseConfig } from '../../src/config.ts';
+import { createIngest } from '../../src/runtime/ingest.ts';
 import { DLQ_HEADERS } from '../../src/runtime/routing.ts';
 import { childConfigDoc, freePort, isReady, spawnCli, workDir } from '../reliability/support.ts';
-import { createTopics, INPUT_PRODUCER, json, kafka, readTopics, SAMPLE, SKIP, waitUntil } from './harness.ts';
+import {
+  createTopics,
+  INPUT_PRODUCER,
+  json,
+  kafka,
+  quietLogger,
+  readTopic,
+  readTopics,
+  SAMPLE,
+  SKIP,
+  testConfig,
+  waitUntil,
+} from './harness.ts';
 
 const FORMATS = ['alertmanager', 'grafana', 'evidently', 'whylabs', 'arize', 'cloudevents'] as const;
 const EXAMPLES = join(import.meta.dirname, '..', '..', 'examples', 'native');
@@ -154,8 +171,10 @@ describe('native inputs into the running service', { skip: SKIP }, () => {
         const extra = format === 'alertmanager' && alertId !== idsOf.get('alertmanager')![0] ? 2 : 0;
         assert.equal(n, 2 + extra, `${format} ${alertId}`);
       }
+      const sum = (c: Map<string, number>) => ids.reduce((n, a) => n + (c.get(a) ?? 0), 0);
+      const byHttp = sum(afterHttp.counts);
       report.push(
-        `${format}: ${ids.length} alert(s), scored ${ids.reduce((n, a) => n + (after.counts.get(a) ?? 0), 0)}×`,
+        `${format}: ${ids.length} alert(s), scored ${byHttp} via HTTP, ${sum(after.counts) - byHttp} via the topic`,
       );
     }
     assert.equal(after.dlq.length, 1, 'the payload with a bad item is dead-lettered once');
@@ -163,7 +182,9 @@ describe('native inputs into the running service', { skip: SKIP }, () => {
     assert.equal(String(headers[DLQ_HEADERS.code]), 'BAD_TIMESTAMP');
     assert.equal(String(headers[DLQ_HEADERS.recordType]), 'AlertmanagerWebhook');
     assert.match(String(headers[DLQ_HEADERS.message]), /alerts\[0\]\.startsAt/);
-    t.diagnostic(report.join('; '));
+    t.diagnostic(
+      `${report.join('; ')} (alertmanager: with the 2 good alerts of the payload with a bad item, each way)`,
+    );
 
     // The token never reaches the logs.
     child.proc.kill('SIGTERM');
@@ -230,5 +251,32 @@ describe('native inputs into the running service', { skip: SKIP }, () => {
     assert.equal(inc.status, 'resolved');
     assert.equal(inc.resolved_at, Date.parse(resolved.endsAt));
     t.diagnostic(`incident ${inc.incident_id}: resolved_by ${inc.resolved_by} at ${resolved.endsAt}`);
+  });
+  it('with output.format avro, ingested alerts are Confluent-framed Avro of the registered AnomalyAlert schema', async () => {
+    const config = testConfig({ output: { format: 'avro' } });
+    const admin = await createTopics(config);
+    await admin.disconnect();
+    const codec = createCodec({ registryUrl: config.registry.url, outputFormat: 'avro' });
+    await codec.registerSchemas(registryTopicsOf(config.topics));
+    const producer = new KafkaIngestProducer({ kafka: createKafka(config, quietLogger(), '-ingest') });
+    const ingest = createIngest({
+      topic: config.topics.alerts,
+      ports: { codec, producer },
+      log: quietLogger(),
+    });
+    try {
+      const answer = await ingest('grafana', JSON.parse(example('grafana')));
+      assert.equal(answer.status, 202);
+      const got = await readTopic(config.topics.alerts, { expected: answer.accepted, timeoutMs: 30_000 });
+      assert.equal(got.length, answer.accepted);
+      for (const m of got) {
+        assert.ok(isConfluentFramed(m.value!), 'Avro in the Confluent wire format');
+        const alert = (await codec.decode(m.value!)) as { alert_id: string; model_id: string };
+        assert.equal(m.key!.toString(), alert.model_id);
+        assert.ok((answer.body.alert_ids as string[]).includes(alert.alert_id));
+      }
+    } finally {
+      await producer.close();
+    }
   });
 });

@@ -39,10 +39,18 @@ export class KafkaIngestProducer {
     }
   }
 
+  /** Disconnects; a connect still pending (a broker that does not answer) is waited for 1 s at most. */
   async close(): Promise<void> {
     const p = this.producer;
     this.producer = undefined;
-    await p?.then((x) => x.disconnect()).catch(() => undefined);
+    if (p === undefined) return;
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((r) => {
+      timer = setTimeout(r, 1_000);
+      timer.unref();
+    });
+    await Promise.race([p.then((x) => x.disconnect()).catch(() => undefined), bound]);
+    clearTimeout(timer);
   }
 
   private async write(topic: string, messages: Message[]): Promise<void> {
