@@ -378,7 +378,7 @@ export function createMetrics(): Metrics {
       'Incidents opened by the incident stage, by the tier of their first member.',
       ['tier'],
     ),
-    incidentsResolved: counter('incidents_resolved_total', 'Incidents resolved, by timeout or feedback.', [
+    incidentsResolved: counter('incidents_resolved_total', 'Incidents resolved, by timeout, feedback or source (a resolved native alert).', [
       'by',
     ]),
     pages: counter(
