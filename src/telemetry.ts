@@ -378,9 +378,11 @@ export function createMetrics(): Metrics {
       'Incidents opened by the incident stage, by the tier of their first member.',
       ['tier'],
     ),
-    incidentsResolved: counter('incidents_resolved_total', 'Incidents resolved, by timeout, feedback or source (a resolved native alert).', [
-      'by',
-    ]),
+    incidentsResolved: counter(
+      'incidents_resolved_total',
+      'Incidents resolved, by timeout, feedback or source (a resolved native alert).',
+      ['by'],
+    ),
     pages: counter(
       'pages_total',
       'Pages written to the tier topics by the incident stage (an incident opening at a page tier, or rising), by tier.',
