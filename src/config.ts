@@ -512,7 +512,25 @@ const configSchema = z.strictObject({
     .prefault({}),
   /** Wire format of the outputs; inputs are detected per record (Confluent magic byte → Avro, else JSON). */
   output: z.strictObject({ format: z.enum(['json', 'avro']).default('json') }).prefault({}),
-  http: z.strictObject({ port: z.number().int().min(0).max(65535).default(9464) }).prefault({}),
+  http: z
+    .strictObject({
+      port: z.number().int().min(0).max(65535).default(9464),
+      /**
+       * POST /v1/ingest/<format> (on only when ALERT_TRIAGE_INGEST_TOKEN is set): a larger body is 413.
+       * At most 1 MiB, the product's limit on one JSON record (core/json-text.ts).
+       */
+      ingest: z
+        .strictObject({
+          max_body_bytes: z
+            .number()
+            .int()
+            .min(1024)
+            .max(1 << 20)
+            .default(1 << 20),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
   log: z
     .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') })
     .prefault({}),

@@ -3,9 +3,13 @@
 
 import { loadConfigFile } from './adapters/file/config-file.ts';
 import { createHttpServer } from './adapters/http/server.ts';
+import { createKafka } from './adapters/kafka/client.ts';
+import { KafkaIngestProducer } from './adapters/kafka/ingest-producer.ts';
 import { createCodec } from './adapters/registry/codec.ts';
 import type { DeployEvent } from './core/events.ts';
+import { INGEST_ROUTES } from './core/inputs/ingest.ts';
 import type { Output } from './core/processor.ts';
+import { createIngest } from './runtime/ingest.ts';
 import { metricsObserver } from './runtime/service-metrics.ts';
 import { StreamService } from './runtime/stream-service.ts';
 import { VersionWatch } from './runtime/version-watch.ts';
@@ -58,9 +62,34 @@ export async function runService(options: RunOptions): Promise<number> {
   }, 30_000);
   census.unref();
   const service = new StreamService({ config, logger, codec, observer });
+  // POST /v1/ingest/<format>: on only with a token in the environment, which is never logged nor in config.
+  const token = options.env.ALERT_TRIAGE_INGEST_TOKEN?.trim() || undefined;
+  const ingestProducer = token
+    ? new KafkaIngestProducer({ kafka: createKafka(config, logger, '-ingest') })
+    : undefined;
+  const ingest = ingestProducer
+    ? createIngest({ topic: config.topics.alerts, ports: { codec, producer: ingestProducer }, log: logger })
+    : undefined;
   const http = createHttpServer({
     port: config.http.port,
     metrics,
+    ...(ingest && token
+      ? {
+          ingest: {
+            token,
+            maxBodyBytes: config.http.ingest.max_body_bytes,
+            formats: INGEST_ROUTES,
+            handle: async (format: string, body: unknown) => {
+              const answer = await ingest(format, body);
+              metrics.ingestAlerts.inc({ format, result: 'accepted' }, answer.accepted);
+              metrics.ingestAlerts.inc({ format, result: 'rejected' }, answer.rejected);
+              return answer;
+            },
+            answered: (format: string | null, status: number) =>
+              metrics.ingestRequests.inc({ format: format ?? 'unknown', status: String(status) }),
+          },
+        }
+      : {}),
     gate: (query) => watch.answer(query),
     health: () => {
       const h = service.health();
@@ -75,6 +104,9 @@ export async function runService(options: RunOptions): Promise<number> {
       brokers: config.kafka.brokers,
       registry: config.registry.url,
       http_port: port,
+      ingest: token
+        ? `on: POST /v1/ingest/{${INGEST_ROUTES.join(',')}}`
+        : 'off (ALERT_TRIAGE_INGEST_TOKEN not set)',
       kafka: config.kafka,
       registry_auth: config.registry,
     },
@@ -97,6 +129,7 @@ export async function runService(options: RunOptions): Promise<number> {
   logger.info({ reason }, 'stopping: finishing the batch in hand, committing, leaving the group');
   await service.stop();
   await http.stop();
+  await ingestProducer?.close();
   logger.info('stopped');
   return failed ? 1 : 0;
 }

@@ -207,6 +207,10 @@ export interface Metrics {
   readonly gateVersions: Gauge<'verdict'>;
   /** label `verdict`: answers of GET /v1/gate. */
   readonly gateVerdicts: Counter<'verdict'>;
+  /** POST /v1/ingest/<format> answers (format `unknown` for no such route), by HTTP status. */
+  readonly ingestRequests: Counter<'format' | 'status'>;
+  /** Alerts of ingest requests, by format and result: `accepted` (acknowledged by the broker) or `rejected`. */
+  readonly ingestAlerts: Counter<'format' | 'result'>;
   /** label `result`: TransactionResult */
   readonly transactions: Counter<'result'>;
   readonly retries: Counter<'reason'>;
@@ -329,6 +333,16 @@ export function createMetrics(): Metrics {
       ['verdict'],
     ),
     gateVerdicts: counter('gate_verdicts_total', 'Answers of GET /v1/gate, by verdict.', ['verdict']),
+    ingestRequests: counter(
+      'ingest_requests_total',
+      'Answers of POST /v1/ingest/<format>, by format and status.',
+      ['format', 'status'],
+    ),
+    ingestAlerts: counter(
+      'ingest_alerts_total',
+      'Alerts of POST /v1/ingest/<format>: accepted (acknowledged by the broker) or rejected, by format.',
+      ['format', 'result'],
+    ),
     transactions: counter('transactions_total', 'Producer transactions, by result: committed or aborted.', [
       'result',
     ]),
@@ -364,9 +378,11 @@ export function createMetrics(): Metrics {
       'Incidents opened by the incident stage, by the tier of their first member.',
       ['tier'],
     ),
-    incidentsResolved: counter('incidents_resolved_total', 'Incidents resolved, by timeout or feedback.', [
-      'by',
-    ]),
+    incidentsResolved: counter(
+      'incidents_resolved_total',
+      'Incidents resolved, by timeout, feedback or source (a resolved native alert).',
+      ['by'],
+    ),
     pages: counter(
       'pages_total',
       'Pages written to the tier topics by the incident stage (an incident opening at a page tier, or rising), by tier.',

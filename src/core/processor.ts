@@ -10,7 +10,14 @@ import type { AlertFeedback, AnomalyAlert, CoreInput, DeployEvent, ScoredAlert, 
 import { inhibitionCandidate } from './incidents/candidate.ts';
 import { suspectedCause } from './incidents/cause.ts';
 import { compileInhibitRule } from './incidents/inhibit-rules.ts';
-import { type ModelMemory, ModelMemoryStore, routeAlert } from './incidents/routing.ts';
+import {
+  isResolving,
+  type ModelMemory,
+  ModelMemoryStore,
+  modelIncidentId,
+  modelKey,
+  routeAlert,
+} from './incidents/routing.ts';
 import type { IncidentMember } from './incidents/types.ts';
 import { joinDeployContext, round } from './join.ts';
 import { Journal } from './journal.ts';
@@ -350,7 +357,11 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
     );
     const tier = assigned.tier;
     const routing = routingDecision(seen, tier, alert.event_time, dedupWindows);
-    dedup.set(fingerprint, routing.entry);
+    // A resolve (labelled status=resolved by its monitor) is scored and shown, and ends its fingerprint's
+    // episode: the next firing is a new occurrence that pages, as Alertmanager would notify it again.
+    const resolving = isResolving(alert);
+    if (resolving) dedup.restore(fingerprint, null);
+    else dedup.set(fingerprint, routing.entry);
     if (feedbackCanArrive) {
       state.recentAlerts.remember(
         alert,
@@ -361,7 +372,8 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
     // score.reasons is this alert's own array: the tier's sentences are appended to it, not copied.
     const reasons = score.reasons;
     for (const r of assigned.reasons) reasons.push(r);
-    if (routing.reason) reasons.push(routing.reason);
+    if (routing.reason && !resolving) reasons.push(routing.reason);
+    if (resolving) reasons.push('resolved by its source (status=resolved): a resolve, never paged');
     if (late) reasons.push('arrived late: deploy context may be incomplete');
     const owner = profile.owner;
     const scored: ScoredAlert = {
@@ -410,7 +422,24 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
       alert,
     };
 
-    if (incidentsInline) {
+    if (incidentsInline && resolving) {
+      // To the incident the model's last alert joined (where its firing alert most likely is, and the
+      // stage-2 partition that holds it); the lane's memory of the model is left as it was.
+      const memory = lane.memory.get(modelId);
+      const member: IncidentMember = {
+        alert: scored,
+        incident_id: memory?.incident_id ?? modelIncidentId(modelId, alert.alert_id),
+        key: memory?.key ?? modelKey(modelId),
+        route: memory?.route ?? modelKey(modelId),
+        how: 'model',
+        cause: null,
+        cause_strength: null,
+        candidate: null,
+        since_last: memory === undefined ? null : alert.event_time - memory.last,
+        actions: [],
+      };
+      out.outputs.push({ kind: 'member', key: member.route, member });
+    } else if (incidentsInline) {
       const cause = suspectedCause(context.deploys, alert.signal, causeRules);
       const route = routeAlert(
         {
@@ -448,14 +477,14 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
       out.outputs.push({ kind: 'member', key: route.route, member });
     } else {
       out.outputs.push({ kind: 'scored', key: modelId, alert: scored });
-      if (!routing.suppressed) {
+      if (!routing.suppressed && !resolving) {
         out.outputs.push({ kind: 'tier', tier, key: modelId, alert: scored });
         for (const action of actionsFor(alert, modelId, tier, profile, context, rootCause)) {
           out.outputs.push({ kind: 'action', key: modelId, action });
         }
       }
     }
-    out.outputs.push({ kind: 'dedup', lane: laneId, fingerprint, entry: routing.entry });
+    out.outputs.push({ kind: 'dedup', lane: laneId, fingerprint, entry: resolving ? null : routing.entry });
     out.events.push({
       type: 'alert_scored',
       alert_id: alert.alert_id,

@@ -18,7 +18,7 @@ import {
   type TriageState,
 } from '../core/processor.ts';
 import type { TriageSettings } from '../core/settings.ts';
-import { decodeValue, type InputKind, RECORD_TYPE } from './decode.ts';
+import { decodeAlertRecord, decodeValue, type InputKind, RECORD_TYPE } from './decode.ts';
 import { backoffMs, decide, RecordFault } from './error-policy.ts';
 import type { InputRecord, OutputRecord, PipelinePorts } from './ports.ts';
 import { deadLetterRecord, MEMORY_PREFIX, type OutputTopics, routeOf, watermarkRecords } from './routing.ts';
@@ -422,38 +422,43 @@ export class AlertPipeline {
         continue;
       }
       const v = values[i]!;
+      // One record is one alert, or (with the alert-triage-format header) another tool's payload of any
+      // number of them; a payload's refused items go to the DLQ with the record, its good ones are scored.
       const decoded = v.ok
-        ? decodeValue('alert', v.value, this.ports.clock.now())
-        : ({ ok: false, error: { code: v.code, message: v.message } } as const);
-      if (!decoded.ok) {
-        dead(r, decoded.error.code, decoded.error.message);
-        continue;
+        ? decodeAlertRecord(v.value, r.headers, this.ports.clock.now())
+        : { decoded: [], refused: { code: v.code, message: v.message, recordType: 'AnomalyAlert' } };
+      if (decoded.refused) {
+        const f = decoded.refused;
+        deadLettered.push(f.code);
+        out.push(deadLetterRecord(this.o.topics.dlq, { topic, partition, record: r }, f));
       }
-      await this.gate(decoded.value.eventTime, control);
-      const input = decoded.value.input;
-      if (input.kind === 'alert') input.lane = lane;
-      let result: ReturnType<Step>;
-      try {
-        result = this.step(this.state, input);
-      } catch (err) {
-        throw new RecordFault(r.offset, 'STEP_FAILED', `scoring threw: ${(err as Error).message}`, {
-          cause: err,
-        });
-      }
-      for (const e of result.events) events.push(e);
-      for (const o of result.outputs) {
-        outputs.push(o);
-        const route = routeOf(o, this.o.topics);
-        let value: Buffer | string | null;
-        if ('json' in route.value)
-          value = route.value.json === null ? null : JSON.stringify(route.value.json);
-        else if (o.kind === 'tier' && this.o.outputFormat === 'json' && last?.alert === o.alert)
-          value = last.value;
-        else value = await this.encode(route.value.codec, route.topic, route.value.record, r.offset);
-        if (o.kind === 'scored' && value !== null) last = { alert: o.alert, value };
-        const record: OutputRecord = { topic: route.topic, key: route.key, value, headers: route.headers };
-        if (route.partition !== undefined) record.partition = route.partition;
-        out.push(record);
+      for (const d of decoded.decoded) {
+        await this.gate(d.eventTime, control);
+        const input = d.input;
+        if (input.kind === 'alert') input.lane = lane;
+        let result: ReturnType<Step>;
+        try {
+          result = this.step(this.state, input);
+        } catch (err) {
+          throw new RecordFault(r.offset, 'STEP_FAILED', `scoring threw: ${(err as Error).message}`, {
+            cause: err,
+          });
+        }
+        for (const e of result.events) events.push(e);
+        for (const o of result.outputs) {
+          outputs.push(o);
+          const route = routeOf(o, this.o.topics);
+          let value: Buffer | string | null;
+          if ('json' in route.value)
+            value = route.value.json === null ? null : JSON.stringify(route.value.json);
+          else if (o.kind === 'tier' && this.o.outputFormat === 'json' && last?.alert === o.alert)
+            value = last.value;
+          else value = await this.encode(route.value.codec, route.topic, route.value.record, r.offset);
+          if (o.kind === 'scored' && value !== null) last = { alert: o.alert, value };
+          const record: OutputRecord = { topic: route.topic, key: route.key, value, headers: route.headers };
+          if (route.partition !== undefined) record.partition = route.partition;
+          out.push(record);
+        }
       }
     }
     return { records: out, events, outputs, deadLettered };

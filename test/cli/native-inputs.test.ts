@@ -148,4 +148,42 @@ describe('score --input-format', () => {
       /Allowed choices are alerttriage, alertmanager, grafana, evidently, whylabs, arize, cloudevents/,
     );
   });
+  it('a resolved Alertmanager alert resolves the incident its firing alert joined (--incidents-out)', () => {
+    const body = example('alertmanager');
+    const auc = { ...body.alerts[2], startsAt: '2026-11-19T13:50:41.117Z' };
+    const firing = {
+      ...body,
+      status: 'firing',
+      alerts: [{ ...auc, status: 'firing', endsAt: '0001-01-01T00:00:00Z' }],
+    };
+    const resolved = { ...body, status: 'resolved', alerts: [auc] };
+    const file = join(dir, 'firing-then-resolved.ndjson');
+    writeFileSync(file, `${JSON.stringify(firing)}\n${JSON.stringify(resolved)}\n`);
+    const incidentsOut = join(dir, 'resolved-incidents.ndjson');
+    const r = cli([
+      'score',
+      '--input-format',
+      'alertmanager',
+      '--alerts',
+      file,
+      ...CONTEXT,
+      '--format',
+      'ndjson',
+      '--incidents-out',
+      incidentsOut,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const scored = parseScored(r.stdout);
+    assert.equal(scored.length, 2);
+    const [f, done] = scored;
+    assert.equal(done!.alert_id, `${f!.alert_id}:resolved`);
+    assert.equal(done!.incident_id, f!.incident_id);
+    assert.equal(done!.page, false);
+    const incidents = readLines(incidentsOut).map(
+      (l) => JSON.parse(l) as { incident_id: string; resolved_by: string; resolved_at: number },
+    );
+    const inc = incidents.find((i) => i.incident_id === f!.incident_id)!;
+    assert.equal(inc.resolved_by, 'source');
+    assert.equal(inc.resolved_at, Date.parse(auc.endsAt));
+  });
 });

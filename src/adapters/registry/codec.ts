@@ -17,6 +17,8 @@ import { JSON_LIMITS, parseJsonText } from '../../core/json-text.ts';
 import { frame, HEADER_BYTES, isConfluentFramed, MAGIC_BYTE, schemaIdOf } from './wire-format.ts';
 
 export type OutputKind = 'scored' | 'action';
+/** What encode writes: the outputs, and AnomalyAlerts the ingest endpoint produces to the alerts topic. */
+export type EncodeKind = OutputKind | 'alert';
 
 export type CodecErrorCode =
   | 'MALFORMED_JSON'
@@ -46,7 +48,7 @@ export interface RecordCodec {
   /** Message value bytes → plain JS value. Magic byte 0 and ≥5 bytes → Avro via the registry; otherwise UTF-8 JSON. Throws CodecError. */
   decode(value: Buffer): Promise<unknown>;
   /** A record → bytes in the configured output format (json | avro). For avro, uses the schema registered for that topic's subject. */
-  encode(kind: OutputKind, topic: string, record: object): Promise<Buffer>;
+  encode(kind: EncodeKind, topic: string, record: object): Promise<Buffer>;
   /**
    * Registers the .avsc schemas under TopicNameStrategy subjects (`<topic>-value`) for the given topics, setting
    * subject compatibility to BACKWARD first (a subject already set to a level other than NONE keeps it), and
@@ -152,7 +154,7 @@ export function createCodec(options: CodecOptions): RecordCodec {
     return found;
   };
 
-  const writerFor = (kind: OutputKind, subject: string): Promise<Writer> => {
+  const writerFor = (kind: EncodeKind, subject: string): Promise<Writer> => {
     const key = `${kind}\u0000${subject}`;
     let found = writers.get(key);
     if (!found) {
@@ -186,7 +188,7 @@ export function createCodec(options: CodecOptions): RecordCodec {
       return decodeJson(value);
     },
 
-    async encode(kind: OutputKind, topic: string, record: object): Promise<Buffer> {
+    async encode(kind: EncodeKind, topic: string, record: object): Promise<Buffer> {
       if (options.outputFormat === 'json') {
         try {
           return Buffer.from(JSON.stringify(record), 'utf8');

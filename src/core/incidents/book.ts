@@ -23,7 +23,7 @@ import {
 } from './incident.ts';
 import { compileInhibitRule, equalHolds, inhibitMatches } from './inhibit-rules.ts';
 import { OrderedQueue } from './ordered-queue.ts';
-import { changeKey } from './routing.ts';
+import { changeKey, isResolving } from './routing.ts';
 import {
   hostedSentence,
   inhibitedSentence,
@@ -54,6 +54,8 @@ export interface IncidentState {
   readonly aliases: Map<string, string>;
   /** alert id → incident id: feedback on any member finds its incident. */
   readonly byAlert: Map<string, string>;
+  /** dedup fingerprint → the incident its latest member of that fingerprint joined: a resolved alert finds it. */
+  readonly byFingerprint: Map<string, string>;
   readonly silences: SilenceBook;
   seq: number;
 }
@@ -80,6 +82,7 @@ export function createIncidentState(s: TriageSettings): IncidentState {
     incidents: new Map(),
     aliases: new Map(),
     byAlert: new Map(),
+    byFingerprint: new Map(),
     silences,
     seq: 0,
   };
@@ -108,6 +111,11 @@ export function timerOf(inc: Incident, s: TriageSettings): Timer {
     : { at: inc.last + incidentRetention(s), id: inc.id, kind: 'drop' };
 }
 
+const RESOLVED_SUFFIX = ':resolved';
+
+/** Someone closed it (feedback, or its source said resolved), not timed out: firing again pages again. */
+const closed = (inc: Incident) => inc.resolved_by === 'feedback' || inc.resolved_by === 'source';
+
 export function createIncidentStep(s: TriageSettings): IncidentStep {
   const cfg = s.incidents;
   const gap = cfg.gap;
@@ -128,7 +136,7 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
   const hostOf = (st: IncidentState, m: IncidentMember): Incident | undefined => {
     if (m.candidate === null) return undefined;
     const host = st.incidents.get(m.candidate.incident_id);
-    return host !== undefined && host.resolved_by !== 'feedback' ? host : undefined;
+    return host !== undefined && !closed(host) ? host : undefined;
   };
 
   const inhibits = (host: Incident, m: IncidentMember): boolean => {
@@ -161,6 +169,7 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
   };
 
   const processMember = (st: IncidentState, m: IncidentMember, out: IncidentStepResult) => {
+    if (isResolving(m.alert.alert)) return processResolved(st, m, out);
     const a = m.alert;
     let id = st.aliases.get(m.incident_id) ?? m.incident_id;
     let inhibitedBy: Incident | undefined;
@@ -209,7 +218,7 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
       });
     } else if (inc.status === 'resolved') {
       // Someone closed it (feedback) and it fires again: it pages again, as a new occurrence would.
-      reopenedAfterFeedback = inc.resolved_by === 'feedback';
+      reopenedAfterFeedback = closed(inc);
       if (reopenedAfterFeedback) inc.paged_tier = null;
       inc.status = 'open';
       inc.resolved_at = null;
@@ -218,6 +227,7 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
     }
     addMember(inc, a);
     st.byAlert.set(a.alert_id, inc.id);
+    st.byFingerprint.set(a.dedup.fingerprint, inc.id);
     const notes = [
       inhibitedBy !== undefined
         ? inhibitedSentence(inhibitedBy, m)
@@ -385,7 +395,7 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
     st: IncidentState,
     inc: Incident,
     at: number,
-    by: 'timeout' | 'feedback',
+    by: 'timeout' | 'feedback' | 'source',
     out: IncidentStepResult,
   ) => {
     // A page held for the group wait goes out now: its alert was at a page tier before the incident closed.
@@ -416,6 +426,7 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
     if (inc.status !== 'resolved' || inc.last + retention !== t.at) return;
     st.incidents.delete(inc.id);
     for (const alert of inc.alerts) if (st.byAlert.get(alert) === inc.id) st.byAlert.delete(alert);
+    for (const fp of inc.fingerprints) if (st.byFingerprint.get(fp) === inc.id) st.byFingerprint.delete(fp);
     for (const alias of inc.aliases) st.aliases.delete(alias);
     out.events.push({ type: 'incident_dropped', incident_id: inc.id });
   };
@@ -429,6 +440,50 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
     // member; the stream may give it again after a restart, or late).
     if (f.event_time < inc.last) return;
     resolve(st, inc, f.resolved_at, 'feedback', out);
+  };
+
+  /**
+   * A resolved alert (labelled status=resolved by its monitor: an Alertmanager or Grafana alert whose
+   * status is resolved, an Arize monitor cleared) is no member: it neither pages, nor extends, nor reopens
+   * an incident. It finds the incident its firing alert joined — by the firing alert's id (`…:resolved`
+   * less the suffix), else by its dedup fingerprint — and takes its fingerprint off the incident's firing
+   * ones; when none is left firing (and no member came after it), the incident is resolved (`source`).
+   */
+  const processResolved = (st: IncidentState, m: IncidentMember, out: IncidentStepResult) => {
+    const a = m.alert;
+    const firing = a.alert_id.endsWith(RESOLVED_SUFFIX) ? a.alert_id.slice(0, -RESOLVED_SUFFIX.length) : null;
+    const id =
+      (firing === null ? undefined : st.byAlert.get(firing)) ?? st.byFingerprint.get(a.dedup.fingerprint);
+    const inc = id === undefined ? undefined : st.incidents.get(id);
+    let note: string;
+    if (inc === undefined)
+      note = 'resolved by its source: no incident holds its firing alert, nothing to resolve';
+    else if (inc.status !== 'open') note = `resolved by its source: incident ${inc.id} was resolved already`;
+    else if (a.event_time < inc.last)
+      note = `resolved by its source, but incident ${inc.id} had a member after it: the incident stays open`;
+    else {
+      inc.firing.delete(a.dedup.fingerprint);
+      if (inc.firing.size > 0) {
+        note = `resolved by its source; incident ${inc.id} stays open: ${inc.firing.size} other alert fingerprint(s) of it still firing`;
+        record(inc, out);
+      } else {
+        resolve(st, inc, a.event_time, 'source', out);
+        note = `resolved by its source: incident ${inc.id} resolved`;
+      }
+    }
+    const scored: ScoredAlert = {
+      ...a,
+      ...(inc ? { incident_id: inc.id } : {}),
+      page: false,
+      silenced_by: null,
+      incident: {
+        key: inc?.key ?? m.key,
+        how: m.how,
+        reasons: [note, 'not paged: a resolve never pages'],
+        inhibited_by: null,
+      },
+    };
+    out.outputs.push({ kind: 'scored', key: a.model_id, alert: scored });
   };
 
   /** Takes every pending member, feedback and timer below `w`, in time order (timers after members at a tie). */

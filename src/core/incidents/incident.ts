@@ -16,7 +16,7 @@ export interface Incident {
   readonly cause: IncidentCause | null;
   status: IncidentStatus;
   resolved_at: number | null;
-  resolved_by: 'timeout' | 'feedback' | null;
+  resolved_by: 'timeout' | 'feedback' | 'source' | null;
   readonly models: Map<string, IncidentModel>;
   readonly areas: Set<string>;
   readonly regions: Set<string>;
@@ -41,6 +41,10 @@ export interface Incident {
   readonly actions: Set<string>;
   /** Its members' alert ids, so feedback on any of them finds it. */
   readonly alerts: string[];
+  /** Its members' dedup fingerprints, so a resolved alert of any of them finds it (book.ts). */
+  readonly fingerprints: Set<string>;
+  /** Those of them firing: not resolved by their source since their last member. Empty: its source resolved it. */
+  readonly firing: Set<string>;
   /** Candidates' incident ids that joined it by inhibition (book.ts aliases), dropped with it. */
   readonly aliases: string[];
   /** A first page held for `group_wait` (book.ts): plain data, null when none is held. */
@@ -150,6 +154,8 @@ export function openIncident(
     suppressed: 0,
     actions: new Set(),
     alerts: [],
+    fingerprints: new Set(),
+    firing: new Set(),
     aliases: [],
     held: null,
   };
@@ -174,6 +180,8 @@ export function targetOf(a: ScoredAlert, cause: IncidentCause | null): InhibitTa
 export function addMember(inc: Incident, a: ScoredAlert): void {
   inc.members++;
   inc.alerts.push(a.alert_id);
+  inc.fingerprints.add(a.dedup.fingerprint);
+  inc.firing.add(a.dedup.fingerprint);
   inc.first = Math.min(inc.first, a.event_time);
   inc.last = Math.max(inc.last, a.event_time);
   inc.signals.add(a.alert.signal);

@@ -68,6 +68,11 @@ export interface RouteWindows {
   lifetimeMs: number;
 }
 
+/** An alert its monitor sent as resolved: the mappers label it status=resolved (core/inputs). */
+export function isResolving(alert: { labels?: Record<string, string> }): boolean {
+  return alert.labels?.status === 'resolved';
+}
+
 export const changeKey = (eventId: string) => `change:${eventId}`;
 export const changeIncidentId = (eventId: string) => `inc-${hash64(`change\u0000${eventId}`)}`;
 export const modelKey = (modelId: string) => `model:${modelId}`;

@@ -82,8 +82,18 @@ export function restoreBook<X>(
       extra = m.extra;
     } else if (key.startsWith('inc:')) {
       const inc = value as Incident;
+      // Written before incidents held their fingerprints: none yet (its next members add theirs).
+      const held = inc as { fingerprints: Set<string>; firing: Set<string> };
+      if (!(held.fingerprints instanceof Set)) held.fingerprints = new Set();
+      if (!(held.firing instanceof Set)) held.firing = new Set(held.fingerprints);
       st.incidents.set(inc.id, inc);
       for (const alert of inc.alerts) st.byAlert.set(alert, inc.id);
+      // A fingerprint in several incidents finds the latest, whatever order the records come back in.
+      for (const fp of inc.fingerprints) {
+        const other = st.incidents.get(st.byFingerprint.get(fp) ?? '');
+        if (other === undefined || other.last < inc.last || (other.last === inc.last && other.id < inc.id))
+          st.byFingerprint.set(fp, inc.id);
+      }
       for (const alias of inc.aliases) st.aliases.set(alias, inc.id);
       st.timers.push(timerOf(inc, s));
       // A page held for the group wait has its own timer.

@@ -51,7 +51,8 @@ export interface IncidentRecord {
   title: string;
   status: IncidentStatus;
   resolved_at: number | null;
-  resolved_by: 'timeout' | 'feedback' | null;
+  /** `source`: the monitor that raised it said resolved (an alert labelled status=resolved, docs/INPUTS.md). */
+  resolved_by: 'timeout' | 'feedback' | 'source' | null;
   cause: IncidentCause | null;
   /** Every model with a member, in the order they joined. */
   models: IncidentModel[];
@@ -138,7 +139,7 @@ export type IncidentEvent =
   | {
       type: 'incident_resolved';
       incident_id: string;
-      by: 'timeout' | 'feedback';
+      by: 'timeout' | 'feedback' | 'source';
       at: number;
       members: number;
     }
