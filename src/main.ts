@@ -39,6 +39,16 @@ export async function runService(options: RunOptions): Promise<number> {
     ...(config.registry.ssl_ca_file ? { caFile: config.registry.ssl_ca_file } : {}),
     ...(config.registry.username ? { username: config.registry.username } : {}),
     ...(config.registry.password ? { password: config.registry.password } : {}),
+    onCompatibility: (o) => {
+      if (o.set)
+        logger.info(o, `schema registry: subject ${o.subject} had no compatibility level; set ${o.level}`);
+      else if (o.level !== o.wanted)
+        logger.warn(
+          o,
+          `schema registry: subject ${o.subject} keeps the compatibility level ${o.level} set on it (not ${o.wanted}): ` +
+            'the registry does not hold producers to what this service can read',
+        );
+    },
   });
   // The live version ledger (GET /v1/gate): fed the committed outputs and every deploy, beside the metrics.
   const watch = new VersionWatch(

@@ -303,7 +303,12 @@ export class IncidentStage {
           deadLetterRecord(
             this.o.topics.dlq,
             { topic: this.o.topics.repartition, partition, record: r },
-            { code: 'BAD_STAGE_RECORD', message: parsed, recordType: 'IncidentMember' },
+            {
+              code: 'BAD_STAGE_RECORD',
+              message: parsed,
+              recordType: 'IncidentMember',
+              executingClass: 'alert-triage.incident-stage',
+            },
           ),
         );
         continue;

@@ -230,7 +230,7 @@ export class AlertPipeline {
     { replay = false }: { replay?: boolean } = {},
   ) {
     if (!replay) this.o.observer?.consumed?.(topic, 1);
-    const value = await this.retrying('side-decode', () => this.decode(record.value));
+    const value = await this.retrying('side-decode', () => this.decode(record.value, kind));
     const decoded = value.ok
       ? decodeValue(kind, value.value, this.ports.clock.now())
       : ({ ok: false, error: { code: value.code, message: value.message } } as const);
@@ -403,7 +403,7 @@ export class AlertPipeline {
     };
     // Decode everything first: a registry outage surfaces here, before any state changes.
     const values: Decoded[] = [];
-    for (const r of records) values.push(await this.decode(r.value));
+    for (const r of records) values.push(await this.decode(r.value, 'alert'));
     // With a grace, change events produced up to that long after these alerts are waited for too.
     const grace = this.o.sideInputGraceMs ?? 0;
     if (grace > 0) await this.pause(fetchedAt + grace - this.ports.clock.now(), control);
@@ -594,10 +594,11 @@ export class AlertPipeline {
   }
 
   /** A permanent codec error is returned (dead-letter the record), a transient one thrown (retry). */
-  private async decode(value: Buffer | null): Promise<Decoded> {
+  private async decode(value: Buffer | null, kind: InputKind): Promise<Decoded> {
     if (value === null) return { ok: false, code: 'EMPTY_VALUE', message: 'record has no value (tombstone)' };
     try {
-      return { ok: true, value: await this.ports.codec.decode(value) };
+      // Avro is read as our schema of the kind: the producer's writer schema resolved against it.
+      return { ok: true, value: await this.ports.codec.decode(value, kind) };
     } catch (err) {
       const e = err as { canRetry?: boolean; code?: string; message: string };
       if (e.canRetry) throw err;

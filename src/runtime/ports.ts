@@ -1,7 +1,7 @@
 // The ports of the alert pipeline: everything it reads, writes and waits on, as small interfaces.
 // The Kafka adapters implement them for the service (adapters/kafka/pipeline-ports.ts); in-memory
 // fakes implement them for the broker-free test driver. The pipeline never sees a Kafka client.
-import type { OutputKind } from '../adapters/registry/codec.ts';
+import type { OutputKind, SchemaKind } from '../adapters/registry/codec.ts';
 
 /** One input record as a consumer hands it over. */
 export interface InputRecord {
@@ -22,7 +22,7 @@ export interface OutputRecord {
 
 /** Bytes ↔ values: JSON, or Avro through the schema registry. Errors carry `code` and `canRetry`. */
 export interface Codec {
-  decode(value: Buffer): Promise<unknown>;
+  decode(value: Buffer, reader?: SchemaKind): Promise<unknown>;
   encode(kind: OutputKind, topic: string, record: object): Promise<Buffer>;
 }
 

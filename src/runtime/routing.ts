@@ -166,6 +166,10 @@ export interface DeadLetterReason {
   code: string;
   message: string;
   recordType: string;
+  /** Kafka Connect's stage of the failure; by default from the code (decoding and validation: VALUE_CONVERTER). */
+  stage?: ConnectStage;
+  /** Which part of ours failed on it (Connect's `class.name`): the alert pipeline by default. */
+  executingClass?: string;
 }
 
 /** Header names of a dead letter. */
@@ -178,6 +182,58 @@ export const DLQ_HEADERS = {
   recordType: 'x-dlq-record-type',
 } as const;
 
+/**
+ * Kafka Connect's dead-letter context headers (DeadLetterQueueReporter with `errors.deadletterqueue.context.
+ * headers.enable=true`), beside ours, so tooling written for Connect's DLQs reads ours: UTF-8 strings, as
+ * Connect writes them. `connector.name` is `alert-triage`; `task.id` the source partition (one task per
+ * partition); `exception.class.name` our error's class (CodecError, InvalidRecord, ProcessingError); no
+ * `exception.stacktrace` (a record's error has none worth shipping).
+ */
+export const CONNECT_DLQ_HEADERS = {
+  topic: '__connect.errors.topic',
+  partition: '__connect.errors.partition',
+  offset: '__connect.errors.offset',
+  connectorName: '__connect.errors.connector.name',
+  taskId: '__connect.errors.task.id',
+  stage: '__connect.errors.stage',
+  executingClass: '__connect.errors.class.name',
+  exceptionClass: '__connect.errors.exception.class.name',
+  exceptionMessage: '__connect.errors.exception.message',
+} as const;
+
+/** Connect's stages (org.apache.kafka.connect.runtime.errors.Stage) that ours map to. */
+export type ConnectStage = 'VALUE_CONVERTER' | 'TASK_PUT';
+
+/** Codes of a record that could not be decoded (the codec's). */
+const CODEC_CODES = new Set([
+  'EMPTY_VALUE',
+  'UNDECODABLE',
+  'MALFORMED_JSON',
+  'UNKNOWN_SCHEMA_ID',
+  'AVRO_DECODE_FAILED',
+  'TRUNCATED_FRAME',
+  'RECORD_TOO_LARGE',
+  'SCHEMA_UNRESOLVABLE',
+]);
+/** Codes of a decoded value that is not a valid record (core/errors.ts; a stage record of ours). */
+const RECORD_CODES = new Set([
+  'NOT_AN_OBJECT',
+  'MISSING_FIELD',
+  'WRONG_TYPE',
+  'BAD_ENUM',
+  'BAD_TIMESTAMP',
+  'NOT_FINITE',
+  'OUT_OF_RANGE',
+  'TOO_LARGE',
+  'BAD_STAGE_RECORD',
+]);
+
+function errorClassOf(code: string): string {
+  if (CODEC_CODES.has(code)) return 'CodecError';
+  if (RECORD_CODES.has(code)) return 'InvalidRecord';
+  return 'ProcessingError';
+}
+
 const MAX_MESSAGE_HEADER = 2_000;
 
 /** A dead letter: the original key, bytes and headers, where they came from, and why they failed. */
@@ -187,6 +243,9 @@ export function deadLetterRecord(
   reason: DeadLetterReason,
 ): OutputRecord {
   const r = source.record;
+  const errorClass = errorClassOf(reason.code);
+  const stage = reason.stage ?? (errorClass === 'ProcessingError' ? 'TASK_PUT' : 'VALUE_CONVERTER');
+  const message = reason.message.slice(0, MAX_MESSAGE_HEADER);
   return {
     topic: dlqTopic,
     key: r.key,
@@ -197,8 +256,18 @@ export function deadLetterRecord(
       [DLQ_HEADERS.partition]: String(source.partition),
       [DLQ_HEADERS.offset]: r.offset,
       [DLQ_HEADERS.code]: reason.code,
-      [DLQ_HEADERS.message]: reason.message.slice(0, MAX_MESSAGE_HEADER),
+      [DLQ_HEADERS.message]: message,
       [DLQ_HEADERS.recordType]: reason.recordType,
+      // A record dead-lettered before (by Connect, or by us upstream) gets this failure's context instead.
+      [CONNECT_DLQ_HEADERS.topic]: source.topic,
+      [CONNECT_DLQ_HEADERS.partition]: String(source.partition),
+      [CONNECT_DLQ_HEADERS.offset]: r.offset,
+      [CONNECT_DLQ_HEADERS.connectorName]: 'alert-triage',
+      [CONNECT_DLQ_HEADERS.taskId]: String(source.partition),
+      [CONNECT_DLQ_HEADERS.stage]: stage,
+      [CONNECT_DLQ_HEADERS.executingClass]: reason.executingClass ?? 'alert-triage.pipeline',
+      [CONNECT_DLQ_HEADERS.exceptionClass]: errorClass,
+      [CONNECT_DLQ_HEADERS.exceptionMessage]: `${reason.code}: ${message}`,
     },
   };
 }

@@ -296,6 +296,25 @@ export function conformanceSuite(h: Harness): void {
           'MISSING_FIELD',
         ]);
         assert.ok(dlq.every((r) => r.headers[DLQ_HEADERS.topic] === world.config.topics.alerts));
+        // Kafka Connect's context headers too, as its DLQ tooling reads them: where from, which stage, why.
+        for (const r of dlq) {
+          assert.deepEqual(
+            Object.fromEntries(Object.entries(r.headers).filter(([k]) => k.startsWith('__connect.errors.'))),
+            {
+              '__connect.errors.topic': world.config.topics.alerts,
+              '__connect.errors.partition': r.headers[DLQ_HEADERS.partition],
+              '__connect.errors.offset': r.headers[DLQ_HEADERS.offset],
+              '__connect.errors.connector.name': 'alert-triage',
+              '__connect.errors.task.id': r.headers[DLQ_HEADERS.partition],
+              '__connect.errors.stage': 'VALUE_CONVERTER',
+              '__connect.errors.class.name': 'alert-triage.pipeline',
+              '__connect.errors.exception.class.name':
+                r.headers[DLQ_HEADERS.code] === 'MALFORMED_JSON' ? 'CodecError' : 'InvalidRecord',
+              '__connect.errors.exception.message': `${r.headers[DLQ_HEADERS.code]}: ${r.headers[DLQ_HEADERS.message]}`,
+            },
+          );
+          assert.match(r.headers['__connect.errors.offset']!, /^\d+$/);
+        }
         const scored = parsed(await world.read('scored'));
         assert.deepEqual(
           scored.map((a) => a.alert_id).sort(),

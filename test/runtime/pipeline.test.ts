@@ -67,6 +67,14 @@ describe('pipeline: an alert whose output can never be encoded', () => {
     assert.equal(dlq.length, 1);
     assert.equal(dlq[0]!.headers[DLQ_HEADERS.code], 'ENCODE_FAILED');
     assert.match(dlq[0]!.headers[DLQ_HEADERS.message]!, /output not encodable/);
+    // Kafka Connect's headers say the same: a failure while processing (TASK_PUT), not while converting.
+    assert.equal(dlq[0]!.headers['__connect.errors.stage'], 'TASK_PUT');
+    assert.equal(dlq[0]!.headers['__connect.errors.exception.class.name'], 'ProcessingError');
+    assert.match(
+      dlq[0]!.headers['__connect.errors.exception.message']!,
+      /^ENCODE_FAILED: .*output not encodable/,
+    );
+    assert.equal(dlq[0]!.headers['__connect.errors.offset'], dlq[0]!.headers[DLQ_HEADERS.offset]);
     assert.equal(JSON.parse(dlq[0]!.value!.toString('utf8')).alert_id, victim);
   });
 });

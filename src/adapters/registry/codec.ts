@@ -2,6 +2,12 @@
 // format and a schema registry (Confluent's, or Apicurio's ccompat API). Decoding only turns bytes into a plain
 // value; validation stays in parseAlert / parseDeploy / parseFeedback.
 //
+// Avro records are read as the service's own schema (schemas/*.avsc, the reader): the writer's schema (by the
+// id in the frame) is resolved against it, Avro's schema resolution (avsc's createResolver, cached per writer
+// id), so a producer's compatible change — a new optional field, a new enum symbol where the reader's enum has a
+// default, a removed optional field — reads as before. A writer schema that cannot be resolved is
+// SCHEMA_UNRESOLVABLE, which the registry's FORWARD_TRANSITIVE check on the input subjects keeps from happening.
+//
 // Errors are CodecErrors with a stable code. Only REGISTRY_UNAVAILABLE (connection refused, timeout, 5xx, 408,
 // 429) and REGISTRY_AUTH_FAILED (401/403: credentials refused, which an operator fixes on either side, so the
 // record waits rather than going to the DLQ) can be retried: every other code is a property of the record or of
@@ -29,6 +35,7 @@ export type CodecErrorCode =
   | 'REGISTRY_UNAVAILABLE'
   | 'REGISTRY_AUTH_FAILED'
   | 'SCHEMA_INCOMPATIBLE'
+  | 'SCHEMA_UNRESOLVABLE'
   | 'ENCODE_FAILED';
 
 export class CodecError extends Error {
@@ -44,15 +51,25 @@ export class CodecError extends Error {
   }
 }
 
+/** The schemas the service reads and writes (one .avsc each). */
+export type SchemaKind = 'alert' | 'deploy' | 'feedback' | OutputKind;
+
 export interface RecordCodec {
-  /** Message value bytes → plain JS value. Magic byte 0 and ≥5 bytes → Avro via the registry; otherwise UTF-8 JSON. Throws CodecError. */
-  decode(value: Buffer): Promise<unknown>;
+  /**
+   * Message value bytes → plain JS value. Magic byte 0 and ≥5 bytes → Avro via the registry; otherwise UTF-8 JSON.
+   * With `reader`, Avro is read as that schema of ours (the writer's resolved against it: new fields dropped,
+   * missing ones defaulted, unknown enum symbols mapped to the enum's default); without, as the writer wrote it.
+   * Throws CodecError.
+   */
+  decode(value: Buffer, reader?: SchemaKind): Promise<unknown>;
   /** A record → bytes in the configured output format (json | avro). For avro, uses the schema registered for that topic's subject. */
   encode(kind: EncodeKind, topic: string, record: object): Promise<Buffer>;
   /**
-   * Registers the .avsc schemas under TopicNameStrategy subjects (`<topic>-value`) for the given topics, setting
-   * subject compatibility to BACKWARD first (a subject already set to a level other than NONE keeps it), and
-   * returns subject → id. A schema incompatible with what is registered → CodecError SCHEMA_INCOMPATIBLE naming
+   * Registers the .avsc schemas under TopicNameStrategy subjects (`<topic>-value`) for the given topics and
+   * returns subject → id. A subject with no compatibility level of its own gets one first — FORWARD_TRANSITIVE
+   * for the input subjects (what producers register must stay readable by our reader schema, of every release),
+   * BACKWARD for the outputs — and a level someone set (NONE included) is never changed (`onCompatibility` says
+   * which). A schema incompatible with what is registered → CodecError SCHEMA_INCOMPATIBLE naming
    * the subject. Idempotent: registering the same schema again returns the same id.
    */
   registerSchemas(topics: RegistryTopics): Promise<Record<string, number>>;
@@ -102,7 +119,22 @@ export interface CodecOptions {
   schemasDir?: string;
   /** Per registry request. Default 10 s. */
   requestTimeoutMs?: number;
+  /** Told, per subject registerSchemas visits, the level it has and whether we set it (for the log). */
+  onCompatibility?: (outcome: CompatibilityOutcome) => void;
 }
+
+export interface CompatibilityOutcome {
+  subject: string;
+  /** The level in force after the visit (as the registry reports it). */
+  level: string;
+  /** True when we set it (the subject had no level of its own); false when a level set before was kept. */
+  set: boolean;
+  /** The level we set where none is set: FORWARD_TRANSITIVE on input subjects, BACKWARD on outputs. */
+  wanted: string;
+}
+
+/** The level set on a subject that has none of its own (docs/ARCHITECTURE.md says why). */
+export const SUBJECT_LEVEL = { input: 'FORWARD_TRANSITIVE', output: 'BACKWARD' } as const;
 
 export const DEFAULT_MAX_RECORD_BYTES = JSON_LIMITS.maxBytes;
 /** Deeper JSON (or Avro) values are refused: later recursive code (logging, DLQ serialization) must not overflow. */
@@ -141,6 +173,8 @@ export function createCodec(options: CodecOptions): RecordCodec {
   const local = loadSchemas(options.schemasDir ?? defaultSchemasDir());
   const byId = new Map<number, Promise<avro.Type>>();
   const writers = new Map<string, Promise<Writer>>();
+  /** Per reader kind and writer id: the resolver, or why there is none (permanent: the schema id never changes). */
+  const resolvers = new Map<string, Promise<Resolution>>();
 
   const typeOf = (id: number): Promise<avro.Type> => {
     let found = byId.get(id);
@@ -169,15 +203,30 @@ export function createCodec(options: CodecOptions): RecordCodec {
     return found;
   };
 
+  const resolutionOf = (reader: SchemaKind, id: number): Promise<Resolution> => {
+    const key = `${reader}\u0000${id}`;
+    let found = resolvers.get(key);
+    if (!found) {
+      found = typeOf(id).then((writer) => resolve(local[reader], writer, id, reader));
+      resolvers.set(key, found);
+      // Only a failed lookup (registry away, unknown id) is retried; a resolution's answer is kept.
+      const pending = found;
+      pending.catch(() => resolvers.get(key) === pending && resolvers.delete(key));
+    }
+    return found;
+  };
+
   return {
-    async decode(value: Buffer): Promise<unknown> {
+    async decode(value: Buffer, reader?: SchemaKind): Promise<unknown> {
       if (value.length > maxBytes) {
         throw new CodecError('RECORD_TOO_LARGE', `value is ${value.length} bytes, the limit is ${maxBytes}`);
       }
       if (isConfluentFramed(value)) {
         const id = schemaIdOf(value);
-        const type = await typeOf(id);
-        return decodeAvro(type, id, value.subarray(HEADER_BYTES));
+        if (reader === undefined) return decodeAvro(await typeOf(id), id, value.subarray(HEADER_BYTES));
+        const r = await resolutionOf(reader, id);
+        if (!r.ok) throw new CodecError('SCHEMA_UNRESOLVABLE', r.message);
+        return decodeAvro(r.reader, id, value.subarray(HEADER_BYTES), r.resolver);
       }
       if (value.length > 0 && value[0] === MAGIC_BYTE) {
         throw new CodecError(
@@ -224,7 +273,9 @@ export function createCodec(options: CodecOptions): RecordCodec {
       ]);
       const ids: Record<string, number> = {};
       for (const [subject, key] of plan) {
-        await ensureBackward(registry, subject);
+        const wanted = key === 'scored' || key === 'action' ? SUBJECT_LEVEL.output : SUBJECT_LEVEL.input;
+        const outcome = await ensureCompatibility(registry, subject, wanted);
+        options.onCompatibility?.(outcome);
         const schema = local[key];
         const id = await registerOne(registry, subject, schema.text);
         ids[subject] = id;
@@ -263,10 +314,40 @@ function decodeJson(value: Buffer): unknown {
 
 // ---------------------------------------------------------------- Avro
 
-function decodeAvro(type: avro.Type, id: number, payload: Buffer): unknown {
+type AvroResolver = ReturnType<avro.Type['createResolver']>;
+
+type Resolution =
+  | { ok: true; reader: avro.Type; resolver: AvroResolver | undefined }
+  | { ok: false; message: string };
+
+/** The writer's schema resolved against our reader schema (none needed when they are the same schema). */
+function resolve(local: LocalSchema, writer: avro.Type, id: number, kind: SchemaKind): Resolution {
+  if (writer === local.type || writer.equals(local.type))
+    return { ok: true, reader: local.type, resolver: undefined };
+  try {
+    // Names compare without namespaces, as the registry's compatibility check (Avro's SchemaCompatibility) does.
+    const resolver = local.type.createResolver(writer, { ignoreNamespaces: true });
+    return { ok: true, reader: local.type, resolver };
+  } catch (e) {
+    return {
+      ok: false,
+      message: `schema id ${id} cannot be read as the service's ${READER_NAMES[kind]} schema (${SCHEMA_FILES[kind]}): ${messageOf(e)}`,
+    };
+  }
+}
+
+const READER_NAMES: Record<SchemaKind, string> = {
+  alert: 'AnomalyAlert',
+  deploy: 'DeployEvent',
+  feedback: 'AlertFeedback',
+  scored: 'ScoredAlert',
+  action: 'Action',
+};
+
+function decodeAvro(type: avro.Type, id: number, payload: Buffer, resolver?: AvroResolver): unknown {
   let raw: unknown;
   try {
-    raw = type.fromBuffer(payload);
+    raw = resolver ? type.fromBuffer(payload, resolver) : type.fromBuffer(payload);
   } catch (e) {
     throw new CodecError('AVRO_DECODE_FAILED', `payload does not decode with schema ${id}: ${messageOf(e)}`, {
       cause: e,
@@ -499,25 +580,48 @@ async function findWriter(registry: RegistryClient, schema: LocalSchema, subject
   );
 }
 
-async function ensureBackward(registry: RegistryClient, subject: string): Promise<void> {
+/**
+ * Sets `wanted` on a subject that has no compatibility level of its own, and never touches one that has.
+ * Confluent's GET /config/<subject> answers 404 (40401 no such subject, 40408 no level of its own) — then we set
+ * it. Apicurio's ccompat API answers 404 only for a subject that does not exist: for an existing one without a
+ * rule it answers 200 with the global level (NONE by default), the same answer as a deliberate NONE. There the
+ * artifact's own rules (Apicurio's v3 API, `…/artifacts/<subject>/rules`) tell the two apart; when they cannot be
+ * read, a 200 is taken as a level someone set, and kept.
+ */
+async function ensureCompatibility(
+  registry: RegistryClient,
+  subject: string,
+  wanted: string,
+): Promise<CompatibilityOutcome> {
   const path = `/config/${encodeURIComponent(subject)}`;
+  const levelOf = (body: unknown): string | undefined => {
+    const b = (body as { compatibilityLevel?: unknown; compatibility?: unknown } | undefined) ?? {};
+    const l = b.compatibilityLevel ?? b.compatibility;
+    return typeof l === 'string' ? l : undefined;
+  };
   const current = await registry.request('GET', path);
-  const level = (current.body as { compatibilityLevel?: unknown; compatibility?: unknown } | undefined) ?? {};
-  const set = current.status === 200 ? (level.compatibilityLevel ?? level.compatibility) : undefined;
-  if (typeof set === 'string' && set !== 'NONE') return;
-  const res = await registry.request('PUT', path, { compatibility: 'BACKWARD' });
-  // Another instance starting at the same time set it first (Apicurio answers 409 "already exists").
-  if (res.status === 409) {
-    const again = await registry.request('GET', path);
-    const now = (again.body as { compatibilityLevel?: unknown; compatibility?: unknown } | undefined) ?? {};
-    if ((now.compatibilityLevel ?? now.compatibility) === 'BACKWARD') return;
-  }
-  if (res.status !== 200) {
+  if (current.status === 200) {
+    const own = await registry.hasOwnCompatibilityRule(subject);
+    if (own !== false) return { subject, level: levelOf(current.body) ?? 'unknown', set: false, wanted };
+  } else if (current.status !== 404) {
     throw new CodecError(
       'SCHEMA_INCOMPATIBLE',
-      `could not set compatibility BACKWARD on subject ${subject}: ${res.message}`,
+      `could not read the compatibility level of subject ${subject}: ${current.message}`,
     );
   }
+  const res = await registry.request('PUT', path, { compatibility: wanted });
+  if (res.status === 200) return { subject, level: wanted, set: true, wanted };
+  // Another instance starting at the same time set it first (Apicurio answers 409 "already exists"): whatever
+  // is there now was set on purpose.
+  if (res.status === 409) {
+    const again = await registry.request('GET', path);
+    const now = levelOf(again.body);
+    if (again.status === 200 && now) return { subject, level: now, set: false, wanted };
+  }
+  throw new CodecError(
+    'SCHEMA_INCOMPATIBLE',
+    `could not set compatibility ${wanted} on subject ${subject}: ${res.message}`,
+  );
 }
 
 async function registerOne(registry: RegistryClient, subject: string, text: string): Promise<number> {
@@ -572,14 +676,33 @@ class RegistryClient {
     }
   }
 
+  /**
+   * Whether an Apicurio artifact (the subject) has a COMPATIBILITY rule of its own, from Apicurio's v3 API beside
+   * the ccompat one (group `default`, where ccompat keeps subjects unless configured otherwise); undefined when
+   * that cannot be told (not Apicurio, another group mapping, no such artifact).
+   */
+  async hasOwnCompatibilityRule(subject: string): Promise<boolean | undefined> {
+    const root = /^(.*)\/apis\/ccompat\/v[67]$/.exec(this.base)?.[1];
+    if (root === undefined) return undefined;
+    const url = `${root}/apis/registry/v3/groups/default/artifacts/${encodeURIComponent(subject)}/rules`;
+    const res = await this.request('GET', url, undefined, true);
+    if (res.status !== 200 || !Array.isArray(res.body)) return undefined;
+    return res.body.includes('COMPATIBILITY');
+  }
+
   /** Returns 2xx and permanent 4xx answers; throws REGISTRY_UNAVAILABLE for everything transient. */
-  async request(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<RegistryResponse> {
+  async request(
+    method: 'GET' | 'POST' | 'PUT',
+    path: string,
+    body?: unknown,
+    absolute = false,
+  ): Promise<RegistryResponse> {
     const what = `${method} ${path}`;
     let res: { status: number; text: string };
     try {
       res = await this.send(
         method,
-        new URL(this.base + path),
+        new URL(absolute ? path : this.base + path),
         body === undefined ? undefined : JSON.stringify(body),
       );
     } catch (e) {

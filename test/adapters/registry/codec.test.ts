@@ -11,10 +11,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import avsc from 'avsc';
 import {
   CodecError,
   type CodecErrorCode,
+  type CompatibilityOutcome,
   createCodec,
   DEFAULT_MAX_RECORD_BYTES,
   type RecordCodec,
@@ -108,6 +110,26 @@ function coreOutputs(): { scored: ScoredAlert[]; actions: Action[] } {
     }
   }
   return { scored, actions };
+}
+
+/**
+ * A producer's later AnomalyAlert schema, with the three changes FORWARD_TRANSITIVE lets through: an added
+ * optional field (`tenant`), an added Signal symbol (`model_staleness`), a removed optional field (`region`).
+ */
+export function evolvedAlertSchema(): { schema: Record<string, unknown>; text: string } {
+  const schema = JSON.parse(readFileSync(join(SCHEMAS_DIR, 'anomaly-alert.avsc'), 'utf8'));
+  const fields = schema.fields as { name: string; type: unknown }[];
+  const signal = fields.find((f) => f.name === 'signal')!.type as { symbols: string[]; default?: string };
+  signal.symbols.push('model_staleness');
+  delete signal.default; // a producer's copy need not carry our default: the reader's is what counts
+  schema.fields = fields.filter((f) => f.name !== 'region');
+  schema.fields.push({
+    name: 'tenant',
+    type: ['null', 'string'],
+    default: null,
+    doc: 'added by the producer',
+  });
+  return { schema, text: JSON.stringify(schema) };
 }
 
 function uniqueTopics(): RegistryTopics {
@@ -298,6 +320,219 @@ describe('record codec without a registry', () => {
   });
 });
 
+describe('record codec: the writer schema resolved against ours (fake registry)', () => {
+  const servers: Server[] = [];
+  after(() => {
+    for (const s of servers) s.close();
+  });
+  const evolved = evolvedAlertSchema();
+  const writer = avsc.Type.forSchema(evolved.schema as avsc.Schema, { wrapUnions: 'auto' });
+  const record = {
+    alert_id: 'evo-1',
+    event_time: T0,
+    model_id: 'fraud-scorer',
+    signal: 'model_staleness',
+    source: 'evidently',
+    model_version: null,
+    feature: null,
+    metric: 'age_hours',
+    value: 30,
+    threshold: 24,
+    severity: 'high',
+    confidence: null,
+    affected_entities: null,
+    product_area: null,
+    customer_segment: null,
+    labels: { team: 'risk' },
+    tenant: 'acme',
+  };
+
+  async function registryServing(schemas: Record<number, string>) {
+    const requests: string[] = [];
+    const { url, server } = await fakeRegistry((req, res) => {
+      requests.push(req.url ?? '');
+      res.setHeader('content-type', 'application/json');
+      const id = Number(/\/schemas\/ids\/(\d+)$/.exec(req.url ?? '')?.[1]);
+      if (schemas[id] !== undefined) return res.end(JSON.stringify({ schema: schemas[id] }));
+      res.writeHead(404);
+      res.end(JSON.stringify({ error_code: 40403, message: 'Schema not found' }));
+    });
+    servers.push(server);
+    return { url, requests };
+  }
+
+  it('reads a later producer schema as ours: new field dropped, new signal → other, removed field null', async () => {
+    const { url, requests } = await registryServing({ 21: evolved.text });
+    const codec = createCodec({ registryUrl: url, outputFormat: 'json' });
+    const bytes = frame(21, writer.toBuffer(record));
+    const decoded = (await codec.decode(bytes, 'alert')) as Record<string, unknown>;
+    assert.equal(decoded.signal, 'other');
+    assert.equal(decoded.region, null);
+    assert.equal('tenant' in decoded, false, 'a field our schema does not have is not passed on');
+    const parsed = parseAlert(decoded);
+    assert.ok(parsed.ok, JSON.stringify(parsed));
+    assert.equal(parsed.value.signal, 'other');
+    assert.equal(parsed.value.severity, 'high');
+    assert.deepStrictEqual(parsed.value.labels, { team: 'risk' });
+    // Without a reader the record is the writer's: the symbol the core would refuse (BAD_ENUM) before.
+    assert.equal(((await codec.decode(bytes)) as { signal: string }).signal, 'model_staleness');
+    await codec.decode(bytes, 'alert');
+    assert.equal(
+      requests.filter((r) => r.endsWith('/ids/21')).length,
+      1,
+      'schema and resolver cached per id',
+    );
+  });
+
+  it('an unknown severity symbol reads as medium, the contract default', async () => {
+    const schema = JSON.parse(evolved.text);
+    const sev = schema.fields.find((f: { name: string }) => f.name === 'severity').type[1];
+    sev.symbols.push('page');
+    delete sev.default;
+    const { url } = await registryServing({ 22: JSON.stringify(schema) });
+    const type = avsc.Type.forSchema(schema, { wrapUnions: 'auto' });
+    const codec = createCodec({ registryUrl: url, outputFormat: 'json' });
+    const decoded = await codec.decode(frame(22, type.toBuffer({ ...record, severity: 'page' })), 'alert');
+    assert.equal((decoded as { severity: string }).severity, 'medium');
+  });
+
+  it('a writer schema ours cannot read → SCHEMA_UNRESOLVABLE naming the id and our schema, not retriable', async () => {
+    const schema = JSON.parse(readFileSync(join(SCHEMAS_DIR, 'anomaly-alert.avsc'), 'utf8'));
+    schema.fields = schema.fields.filter((f: { name: string }) => f.name !== 'model_id');
+    const { url, requests } = await registryServing({ 23: JSON.stringify(schema) });
+    const type = avsc.Type.forSchema(schema, { wrapUnions: 'auto' });
+    const codec = createCodec({ registryUrl: url, outputFormat: 'json' });
+    const bytes = frame(23, type.toBuffer({ ...record, signal: 'latency', tenant: undefined }));
+    await rejectsWith(
+      codec.decode(bytes, 'alert'),
+      'SCHEMA_UNRESOLVABLE',
+      false,
+      /schema id 23 .*AnomalyAlert.*anomaly-alert\.avsc/,
+    );
+    await rejectsWith(codec.decode(bytes, 'alert'), 'SCHEMA_UNRESOLVABLE', false);
+    assert.equal(requests.filter((r) => r.endsWith('/ids/23')).length, 1, 'the answer is kept');
+    // A deploy schema is no AnomalyAlert either.
+    const deploy = readFileSync(join(SCHEMAS_DIR, 'deploy-event.avsc'), 'utf8');
+    const r2 = await registryServing({ 24: deploy });
+    const dType = avsc.Type.forSchema(JSON.parse(deploy), { wrapUnions: 'auto' });
+    const d = frame(
+      24,
+      dType.toBuffer({
+        ...aDeploy(),
+        model_id: 'm',
+        service: null,
+        version: null,
+        previous_version: null,
+        actor: null,
+        commit: null,
+        description: null,
+        region: null,
+      }),
+    );
+    await rejectsWith(
+      createCodec({ registryUrl: r2.url, outputFormat: 'json' }).decode(d, 'alert'),
+      'SCHEMA_UNRESOLVABLE',
+      false,
+    );
+  });
+});
+
+describe('record codec: compatibility levels are set only where none is (fake registries)', () => {
+  const servers: Server[] = [];
+  after(() => {
+    for (const s of servers) s.close();
+  });
+  /** A registry whose subjects answer GET /config as `config(subject)` says; records every PUT. */
+  async function registry(
+    config: (subject: string) => { status: number; body: unknown },
+    rules?: (subject: string) => string[] | undefined,
+    path = '/apis/ccompat/v7',
+  ) {
+    const puts: { subject: string; level: string }[] = [];
+    let next = 1;
+    const server = createServer(async (req, res) => {
+      let body = '';
+      for await (const c of req) body += c;
+      res.setHeader('content-type', 'application/json');
+      const u = decodeURIComponent(req.url ?? '');
+      const answer = (status: number, v: unknown) => {
+        res.writeHead(status);
+        res.end(JSON.stringify(v));
+      };
+      let m = /\/config\/([^/]+)$/.exec(u);
+      if (m && req.method === 'GET') {
+        const c = config(m[1]!);
+        return answer(c.status, c.body);
+      }
+      if (m && req.method === 'PUT') {
+        puts.push({ subject: m[1]!, level: JSON.parse(body).compatibility });
+        return answer(200, JSON.parse(body));
+      }
+      m = /\/apis\/registry\/v3\/groups\/default\/artifacts\/([^/]+)\/rules$/.exec(u);
+      if (m) {
+        const r = rules?.(m[1]!);
+        return r ? answer(200, r) : answer(404, { error_code: 404, message: 'no artifact' });
+      }
+      if (/\/subjects\/[^/]+\/versions$/.test(u)) return answer(200, { id: next++ });
+      answer(404, { error_code: 40401, message: 'not found' });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    servers.push(server);
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`, puts };
+  }
+  const topics = uniqueTopics();
+  const register = async (url: string) => {
+    const seen: CompatibilityOutcome[] = [];
+    await createCodec({
+      registryUrl: url,
+      outputFormat: 'avro',
+      onCompatibility: (o) => seen.push(o),
+    }).registerSchemas(topics);
+    return seen;
+  };
+
+  it('404 (no subject, or Confluent 40408): FORWARD_TRANSITIVE on inputs, BACKWARD on outputs', async () => {
+    const r = await registry(() => ({
+      status: 404,
+      body: { error_code: 40408, message: 'no subject-level compatibility' },
+    }));
+    const seen = await register(r.url);
+    const input = [topics.alerts, topics.deployments, topics.feedback].map((t) => `${t}-value`);
+    for (const p of r.puts)
+      assert.equal(p.level, input.includes(p.subject) ? 'FORWARD_TRANSITIVE' : 'BACKWARD', p.subject);
+    assert.equal(r.puts.length, 9);
+    assert.ok(seen.every((o) => o.set));
+  });
+
+  it('Apicurio: a 200 with no rule of the artifact own is the global level → set; with its own rule → kept', async () => {
+    const own = `${topics.alerts}-value`;
+    const r = await registry(
+      () => ({ status: 200, body: { compatibilityLevel: 'NONE' } }),
+      (subject) => (subject === own ? ['COMPATIBILITY'] : []),
+    );
+    const seen = await register(r.url);
+    assert.deepStrictEqual(
+      seen.find((o) => o.subject === own),
+      { subject: own, level: 'NONE', set: false, wanted: 'FORWARD_TRANSITIVE' },
+    );
+    assert.equal(r.puts.length, 8);
+    assert.ok(!r.puts.some((p) => p.subject === own), 'the NONE someone set is kept');
+  });
+
+  it('a 200 that cannot be told apart (not Apicurio, or its rules unreadable) is a level someone set: kept', async () => {
+    const confluent = await registry(
+      () => ({ status: 200, body: { compatibilityLevel: 'NONE' } }),
+      undefined,
+      '',
+    );
+    assert.ok((await register(confluent.url)).every((o) => !o.set && o.level === 'NONE'));
+    assert.equal(confluent.puts.length, 0);
+    const apicurio = await registry(() => ({ status: 200, body: { compatibilityLevel: 'FULL' } }));
+    assert.ok((await register(apicurio.url)).every((o) => !o.set && o.level === 'FULL'));
+    assert.equal(apicurio.puts.length, 0);
+  });
+});
+
 describe('record codec against a real schema registry', {
   skip: REGISTRY_URL
     ? false
@@ -310,7 +545,11 @@ describe('record codec against a real schema registry', {
   const producer = new SchemaRegistry({ host: url, retry: { retries: 0 } });
   const avsc = (file: string) => readFileSync(join(SCHEMAS_DIR, file), 'utf8');
   const produce = async (file: string, subject: string, value: object) => {
-    const { id } = await producer.register({ type: SchemaType.AVRO, schema: avsc(file) }, { subject });
+    // The library's register() refuses a subject whose level is not the one named: ours, on input subjects.
+    const { id } = await producer.register(
+      { type: SchemaType.AVRO, schema: avsc(file) },
+      { subject, compatibility: COMPATIBILITY.FORWARD_TRANSITIVE },
+    );
     return producer.encode(id, value);
   };
 
@@ -320,7 +559,7 @@ describe('record codec against a real schema registry', {
     ids = await codec.registerSchemas(topics);
   });
 
-  it('registers every subject under TopicNameStrategy with BACKWARD compatibility, idempotently', async () => {
+  it('registers every subject under TopicNameStrategy, FORWARD_TRANSITIVE on inputs and BACKWARD on outputs, idempotently', async () => {
     const subjects = [
       topics.alerts,
       topics.deployments,
@@ -333,8 +572,84 @@ describe('record codec against a real schema registry', {
     for (const t of topics.tiers) assert.equal(ids[`${t}-value`], ids[`${topics.scored}-value`]);
     const again = await createCodec({ registryUrl: url, outputFormat: 'avro' }).registerSchemas(topics);
     assert.deepStrictEqual(again, ids);
-    const config = await fetch(`${url}/config/${encodeURIComponent(`${topics.alerts}-value`)}`);
-    assert.deepStrictEqual(await config.json(), { compatibilityLevel: 'BACKWARD' });
+    const level = async (t: string) =>
+      (
+        (await (await fetch(`${url}/config/${encodeURIComponent(`${t}-value`)}`)).json()) as {
+          compatibilityLevel: string;
+        }
+      ).compatibilityLevel;
+    for (const t of [topics.alerts, topics.deployments, topics.feedback])
+      assert.equal(await level(t), 'FORWARD_TRANSITIVE');
+    for (const t of [topics.scored, ...topics.tiers, topics.actions])
+      assert.equal(await level(t), 'BACKWARD');
+  });
+
+  it('never overwrites a level someone set (NONE included); a subject a producer created first gets ours', async () => {
+    const fresh = uniqueTopics();
+    const put = (t: string, level: string) =>
+      fetch(`${url}/config/${encodeURIComponent(`${t}-value`)}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+        body: JSON.stringify({ compatibility: level }),
+      });
+    const level = async (t: string) =>
+      (
+        (await (await fetch(`${url}/config/${encodeURIComponent(`${t}-value`)}`)).json()) as {
+          compatibilityLevel: string;
+        }
+      ).compatibilityLevel;
+    // The producers came first: every input subject exists, with no level of its own; then a user sets two.
+    for (const [t, file] of [
+      [fresh.alerts, 'anomaly-alert.avsc'],
+      [fresh.deployments, 'deploy-event.avsc'],
+      [fresh.feedback, 'alert-feedback.avsc'],
+    ] as const) {
+      const r = await fetch(`${url}/subjects/${encodeURIComponent(`${t}-value`)}/versions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+        body: JSON.stringify({ schema: avsc(file) }),
+      });
+      assert.equal(r.status, 200);
+    }
+    assert.equal((await put(fresh.alerts, 'NONE')).status, 200);
+    assert.equal((await put(fresh.scored, 'FULL')).status, 200);
+    const seen: CompatibilityOutcome[] = [];
+    await createCodec({
+      registryUrl: url,
+      outputFormat: 'avro',
+      onCompatibility: (o) => seen.push(o),
+    }).registerSchemas(fresh);
+    assert.equal(await level(fresh.alerts), 'NONE', 'the NONE the user set is kept');
+    assert.equal(await level(fresh.scored), 'FULL');
+    assert.equal(
+      await level(fresh.deployments),
+      'FORWARD_TRANSITIVE',
+      'no level of its own (Apicurio answered the global one): set',
+    );
+    assert.equal(await level(fresh.feedback), 'FORWARD_TRANSITIVE');
+    assert.equal(await level(fresh.actions), 'BACKWARD');
+    const byS = new Map(seen.map((o) => [o.subject.replace(/-value$/, ''), o]));
+    assert.deepStrictEqual(
+      {
+        alerts: byS.get(fresh.alerts),
+        scored: byS.get(fresh.scored)?.set,
+        deploys: byS.get(fresh.deployments)?.set,
+      },
+      {
+        alerts: { subject: `${fresh.alerts}-value`, level: 'NONE', set: false, wanted: 'FORWARD_TRANSITIVE' },
+        scored: false,
+        deploys: true,
+      },
+    );
+    // A second start changes nothing.
+    const again: CompatibilityOutcome[] = [];
+    await createCodec({
+      registryUrl: url,
+      outputFormat: 'avro',
+      onCompatibility: (o) => again.push(o),
+    }).registerSchemas(fresh);
+    assert.ok(again.every((o) => !o.set));
+    assert.equal(await level(fresh.alerts), 'NONE');
   });
 
   it('decodes an AnomalyAlert a producer framed with the registry, and parseAlert accepts it', async () => {
@@ -455,12 +770,14 @@ describe('record codec against a real schema registry', {
     await rejectsWith(codec.decode(bytes.subarray(0, 5)), 'AVRO_DECODE_FAILED', false);
   });
 
-  it('registering an incompatible alert schema (a new required field) → SCHEMA_INCOMPATIBLE naming the subject', async () => {
+  it('registering an incompatible alert schema (a required field removed) → SCHEMA_INCOMPATIBLE naming the subject', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'alert-triage-schemas-'));
     try {
       cpSync(SCHEMAS_DIR, dir, { recursive: true });
       const schema = JSON.parse(avsc('anomaly-alert.avsc'));
-      schema.fields.push({ name: 'tenant', type: 'string', doc: 'required, no default: breaks BACKWARD' });
+      // Readers of the earlier version need model_id, which has no default: breaks FORWARD(_TRANSITIVE).
+      const withModel = schema.fields;
+      schema.fields = withModel.filter((f: { name: string }) => f.name !== 'model_id');
       writeFileSync(join(dir, 'anomaly-alert.avsc'), JSON.stringify(schema));
       const fresh = uniqueTopics();
       const first = await createCodec({ registryUrl: url, outputFormat: 'avro' }).registerSchemas(fresh);
@@ -472,7 +789,7 @@ describe('record codec against a real schema registry', {
         new RegExp(`subject ${fresh.alerts.replaceAll('.', '\\.')}-value is incompatible`),
       );
       // A compatible change (an optional field with a default) is accepted as a new version.
-      schema.fields.pop();
+      schema.fields = withModel;
       schema.fields.push({ name: 'tenant', type: ['null', 'string'], default: null });
       writeFileSync(join(dir, 'anomaly-alert.avsc'), JSON.stringify(schema));
       const evolved = await createCodec({
