@@ -4,7 +4,15 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Admin, Kafka, type KafkaMessage, logLevel } from 'kafkajs';
+import {
+  type Admin,
+  Kafka,
+  type KafkaMessage,
+  logLevel,
+  type Message,
+  Partitioners,
+  type Producer,
+} from 'kafkajs';
 import { parse as parseYaml } from 'yaml';
 import { ensureTopics } from '../../src/adapters/kafka/admin.ts';
 import { createCodec, type RecordCodec } from '../../src/adapters/registry/codec.ts';
@@ -111,9 +119,55 @@ export async function waitUntil(what: string, pred: () => boolean | Promise<bool
  * kafkajs' idempotent mode, which failed whole reliability runs on a loaded machine with
  * OUT_OF_ORDER_SEQUENCE_NUMBER (a non-retriable error; tulios/kafkajs#598 describes the same). Without
  * it a retry after a lost response could write a batch twice; every test would then see that alert
- * scored twice and fail loudly, not pass quietly.
+ * scored twice and fail loudly, not pass quietly. Send through `sendExactly`, never `producer.send`.
  */
 export const INPUT_PRODUCER = { idempotent: false, maxInFlightRequests: 1 } as const;
+
+const partitionCountOf = new Map<string, number>();
+const keyPartitioner = Partitioners.DefaultPartitioner();
+
+/**
+ * Sends `messages` to `topic` one partition per request, each partition chosen as kafkajs' default
+ * partitioner would (murmur2 of the key; keyless records in turn). kafkajs answers a partition error in a
+ * broker's response by resending that broker's whole request: with one broker, a send spanning two
+ * partitions of a topic just created (the second's leader not yet elected) wrote the first partition's
+ * records twice (83 alerts scored twice in a conformance case on a loaded CI machine). A request of one
+ * partition is resent only when that partition failed to take it.
+ */
+export async function sendExactly(producer: Producer, topic: string, messages: Message[]): Promise<void> {
+  let partitions = partitionCountOf.get(topic);
+  if (partitions === undefined) {
+    const admin = kafka().admin();
+    await admin.connect();
+    try {
+      const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+      partitions = meta.topics[0]!.partitions.length;
+    } finally {
+      await admin.disconnect();
+    }
+    partitionCountOf.set(topic, partitions);
+  }
+  const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({
+    partitionId,
+    leader: 0,
+    replicas: [0],
+    isr: [0],
+    partitionErrorCode: 0,
+  }));
+  const byPartition = new Map<number, Message[]>();
+  let next = 0;
+  for (const m of messages) {
+    const partition =
+      m.partition ??
+      (m.key === null || m.key === undefined
+        ? next++ % partitions
+        : keyPartitioner({ topic, partitionMetadata, message: m }));
+    const list = byPartition.get(partition) ?? [];
+    list.push({ ...m, partition });
+    byPartition.set(partition, list);
+  }
+  for (const list of byPartition.values()) await producer.send({ topic, messages: list });
+}
 
 /** Produces NDJSON lines as JSON records, keyed by `keyField`. */
 export async function produceLines(topic: string, lines: string[], keyField: string): Promise<void> {
@@ -130,15 +184,19 @@ export async function produceLines(topic: string, lines: string[], keyField: str
       }
       return { key, value };
     });
-    await producer.send({ topic, messages });
+    await sendExactly(producer, topic, messages);
   }
   await producer.disconnect();
 }
 
 export async function produceRaw(topic: string, messages: { key?: string; value: Buffer | string | null }[]) {
-  const producer = kafka().producer();
+  const producer = kafka().producer(INPUT_PRODUCER);
   await producer.connect();
-  await producer.send({ topic, messages: messages.map((m) => ({ key: m.key ?? null, value: m.value })) });
+  await sendExactly(
+    producer,
+    topic,
+    messages.map((m) => ({ key: m.key ?? null, value: m.value })),
+  );
   await producer.disconnect();
 }
 

@@ -28,6 +28,7 @@ import {
   readTopics,
   SAMPLE,
   SKIP,
+  sendExactly,
   testConfig,
   waitUntil,
 } from './harness.ts';
@@ -144,22 +145,19 @@ describe('native inputs into the running service', { skip: SKIP }, () => {
     // 2. On Kafka: the same payloads on the alerts topic with the header, and one with a bad item.
     const producer = kafka().producer(INPUT_PRODUCER);
     await producer.connect();
-    await producer.send({
-      topic: topics.alerts,
-      messages: [
-        ...FORMATS.map((format) => ({
-          key: format,
-          value: example(format),
-          headers: { 'alert-triage-format': format },
-        })),
-        { key: 'native', value: JSON.stringify(native), headers: { 'alert-triage-format': 'native' } },
-        {
-          key: 'alertmanager',
-          value: JSON.stringify(partial),
-          headers: { 'alert-triage-format': 'alertmanager' },
-        },
-      ],
-    });
+    await sendExactly(producer, topics.alerts, [
+      ...FORMATS.map((format) => ({
+        key: format,
+        value: example(format),
+        headers: { 'alert-triage-format': format },
+      })),
+      { key: 'native', value: JSON.stringify(native), headers: { 'alert-triage-format': 'native' } },
+      {
+        key: 'alertmanager',
+        value: JSON.stringify(partial),
+        headers: { 'alert-triage-format': 'alertmanager' },
+      },
+    ]);
     await producer.disconnect();
     const after = await scoredById(2 * httpAlerts);
     assert.equal(after.total, 2 * httpAlerts, 'each alert scored once more, by the header path');

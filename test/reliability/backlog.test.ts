@@ -11,7 +11,14 @@ import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import type { Admin } from 'kafkajs';
 import type { Config } from '../../src/config.ts';
-import { INPUT_PRODUCER, kafka, ndjsonLines, produceLines, SKIP } from '../integration/harness.ts';
+import {
+  INPUT_PRODUCER,
+  kafka,
+  ndjsonLines,
+  produceLines,
+  SKIP,
+  sendExactly,
+} from '../integration/harness.ts';
 import {
   type Child,
   type ChildSetup,
@@ -41,12 +48,12 @@ async function produceFile(topic: string, file: string): Promise<number> {
     bytes += line.length + key.length + 64;
     count++;
     if (bytes > 700_000) {
-      await producer.send({ topic, messages: batch });
+      await sendExactly(producer, topic, batch);
       batch = [];
       bytes = 0;
     }
   }
-  if (batch.length > 0) await producer.send({ topic, messages: batch });
+  if (batch.length > 0) await sendExactly(producer, topic, batch);
   await producer.disconnect();
   return count;
 }

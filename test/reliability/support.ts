@@ -20,6 +20,7 @@ import {
   REGISTRY,
   ROOT,
   readTopic,
+  sendExactly,
   uniqueTopics,
 } from '../integration/harness.ts';
 
@@ -244,7 +245,7 @@ export async function produceSized(
   let batch: { key: string | null; value: Buffer | null }[] = [];
   let bytes = 0;
   const flush = async () => {
-    if (batch.length > 0) await producer.send({ topic, messages: batch });
+    if (batch.length > 0) await sendExactly(producer, topic, batch);
     batch = [];
     bytes = 0;
   };
