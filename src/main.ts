@@ -5,11 +5,13 @@ import { loadConfigFile } from './adapters/file/config-file.ts';
 import { createHttpServer } from './adapters/http/server.ts';
 import { createKafka } from './adapters/kafka/client.ts';
 import { KafkaIngestProducer } from './adapters/kafka/ingest-producer.ts';
+import { KafkaPlainSink } from './adapters/kafka/pipeline-ports.ts';
 import { createCodec } from './adapters/registry/codec.ts';
 import type { DeployEvent } from './core/events.ts';
 import { INGEST_ROUTES } from './core/inputs/ingest.ts';
 import type { Output } from './core/processor.ts';
 import { createIngest } from './runtime/ingest.ts';
+import { RegressionPublisher } from './runtime/regression-publisher.ts';
 import { metricsObserver } from './runtime/service-metrics.ts';
 import { StreamService } from './runtime/stream-service.ts';
 import { VersionWatch } from './runtime/version-watch.ts';
@@ -51,10 +53,21 @@ export async function runService(options: RunOptions): Promise<number> {
     },
   });
   // The live version ledger (GET /v1/gate): fed the committed outputs and every deploy, beside the metrics.
-  const watch = new VersionWatch(
-    config.gate,
-    (model) => (config.models[model] ?? config.defaults).rollback_allowed,
-  );
+  const watch = new VersionWatch(config);
+  // What its regression watch calls (a version_regression incident and its rollback or diagnostic) is
+  // written outside the pipeline's transactions: it was fed committed outputs, and its keys are stable.
+  const regressionSink = new KafkaPlainSink(createKafka(config, logger, '-versions'));
+  const t = config.topics;
+  const regressions = new RegressionPublisher({
+    codec,
+    sink: regressionSink,
+    topics: { ...t, ...(config.kafka.incident_stage ? {} : { incidents: undefined }) },
+    log: logger,
+  });
+  watch.onRegression = (outputs) => {
+    metrics.gateRegressions.inc(outputs.filter((o) => o.kind === 'incident').length);
+    void regressions.publish(outputs);
+  };
   const counted = metricsObserver(metrics, config);
   const observer = {
     ...counted,
@@ -138,6 +151,8 @@ export async function runService(options: RunOptions): Promise<number> {
   }
   logger.info({ reason }, 'stopping: finishing the batch in hand, committing, leaving the group');
   await service.stop();
+  await regressions.drain();
+  await regressionSink.close();
   await http.stop();
   await ingestProducer?.close();
   logger.info('stopped');

@@ -207,6 +207,8 @@ export interface Metrics {
   readonly gateVersions: Gauge<'verdict'>;
   /** label `verdict`: answers of GET /v1/gate. */
   readonly gateVerdicts: Counter<'verdict'>;
+  /** Versions the live regression watch called regressed (once each per instance's ledger). */
+  readonly gateRegressions: Counter;
   /** POST /v1/ingest/<format> answers (format `unknown` for no such route), by HTTP status. */
   readonly ingestRequests: Counter<'format' | 'status'>;
   /** Alerts of ingest requests, by format and result: `accepted` (acknowledged by the broker) or `rejected`. */
@@ -333,6 +335,10 @@ export function createMetrics(): Metrics {
       ['verdict'],
     ),
     gateVerdicts: counter('gate_verdicts_total', 'Answers of GET /v1/gate, by verdict.', ['verdict']),
+    gateRegressions: counter(
+      'gate_regressions_total',
+      'Model versions the regression watch called regressed: a version_regression incident and its action, once per version.',
+    ),
     ingestRequests: counter(
       'ingest_requests_total',
       'Answers of POST /v1/ingest/<format>, by format and status.',

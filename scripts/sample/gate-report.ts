@@ -13,6 +13,7 @@ import { loadConfigFile } from '../../src/adapters/file/config-file.ts';
 import type { DeployEvent } from '../../src/core/events.ts';
 import { DEFAULT_GATE } from '../../src/core/settings.ts';
 import { HOUR_MS, VersionLedger } from '../../src/core/versions/ledger.ts';
+import type { VersionRegressionIncident } from '../../src/core/versions/regression-watch.ts';
 import { gateVerdict } from '../../src/core/versions/verdict.ts';
 import { runOffline } from '../../src/runtime/offline-pipeline.ts';
 import type { VersionTruth } from './versions.ts';
@@ -22,10 +23,12 @@ interface Args {
   start: string;
   days: number;
   maxHours: number;
+  /** `--gate key=value`: gate settings other than the defaults (durations in ms), for tuning on tuning seeds. */
+  gate: Record<string, number>;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const a: Args = { seeds: range('301-330'), start: '2026-12-07', days: 7, maxHours: 96 };
+  const a: Args = { seeds: range('301-330'), start: '2026-12-07', days: 7, maxHours: 96, gate: {} };
   for (let i = 0; i < argv.length; i += 2) {
     const v = argv[i + 1];
     if (v === undefined) throw new Error(`${argv[i]} needs a value`);
@@ -33,7 +36,12 @@ function parseArgs(argv: readonly string[]): Args {
     else if (argv[i] === '--start') a.start = v;
     else if (argv[i] === '--days') a.days = Number(v);
     else if (argv[i] === '--max-hours') a.maxHours = Number(v);
-    else throw new Error(`unknown argument ${argv[i]}`);
+    else if (argv[i] === '--gate') {
+      const [k, n] = v.split('=');
+      if (!k || !(k in DEFAULT_GATE) || !Number.isFinite(Number(n)))
+        throw new Error(`--gate ${v}: key=number with a key of ${Object.keys(DEFAULT_GATE).join(', ')}`);
+      a.gate[k] = Number(n);
+    } else throw new Error(`unknown argument ${argv[i]}`);
   }
   return a;
 }
@@ -60,6 +68,8 @@ interface Judged {
   flaggedAt: number | null;
   /** What the look at 24 serving hours (or its last look, if it served less) said. */
   at24: string;
+  /** Serving hours when the product's own regression watch called it (a version_regression incident), or null. */
+  calledAt: number | null;
 }
 
 async function judgeWorld(seed: number, a: Args): Promise<Judged[]> {
@@ -85,15 +95,23 @@ async function judgeWorld(seed: number, a: Args): Promise<Judged[]> {
       { encoding: 'utf8' },
     );
     if (gen.status !== 0) throw new Error(`generate-world seed ${seed}: ${gen.stderr}`);
-    const config = loadConfigFile(join(dir, 'catalog.yaml'));
+    const loaded = loadConfigFile(join(dir, 'catalog.yaml'));
+    const config = { ...loaded, gate: { ...loaded.gate, ...a.gate } };
     const ledger = new VersionLedger();
     const deploys: DeployEvent[] = [];
+    // What the regression watch of the run itself called (the default: it runs in every offline run).
+    const called = new Map<string, number>();
     await runOffline(
       config,
       { alerts: join(dir, 'alerts.ndjson'), deploys: join(dir, 'deploys.ndjson') },
       {
         scored: (s) => void ledger.observeAlert(s),
         rejected: () => undefined,
+        incident: (i) => {
+          const v = (i as Partial<VersionRegressionIncident>).verdict;
+          if (v) called.set(`${v.model} ${v.version}`, v.candidate.serving_hours);
+          return undefined;
+        },
         deploy: (d) => {
           ledger.observeDeploy(d);
           deploys.push(d);
@@ -139,6 +157,7 @@ async function judgeWorld(seed: number, a: Args): Promise<Judged[]> {
         served,
         flaggedAt,
         at24,
+        calledAt: called.get(`${d.model_id} ${d.version}`) ?? null,
       });
     }
     return out;
@@ -170,6 +189,12 @@ async function main(): Promise<void> {
     `  at 24 serving hours (or their last look): ${['ok', 'insufficient_evidence', 'regressed', 'not judged'].map((v) => `${v} ${good.filter((j) => j.at24 === v).length}`).join(', ')}`,
     `bad deploys (loud, rolled back or fixed within hours): ${bad.length}; flagged: ${bad.filter((j) => j.flaggedAt !== null).length}`,
   ];
+  // The product's own regression watch (one call per version, judged at each model's hour boundaries).
+  const calledIn24 = slow.filter((j) => j.calledAt !== null && j.calledAt <= 24);
+  const wrongCalls = good.filter((j) => j.calledAt !== null);
+  lines.push(
+    `regression watch (version_regression incidents of the run): slow regressions called within 24 serving hours ${calledIn24.length} of ${slow.length} (${pct(calledIn24.length, slow.length)}), at all ${slow.filter((j) => j.calledAt !== null).length}; good versions called ${wrongCalls.length} of ${good.length} (${pct(wrongCalls.length, good.length)}); bad deploys called ${bad.filter((j) => j.calledAt !== null).length}`,
+  );
   for (const j of wrong)
     lines.push(
       `  wrongly flagged: seed ${j.seed} ${j.model} ${j.version} (${j.kind}) at ${j.flaggedAt} h of ${j.served.toFixed(1)}`,

@@ -55,7 +55,7 @@ export async function gateCommand(opts: GateOptions, io: CliIo): Promise<number>
         return undefined;
       },
     },
-    { sort: sortOf(opts), incidents: 'off' },
+    { sort: sortOf(opts), incidents: 'off', versions: 'off' },
   );
   if (rejected > 0)
     io.stderr.write(

@@ -147,6 +147,7 @@ export async function scoreCommand(opts: ScoreOptions, io: CliIo): Promise<numbe
     : undefined;
   // Actions come right after their alert's scored record: they are kept when it was.
   let lastKept: string | undefined;
+  let lastIncidentKept: string | undefined;
   let shown = 0;
   let stats: OfflineStats;
   try {
@@ -179,8 +180,11 @@ export async function scoreCommand(opts: ScoreOptions, io: CliIo): Promise<numbe
             io.stderr.write(`${r.file}:${r.line}: ${r.error.code}: ${r.error.message}\n`);
           return rejects.write(r);
         },
-        action: (a) => (a.alert_id === lastKept ? actions?.write(a) : undefined),
+        // A version regression's action names its incident (it comes right after it): kept when that is.
+        action: (a) =>
+          a.alert_id === lastKept || a.alert_id === lastIncidentKept ? actions?.write(a) : undefined,
         incident: (i) => {
+          lastIncidentKept = incidentsShown.matches(i) ? i.incident_id : undefined;
           incidentLog?.offer(i);
           if (format === 'table' && incidentsShown.matches(i)) topIncidents.offer(i);
           return undefined;

@@ -11,7 +11,8 @@ const TIERS = ['P1', 'P2', 'P3', 'P4'] as const;
 /** The run in one sentence: alerts, incidents opened, pages, silenced, inhibited, repeats, late, rejected. */
 export function runSummary(stats: OfflineStats): string {
   const head = `alert-triage: ${fmtInt(stats.scored)} alerts scored with ${stats.configVersion}`;
-  const tail = `${fmtInt(stats.suppressed)} suppressed as repeats, ${fmtInt(stats.late)} late, ${fmtInt(stats.rejected)} rejected`;
+  const regressions = stats.regressions ? `${fmtInt(stats.regressions)} version regressions, ` : '';
+  const tail = `${regressions}${fmtInt(stats.suppressed)} suppressed as repeats, ${fmtInt(stats.late)} late, ${fmtInt(stats.rejected)} rejected`;
   const i = stats.incidents;
   if (i === null) {
     const routed = TIERS.reduce((n, t) => n + stats.paged[t], 0);

@@ -137,9 +137,9 @@ export interface GateSettings {
 }
 
 export const DEFAULT_GATE: GateSettings = {
-  alpha: 0.02,
+  alpha: 0.03,
   min_rate_ratio: 1.5,
   min_alerts: 5,
-  min_serving: 12 * 3_600_000,
+  min_serving: 8 * 3_600_000,
   min_baseline_serving: 12 * 3_600_000,
 };

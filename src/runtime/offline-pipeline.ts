@@ -31,6 +31,7 @@ import {
 } from '../core/processor.ts';
 import type { Silence } from '../core/silences.ts';
 import { type Decoded, decodeJsonText, decodeValue, type InputKind } from './decode.ts';
+import { regressionOutputs, regressionWatchOf } from './version-watch.ts';
 
 export interface OfflineFiles {
   alerts: string;
@@ -93,6 +94,8 @@ export interface OfflineStats {
   /** Alerts further behind the stream time than `windows.allowed_lateness` when they were processed. */
   late: number;
   actions: number;
+  /** Versions the regression watch called regressed (null when it was off). */
+  regressions: number | null;
   configVersion: string;
   inputs: InputOrder[];
 }
@@ -103,6 +106,11 @@ export interface OfflineOptions extends ProcessorOptions {
   silences?: readonly Silence[];
   /** Bounds of the sort an unsorted file gets (default 128 MiB in memory, runs in the OS temp dir). */
   sort?: Partial<SortOptions>;
+  /**
+   * `watch` (default): the regression watch judges every model's current version each serving hour and
+   * calls a regressed one once, as a version_regression incident and an action (core/versions/regression-watch.ts).
+   */
+  versions?: 'watch' | 'off';
 }
 
 interface Head {
@@ -137,6 +145,7 @@ export async function runOffline(
   const incidentStep = incidents === 'inline' ? createIncidentStep(config) : undefined;
   const book = createIncidentState(config);
   for (const silence of options.silences ?? []) incidentStep?.(book, { kind: 'silence', silence });
+  const watch = (options.versions ?? 'watch') === 'watch' ? regressionWatchOf(config) : undefined;
   const stats: OfflineStats = {
     read: { alert: 0, deploy: 0, feedback: 0 },
     scored: 0,
@@ -146,6 +155,7 @@ export async function runOffline(
     rejected: 0,
     late: 0,
     actions: 0,
+    regressions: watch ? 0 : null,
     configVersion: config.version,
     inputs: [],
   };
@@ -279,10 +289,16 @@ export async function runOffline(
       if (!pick) break;
       const input = pick.next!.input;
       input.at = clock();
-      if (input.kind === 'deploy') handlers.deploy?.(input.deploy);
+      if (input.kind === 'deploy') {
+        handlers.deploy?.(input.deploy);
+        watch?.deploy(input.deploy);
+      }
       const result = step(state, input);
       if (handlers.event) for (const e of result.events) handlers.event(e);
-      const emitted = emit(throughIncidents(result.outputs, input));
+      const called = watch ? regressionOutputs(watch, result.outputs) : [];
+      stats.regressions! += called.length / 2;
+      const final = throughIncidents(result.outputs, input);
+      const emitted = emit(called.length > 0 ? [...called, ...final] : final);
       if (emitted) await emitted;
       const read = advance(pick);
       if (read) await read;

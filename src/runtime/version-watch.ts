@@ -4,11 +4,41 @@
 // outputs only once committed), and a chunk read again after a rebalance is counted once (the ledger
 // keys alerts by id), so the ledger needs no journal. It is in memory: after a restart it holds the
 // deploys the side reader reads back (windows.deploy_retention) and the alerts committed since.
+// Its regression watch calls a regressed version once (core/versions/regression-watch.ts); what it calls
+// is handed to `onRegression` (main.ts publishes it), as the offline run emits it among its outputs.
+import type { Config } from '../config.ts';
 import type { DeployEvent } from '../core/events.ts';
+import type { IncidentOutput } from '../core/incidents/types.ts';
 import type { Output } from '../core/processor.ts';
-import type { GateSettings } from '../core/settings.ts';
-import { VersionLedger } from '../core/versions/ledger.ts';
+import type { VersionLedger } from '../core/versions/ledger.ts';
+import { RegressionWatch } from '../core/versions/regression-watch.ts';
 import { type GateOutcome, gateVerdict } from '../core/versions/verdict.ts';
+
+/** The regression watch of a config: its gate settings, each model's profile (the defaults where none). */
+export function regressionWatchOf(config: Config): RegressionWatch {
+  return new RegressionWatch({
+    settings: config.gate,
+    profileOf: (model) => config.models[model] ?? config.defaults,
+    configVersion: config.version,
+  });
+}
+
+/**
+ * Feeds a step's outputs to the watch (scored alerts; with incidents, stage 1's members) and gives what it
+ * called as outputs: the incident record (key incident_id) and the action (key model_id), in that order.
+ */
+export function regressionOutputs(watch: RegressionWatch, outputs: readonly Output[]): IncidentOutput[] {
+  const out: IncidentOutput[] = [];
+  for (const o of outputs) {
+    const alert = o.kind === 'scored' ? o.alert : o.kind === 'member' ? o.member.alert : undefined;
+    if (!alert) continue;
+    for (const f of watch.alert(alert)) {
+      out.push({ kind: 'incident', key: f.incident.incident_id, incident: f.incident });
+      out.push({ kind: 'action', key: f.action.model_id, action: f.action });
+    }
+  }
+  return out;
+}
 
 export interface GateAnswer {
   status: 200 | 400 | 404;
@@ -16,31 +46,35 @@ export interface GateAnswer {
 }
 
 export class VersionWatch {
-  readonly ledger = new VersionLedger();
-  private readonly settings: GateSettings;
+  readonly watch: RegressionWatch;
+  private readonly settings: Config['gate'];
   private readonly rollbackAllowed: (model: string) => boolean;
   /** Verdicts answered, by outcome (a metric). */
   readonly answered: Record<GateOutcome, number> = { ok: 0, regressed: 0, insufficient_evidence: 0 };
   /** Called on every verdict answered. */
   onVerdict: ((v: GateOutcome) => void) | undefined;
+  /** Called with what the regression watch called: a version_regression incident and its action. */
+  onRegression: ((outputs: IncidentOutput[]) => void) | undefined;
 
-  /** `rollbackAllowed`: the catalog's rollback_allowed of a model (default: never). */
-  constructor(settings: GateSettings, rollbackAllowed: (model: string) => boolean = () => false) {
-    this.settings = settings;
-    this.rollbackAllowed = rollbackAllowed;
+  constructor(config: Config) {
+    this.settings = config.gate;
+    this.rollbackAllowed = (model) => (config.models[model] ?? config.defaults).rollback_allowed;
+    this.watch = regressionWatchOf(config);
+  }
+
+  get ledger(): VersionLedger {
+    return this.watch.ledger;
   }
 
   /** The committed outputs of a chunk. */
   outputs(outputs: readonly Output[]): void {
     // With the incident stage, an alert leaves stage 1 as a member (its scored record inside): counted there.
-    for (const o of outputs) {
-      if (o.kind === 'scored') this.ledger.observeAlert(o.alert);
-      else if (o.kind === 'member') this.ledger.observeAlert(o.member.alert);
-    }
+    const called = regressionOutputs(this.watch, outputs);
+    if (called.length > 0) this.onRegression?.(called);
   }
 
   deploy(d: DeployEvent): void {
-    this.ledger.observeDeploy(d);
+    this.watch.deploy(d);
   }
 
   /** Every watched version's verdict as of the latest alert (the gate_versions gauge): counts by outcome. */

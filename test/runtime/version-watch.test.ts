@@ -11,6 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import type { VersionTruth } from '../../scripts/sample/versions.ts';
 import { loadConfigFile } from '../../src/adapters/file/config-file.ts';
 import { createHttpServer } from '../../src/adapters/http/server.ts';
+import type { Action } from '../../src/core/actions.ts';
+import type { IncidentOutput } from '../../src/core/incidents/types.ts';
 import { VersionWatch } from '../../src/runtime/version-watch.ts';
 import { createMetrics } from '../../src/telemetry.ts';
 import { cli, lines } from '../cli/support.ts';
@@ -26,6 +28,7 @@ describe('GET /v1/gate from the live ledger', () => {
   let url: (q: string) => string;
   let stop: () => Promise<void>;
   let driver: PipelineDriver;
+  const called: IncidentOutput[] = [];
 
   before(async () => {
     const gen = spawnSync(
@@ -39,7 +42,8 @@ describe('GET /v1/gate from the live ledger', () => {
     assert.equal(gen.status, 0, gen.stderr);
     versions = lines(readFileSync(file('versions.ndjson'), 'utf8')).map((l) => JSON.parse(l) as VersionTruth);
     const config = loadConfigFile(file('catalog.yaml'));
-    watch = new VersionWatch(config.gate, (m) => (config.models[m] ?? config.defaults).rollback_allowed);
+    watch = new VersionWatch(config);
+    watch.onRegression = (o) => called.push(...o);
     driver = new PipelineDriver({
       config,
       partitions: 3,
@@ -93,6 +97,40 @@ describe('GET /v1/gate from the live ledger', () => {
     }
   });
 
+  it('calls the regressions `score` calls, once each, with the same records (incident and action)', () => {
+    const run = cli([
+      'score',
+      ...[
+        '--alerts',
+        file('alerts.ndjson'),
+        '--deploys',
+        file('deploys.ndjson'),
+        '--config',
+        file('catalog.yaml'),
+      ],
+      ...['--out', file('scored.ndjson'), '--incidents-out', file('incidents.ndjson')],
+      ...['--actions', file('actions.ndjson')],
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    const offline = lines(readFileSync(file('incidents.ndjson'), 'utf8'))
+      .map((l) => JSON.parse(l) as { kind?: string; incident_id: string })
+      .filter((i) => i.kind === 'version_regression');
+    const actions = lines(readFileSync(file('actions.ndjson'), 'utf8'))
+      .map((l) => JSON.parse(l) as Action)
+      .filter((a) => a.alert_id.startsWith('inc-'));
+    const slow = versions.filter((v) => v.kind === 'slow_regression');
+    assert.ok(slow.length > 0 && offline.length > 0, 'the week has slow regressions, and score called some');
+    const streamed = called.flatMap((o) => (o.kind === 'incident' ? [o.incident] : []));
+    const streamedActions = called.flatMap((o) => (o.kind === 'action' ? [o.action] : []));
+    const byId = <T extends { incident_id: string }>(xs: T[]) =>
+      [...xs].sort((x, y) => (x.incident_id < y.incident_id ? -1 : 1));
+    assert.deepEqual(JSON.parse(JSON.stringify(byId(streamed))), byId(offline));
+    assert.equal(new Set(streamed.map((i) => i.incident_id)).size, streamed.length, 'once per version');
+    const byAction = (xs: Action[]) => [...xs].sort((x, y) => (x.action_id < y.action_id ? -1 : 1));
+    assert.deepEqual(JSON.parse(JSON.stringify(byAction(streamedActions))), byAction(actions));
+    assert.equal(streamedActions.length, streamed.length, 'one action per regression');
+  });
+
   it('404 for an unknown model or version, 400 without both', async () => {
     const v = versions[0]!;
     const model = await fetch(url('model=nope&version=v1'));
@@ -109,10 +147,7 @@ describe('GET /v1/gate from the live ledger', () => {
     const base = loadConfigFile(file('catalog.yaml'));
     const config = loadConfigFile(file('catalog.yaml'), { KAFKA_INCIDENT_STAGE: 'true' });
     assert.equal(config.kafka.incident_stage, true);
-    const staged = new VersionWatch(
-      config.gate,
-      (m) => (config.models[m] ?? config.defaults).rollback_allowed,
-    );
+    const staged = new VersionWatch(config);
     const d = new PipelineDriver({
       config,
       partitions: 3,

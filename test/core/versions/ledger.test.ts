@@ -164,7 +164,7 @@ describe('gateVerdict', () => {
   it('insufficient_evidence until the candidate has served gate.min_serving', () => {
     const v = verdictOf(history(1, 4, 3), { model: 'fraud-scorer', version: 'v2', at: T0 + 3 * HOUR });
     assert.equal(v.verdict, 'insufficient_evidence');
-    assert.match(v.reasons[0]!, /has served 3 h; the gate needs 12 h/);
+    assert.match(v.reasons[0]!, /has served 3 h; the gate needs 8 h/);
   });
 
   it('regressed: a version that raises one signal, with the sentence of the evidence', () => {
