@@ -192,8 +192,13 @@ async function main(): Promise<void> {
   // The product's own regression watch (one call per version, judged at each model's hour boundaries).
   const calledIn24 = slow.filter((j) => j.calledAt !== null && j.calledAt <= 24);
   const wrongCalls = good.filter((j) => j.calledAt !== null);
+  const calledHours = calledIn24.map((j) => j.calledAt!).sort((x, y) => x - y);
+  const cq = (p: number) =>
+    calledHours.length
+      ? calledHours[Math.min(calledHours.length - 1, Math.floor(p * calledHours.length))]!.toFixed(1)
+      : '—';
   lines.push(
-    `regression watch (version_regression incidents of the run): slow regressions called within 24 serving hours ${calledIn24.length} of ${slow.length} (${pct(calledIn24.length, slow.length)}), at all ${slow.filter((j) => j.calledAt !== null).length}; good versions called ${wrongCalls.length} of ${good.length} (${pct(wrongCalls.length, good.length)}); bad deploys called ${bad.filter((j) => j.calledAt !== null).length}`,
+    `regression watch (version_regression incidents of the run): slow regressions called within 24 serving hours ${calledIn24.length} of ${slow.length} (${pct(calledIn24.length, slow.length)}; serving hours at the call: median ${cq(0.5)}, p90 ${cq(0.9)}), at all ${slow.filter((j) => j.calledAt !== null).length}; good versions called ${wrongCalls.length} of ${good.length} (${pct(wrongCalls.length, good.length)}); bad deploys called ${bad.filter((j) => j.calledAt !== null).length}`,
   );
   for (const j of wrong)
     lines.push(
