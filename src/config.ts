@@ -257,6 +257,11 @@ const incidentsSchema = z
      * one: the incident then pages once, at that tier, instead of twice. 0: no wait.
      */
     group_wait: duration.default(10 * UNIT_MS.m),
+    /**
+     * An incident no change explains pages at these tiers only from its second alert (not a dedup
+     * repeat): most false pages are lone background alerts. [] : every first alert pages.
+     */
+    corroborate_tiers: z.array(tier).default(['P2']),
     /** Silences in force from the config (docs/SILENCES.md); parsed with parseSilence. */
     silences: z.array(z.unknown()).default([]),
     /** The longest silence accepted, from the config or from `ml.silences`. */
@@ -734,6 +739,7 @@ function incidentSettings(p: Parsed['incidents']): IncidentSettings {
     min_cause_strength: p.min_cause_strength,
     page_tiers: [...new Set(p.page_tiers)],
     group_wait: p.group_wait,
+    corroborate_tiers: [...new Set(p.corroborate_tiers)],
     silences,
     max_silence: p.max_silence,
     inhibit,

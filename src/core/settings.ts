@@ -96,6 +96,11 @@ export interface IncidentSettings {
   page_tiers: Tier[];
   /** ms a first page below the highest page tier is held for a member at a higher one (0: none). */
   group_wait: number;
+  /**
+   * Tiers at which an incident no change explains pages only from its second alert (not a dedup repeat):
+   * a lone alert with no suspected cause is scored and kept, not paged. Empty: every first alert pages.
+   */
+  corroborate_tiers: Tier[];
   /** Silences from the config, parsed; those on `ml.silences` come as inputs. */
   silences: Silence[];
   max_silence: number;

@@ -120,6 +120,7 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
   const cfg = s.incidents;
   const gap = cfg.gap;
   const pageTiers = new Set<Tier>(cfg.page_tiers);
+  const corroborate = new Set<Tier>(cfg.corroborate_tiers);
   const wait = cfg.group_wait;
   // The highest page tier pages at once; a first page below it may wait for it (group_wait).
   const topTier = [...pageTiers].sort((a, b) => tierRank(a) - tierRank(b))[0];
@@ -225,6 +226,11 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
       inc.resolved_by = null;
       out.events.push({ type: 'incident_reopened', incident_id: id, event_time: a.event_time });
     }
+    // A repeat of a lone alert left unpaged for want of a second (corroborate_tiers): the condition
+    // persisted, which corroborates it — the repeat pages, in whichever incident it joined.
+    const lone = st.incidents.get(st.byFingerprint.get(a.dedup.fingerprint) ?? '');
+    const persisted =
+      a.dedup.suppressed && lone !== undefined && lone.waiting !== null && lone.paged_tier === null;
     addMember(inc, a);
     st.byAlert.set(a.alert_id, inc.id);
     st.byFingerprint.set(a.dedup.fingerprint, inc.id);
@@ -240,10 +246,21 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
     // A page held for group_wait stands for the incident's paged tier until it is sent or superseded.
     const pagedOrHeld = inc.paged_tier ?? inc.held?.alert.tier ?? null;
     let choice: PageChoice;
-    if (a.dedup.suppressed) choice = { page: false, why: 'suppressed' };
+    if (a.dedup.suppressed && !persisted) choice = { page: false, why: 'suppressed' };
     else if (silencedBy !== null) choice = { page: false, why: 'silenced' };
     else if (inhibitedBy !== undefined) choice = { page: false, why: 'inhibited' };
     else if (!pageTiers.has(a.tier)) choice = { page: false, why: 'not_a_page_tier' };
+    else if (
+      inc.cause === null &&
+      inc.paged_tier === null &&
+      inc.held === null &&
+      !reopenedAfterFeedback &&
+      corroborate.has(a.tier) &&
+      !persisted &&
+      // This member is counted already; the others that were no dedup repeat:
+      inc.members - 1 - inc.suppressed === 0
+    )
+      choice = { page: false, why: 'uncorroborated' };
     else if (
       inc.paged_tier === null &&
       (inc.held === null || tierRank(a.tier) < tierRank(inc.held.alert.tier))
@@ -257,6 +274,15 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
       choice = { page: true, why: 'rose', from: inc.paged_tier };
     else choice = { page: false, why: pagedOrHeld === inc.paged_tier ? 'paged_already' : 'held' };
     if (a.dedup.suppressed) inc.suppressed++;
+    if (choice.why === 'uncorroborated') inc.waiting = a.alert_id;
+    else if (choice.page) {
+      if (persisted)
+        notes.push(
+          `a repeat of ${lone!.waiting}, which waited for a second alert (incidents.corroborate_tiers): the condition persisted`,
+        );
+      inc.waiting = null;
+      if (lone !== undefined) lone.waiting = null;
+    }
     if (silencedBy !== null) {
       inc.silenced++;
       const silence = st.silences.get(silencedBy);

@@ -49,6 +49,11 @@ export interface Incident {
   readonly aliases: string[];
   /** A first page held for `group_wait` (book.ts): plain data, null when none is held. */
   held: HeldPage | null;
+  /**
+   * Its lone first alert, not paged for want of a second (`corroborate_tiers`), until one comes: a second
+   * alert, or a repeat of this one (in any incident), pages. Null otherwise.
+   */
+  waiting: string | null;
 }
 
 /**
@@ -158,6 +163,7 @@ export function openIncident(
     firing: new Set(),
     aliases: [],
     held: null,
+    waiting: null,
   };
 }
 

@@ -58,7 +58,14 @@ export type PageChoice =
   | { page: true; why: 'opened' | 'rose' | 'reopened'; from: Tier | null }
   | {
       page: false;
-      why: 'suppressed' | 'silenced' | 'inhibited' | 'not_a_page_tier' | 'paged_already' | 'held';
+      why:
+        | 'suppressed'
+        | 'silenced'
+        | 'inhibited'
+        | 'not_a_page_tier'
+        | 'paged_already'
+        | 'held'
+        | 'uncorroborated';
     };
 
 export function pageSentence(
@@ -84,6 +91,8 @@ export function pageSentence(
       return `not paged: ${tier} is not a page tier (${pageTiers.join(', ') || 'none'})`;
     case 'held':
       return `not paged: incident ${inc.id} holds a page at ${inc.held?.alert.tier} for the group wait of ${span(waitMs)}`;
+    case 'uncorroborated':
+      return `not paged: no change explains incident ${inc.id} and it has no other alert yet; at ${tier} it pages from its second alert (incidents.corroborate_tiers)`;
     case 'paged_already':
       return `not paged: incident ${inc.id} already paged at ${inc.paged_tier} (${inc.pages} page${inc.pages === 1 ? '' : 's'})`;
   }

@@ -86,6 +86,8 @@ export function restoreBook<X>(
       const held = inc as { fingerprints: Set<string>; firing: Set<string> };
       if (!(held.fingerprints instanceof Set)) held.fingerprints = new Set();
       if (!(held.firing instanceof Set)) held.firing = new Set(held.fingerprints);
+      // Written before the corroboration rule: nothing waits.
+      if ((inc as { waiting?: string | null }).waiting === undefined) inc.waiting = null;
       st.incidents.set(inc.id, inc);
       for (const alert of inc.alerts) st.byAlert.set(alert, inc.id);
       // A fingerprint in several incidents finds the latest, whatever order the records come back in.

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Action } from '../../../src/core/actions.ts';
 import type { CoreInput } from '../../../src/core/events.ts';
-import { candidateOf, changeIncidentId } from '../../../src/core/incidents/routing.ts';
+import { candidateOf, changeIncidentId, modelIncidentId } from '../../../src/core/incidents/routing.ts';
 import type { IncidentInput, IncidentMember } from '../../../src/core/incidents/types.ts';
 import { parseSilence, type Silence } from '../../../src/core/silences.ts';
 import {
@@ -403,7 +403,7 @@ describe('incident book: silences', () => {
       { kind: 'silence', silence: s },
       ...inOrder([
         aMember({ alert_id: 'in', tier: 'P2', cause: pipe }),
-        aMember({ alert_id: 'out', tier: 'P2', model_id: 'search-ranker', event_time: T0 + MIN }),
+        aMember({ alert_id: 'out', tier: 'P1', model_id: 'search-ranker', event_time: T0 + MIN }),
       ]),
     ]);
     assert.equal(r.scored.get('in')!.silenced_by, s.id);
@@ -539,19 +539,23 @@ describe('incident book: inhibition', () => {
   });
 
   it('a candidate whose change incident was closed by feedback opens its own incident and pages', () => {
-    const r = runBook([
-      ...inOrder([host('P2')]),
-      {
-        kind: 'feedback',
-        feedback: {
-          alert_id: 'h1',
-          event_time: T0 + 5 * MIN,
-          outcome: 'actionable',
-          resolved_at: T0 + 5 * MIN,
+    // Its own incident has no cause: a lone P2 pages here only without the corroboration wait.
+    const r = runBook(
+      [
+        ...inOrder([host('P2')]),
+        {
+          kind: 'feedback',
+          feedback: {
+            alert_id: 'h1',
+            event_time: T0 + 5 * MIN,
+            outcome: 'actionable',
+            resolved_at: T0 + 5 * MIN,
+          },
         },
-      },
-      ...inOrder([target()]),
-    ]);
+        ...inOrder([target()]),
+      ],
+      aConfig({ incidents: { corroborate_tiers: [] } }),
+    );
     const t = r.scored.get('t1')!;
     assert.notEqual(t.incident_id, changeIncidentId('pipe-1'));
     assert.equal(t.page, true);
@@ -705,5 +709,64 @@ describe('incident book: order', () => {
     const r = runBook(inOrder(members), aConfig(), false);
     assert.ok(r.state.incidents.size <= 4, `held ${r.state.incidents.size}`);
     assert.ok(r.state.byAlert.size <= 4);
+  });
+});
+
+describe('incident book: corroboration (incidents.corroborate_tiers, default P2)', () => {
+  const lone = modelIncidentId('fraud-scorer', 'c1');
+  const first = (over: Partial<Parameters<typeof aMember>[0]> = {}) =>
+    aMember({ alert_id: 'c1', tier: 'P2', event_time: T0, ...over });
+  const next = (id: string, over: Partial<Parameters<typeof aMember>[0]> = {}) =>
+    aMember({ alert_id: id, tier: 'P2', incident_id: lone, how: 'model', event_time: T0 + 5 * MIN, ...over });
+
+  it('a lone P2 alert no change explains is scored, not paged, and says why', () => {
+    const r = runBook(inOrder([first()]));
+    const a = r.scored.get('c1')!;
+    assert.equal(a.page, false);
+    assert.deepEqual(pages(r), []);
+    assert.ok(
+      a.incident!.reasons.some((x) => /no change explains .* it pages from its second alert/.test(x)),
+    );
+    assert.equal(r.incidents.get(lone)!.pages, 0);
+  });
+
+  it('its second alert pages the incident, once', () => {
+    const r = runBook(inOrder([first(), next('c2'), next('c3', { event_time: T0 + 9 * MIN })]));
+    assert.deepEqual(pages(r), ['c2']);
+    assert.equal(r.pages.length, 1);
+    assert.equal(r.pages[0]!.incident_id, lone);
+  });
+
+  it('a dedup repeat of it corroborates it (the condition persisted), in whichever incident the repeat is', () => {
+    const same = runBook(inOrder([first(), next('c2', { suppressed: true })]));
+    assert.deepEqual(pages(same), ['c2']);
+    assert.ok(same.scored.get('c2')!.incident!.reasons.some((x) => /a repeat of c1, .* persisted/.test(x)));
+    // Past the gap the repeat opens an incident of its own: it pages there, once.
+    const later = runBook(
+      inOrder([
+        first(),
+        aMember({ alert_id: 'c2', tier: 'P2', suppressed: true, event_time: T0 + 50 * MIN }),
+        aMember({
+          alert_id: 'c3',
+          tier: 'P2',
+          suppressed: true,
+          event_time: T0 + 51 * MIN,
+          how: 'model',
+          incident_id: modelIncidentId('fraud-scorer', 'c2'),
+        }),
+      ]),
+    );
+    assert.deepEqual(pages(later), ['c2']);
+    assert.notEqual(later.scored.get('c2')!.incident_id, lone);
+  });
+
+  it('a P2 alert with a suspected change, and a P1 alert, page at once', () => {
+    assert.deepEqual(pages(runBook(inOrder([first({ cause: pipe })]))), ['c1']);
+    assert.deepEqual(pages(runBook(inOrder([first({ tier: 'P1' })]))), ['c1']);
+  });
+
+  it('with corroborate_tiers [] a lone P2 alert pages at once', () => {
+    const r = runBook(inOrder([first()]), aConfig({ incidents: { corroborate_tiers: [] } }));
+    assert.deepEqual(pages(r), ['c1']);
   });
 });

@@ -39,7 +39,9 @@ function webhook(alerts: { fingerprint: string; startsAt: number; endsAt?: numbe
 
 /** The offline pipeline's loop in small: stage 1 per alert, stage 2 to the stream time, then to `until`. */
 function triage(alerts: AnomalyAlert[], { until = Number.POSITIVE_INFINITY } = {}) {
-  const config = aConfig();
+  // A lone P2 alert pages here (no corroboration wait): these cases are about resolving, and the
+  // corroboration rule has its own tests in book.test.ts.
+  const config = aConfig({ incidents: { corroborate_tiers: [] } });
   const step = createStep(config, { incidents: 'inline' });
   const state = createState(config);
   const book = createIncidentStep(config);
