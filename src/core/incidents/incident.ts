@@ -49,6 +49,8 @@ export interface Incident {
   readonly aliases: string[];
   /** A first page held for `group_wait` (book.ts): plain data, null when none is held. */
   held: HeldPage | null;
+  /** Its pages since it last resolved, in order: each gets a resolve on its tier topic when it resolves. */
+  unresolved: { page_id: string; tier: Tier }[];
 }
 
 /**
@@ -158,6 +160,7 @@ export function openIncident(
     firing: new Set(),
     aliases: [],
     held: null,
+    unresolved: [],
   };
 }
 

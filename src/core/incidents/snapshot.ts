@@ -86,6 +86,12 @@ export function restoreBook<X>(
       const held = inc as { fingerprints: Set<string>; firing: Set<string> };
       if (!(held.fingerprints instanceof Set)) held.fingerprints = new Set();
       if (!(held.firing instanceof Set)) held.firing = new Set(held.fingerprints);
+      // Written before resolves were sent: an open incident that paged owes one for its latest page.
+      if (!Array.isArray(inc.unresolved))
+        inc.unresolved =
+          inc.status === 'open' && inc.paged_tier !== null
+            ? [{ page_id: `${inc.id}:${inc.pages}`, tier: inc.paged_tier }]
+            : [];
       st.incidents.set(inc.id, inc);
       for (const alert of inc.alerts) st.byAlert.set(alert, inc.id);
       // A fingerprint in several incidents finds the latest, whatever order the records come back in.
