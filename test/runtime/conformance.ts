@@ -157,6 +157,7 @@ export async function assertOfflineIncidents(
     const records = (await world.read(tier)).map((r) => ({ r, v: JSON.parse(r.value!) as TierRecord }));
     for (const { r, v } of records) {
       assert.equal(r.key, v.incident_id, `${what}: a record on ${tier} is keyed by its incident`);
+      assert.equal(v.tier, tier, `${what}: ${v.page_id} is on its own tier's topic`);
       assert.equal(r.headers.type, v.action === 'trigger' ? 'page' : 'resolve');
     }
     // Only triggers are pages; resolves are counted apart.
