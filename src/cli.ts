@@ -130,6 +130,10 @@ export function buildProgram(io: CliIo): {
       '--incidents-out <file>',
       'write the incident records (NDJSON, the latest state of each, as ml.incidents holds it)',
     )
+    .option(
+      '--pages <file>',
+      "write the tier topics' records (NDJSON): each page (action trigger) and each resolve, as the stream writes them",
+    )
     .option('--rejects <file>', 'where rejected lines go (default: <out>.rejects.ndjson or ./rejects.ndjson)')
     .addOption(
       new Option(

@@ -112,6 +112,7 @@ export const METRIC_NAMES = [
   'incidents_opened_total',
   'incidents_resolved_total',
   'pages_total',
+  'page_resolves_total',
   'incident_members_silenced_total',
   'incident_members_inhibited_total',
   'incident_members_late_total',
@@ -232,6 +233,7 @@ export interface Metrics {
   readonly incidentsOpened: Counter<'tier'>;
   readonly incidentsResolved: Counter<'by'>;
   readonly pages: Counter<'tier'>;
+  readonly pageResolves: Counter<'tier'>;
   readonly membersSilenced: Counter;
   readonly membersInhibited: Counter;
   readonly membersLate: Counter;
@@ -394,6 +396,11 @@ export function createMetrics(): Metrics {
       'Pages written to the tier topics by the incident stage (an incident opening at a page tier, or rising), by tier.',
       ['tier'],
     ),
+    pageResolves: counter(
+      'page_resolves_total',
+      'Resolves written to the tier topics (one per page of an incident that resolved), by tier: not pages.',
+      ['tier'],
+    ),
     membersSilenced: counter(
       'incident_members_silenced_total',
       'Alerts scored but never paged because a silence matched them.',
@@ -420,6 +427,7 @@ export function recordIncidentEvents(metrics: Metrics, events: readonly Incident
     if (e.type === 'incident_opened') metrics.incidentsOpened.inc({ tier: e.tier });
     else if (e.type === 'incident_resolved') metrics.incidentsResolved.inc({ by: e.by });
     else if (e.type === 'page') metrics.pages.inc({ tier: e.tier });
+    else if (e.type === 'page_resolved') metrics.pageResolves.inc({ tier: e.tier });
     else if (e.type === 'member_silenced') metrics.membersSilenced.inc();
     else if (e.type === 'member_inhibited') metrics.membersInhibited.inc();
     else if (e.type === 'member_late') metrics.membersLate.inc();

@@ -223,6 +223,7 @@ describe('createMetrics + recordCoreEvents', () => {
       { type: 'incident_opened', incident_id: 'i', key: 'change:c', tier: 'P1', event_time: T },
       { type: 'incident_resolved', incident_id: 'i', by: 'timeout', at: T, members: 2 },
       { type: 'page', incident_id: 'i', alert_id: 'a', tier: 'P1' },
+      { type: 'page_resolved', incident_id: 'i', page_id: 'i:1:resolve', tier: 'P1' },
       { type: 'member_silenced', alert_id: 'b', silence_id: 's' },
       { type: 'member_inhibited', alert_id: 'c', incident_id: 'i' },
       { type: 'member_late', alert_id: 'd', event_time: T },
@@ -230,7 +231,7 @@ describe('createMetrics + recordCoreEvents', () => {
     metrics.incidentsOpen.set(1);
     metrics.incidentMembersWaiting.set(4);
     const text = await metrics.registry.metrics();
-    assert.equal(METRIC_NAMES.length, 35);
+    assert.equal(METRIC_NAMES.length, 36);
     for (const name of METRIC_NAMES) {
       assert.match(text, new RegExp(`^# HELP ${name} \\S`, 'm'), `${name} has help text`);
       assert.match(
@@ -245,6 +246,8 @@ describe('createMetrics + recordCoreEvents', () => {
     assert.match(text, /^alert_triage_consumer_lag\{topic="ml\.anomalies",partition="0"\} 12$/m);
     assert.match(text, /^alert_triage_ready 1$/m);
     assert.match(text, /^alert_triage_pages_total\{tier="P1"\} 1$/m);
+    // A resolve is counted apart: never as a page.
+    assert.match(text, /^alert_triage_page_resolves_total\{tier="P1"\} 1$/m);
     assert.match(text, /^alert_triage_incidents_opened_total\{tier="P1"\} 1$/m);
     // default process metrics, on this registry and with the prefix
     assert.match(text, /^alert_triage_process_cpu_user_seconds_total /m);

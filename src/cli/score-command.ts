@@ -45,6 +45,8 @@ export interface InputOptions {
 export interface ScoreOptions extends InputOptions, FilterOptions {
   out?: string;
   incidentsOut?: string;
+  /** The tier topics' records: pages (action trigger) and resolves, in the order the stream writes them. */
+  pages?: string;
   actions?: string;
   rejects?: string;
   format?: 'ndjson' | 'table' | 'csv';
@@ -137,6 +139,7 @@ export async function scoreCommand(opts: ScoreOptions, io: CliIo): Promise<numbe
   const csv = format === 'csv' ? lineSink(io.stdout, csvRow) : undefined;
   if (csv) io.stdout.write(`${csvHeader()}\n`);
   const actions = opts.actions ? ndjsonSink(opts.actions) : undefined;
+  const pages = opts.pages ? ndjsonSink(opts.pages) : undefined;
   const rejectsPath = opts.rejects ?? (opts.out ? `${opts.out}.rejects.ndjson` : 'rejects.ndjson');
   const rejects = lazyNdjsonSink(rejectsPath);
   const top = new TopAlerts(opts.top);
@@ -183,6 +186,9 @@ export async function scoreCommand(opts: ScoreOptions, io: CliIo): Promise<numbe
         // A version regression's action names its incident (it comes right after it): kept when that is.
         action: (a) =>
           a.alert_id === lastKept || a.alert_id === lastIncidentKept ? actions?.write(a) : undefined,
+        // Every tier record, unfiltered: a resolve must follow its page wherever the filter would drop one.
+        page: (p) => pages?.write(p),
+        resolve: (r) => pages?.write(r),
         incident: (i) => {
           lastIncidentKept = incidentsShown.matches(i) ? i.incident_id : undefined;
           incidentLog?.offer(i);
@@ -202,7 +208,7 @@ export async function scoreCommand(opts: ScoreOptions, io: CliIo): Promise<numbe
     }
   } finally {
     progress?.done();
-    await Promise.all([out?.close(), csv?.close(), actions?.close(), rejects.close()]);
+    await Promise.all([out?.close(), csv?.close(), actions?.close(), pages?.close(), rejects.close()]);
   }
   const shownNote = filter.active ? { shown, filter: filter.description } : undefined;
   if (format === 'table')

@@ -2,6 +2,7 @@
 // carries the fields (its dedup_key / alias the fingerprint, or the incident id once incidents group it); a
 // page carries the bodies of one incident (incidentPaging).
 import type { Tier } from './events.ts';
+import { clip, OPSGENIE, PAGERDUTY } from './pager-contracts.ts';
 
 export interface PagerDutyFields {
   dedup_key: string;
@@ -82,8 +83,9 @@ export function pagingFields(p: PagingInput): { pagerduty: PagerDutyFields; opsg
 
 /**
  * A PagerDuty Events v2 `trigger` (https://developer.pagerduty.com/docs/events-api-v2/trigger-events/)
- * with the incident as its dedup key, so every page of one incident lands on one PagerDuty incident.
- * `routing_key` is the integration's secret: the sender adds it (issue 12), it never enters a record.
+ * with the incident as its dedup key, so every page of one incident lands on one PagerDuty alert.
+ * `routing_key` is the integration's secret: the sender adds it (per owner or tier, from its own config),
+ * it never enters a record.
  */
 export interface PagerDutyEvent {
   event_action: 'trigger';
@@ -102,15 +104,39 @@ export interface PagerDutyEvent {
   links: { href: string; text: string }[];
 }
 
+/** A PagerDuty Events v2 `resolve`: only the dedup key (the incident id) names what it resolves. */
+export interface PagerDutyResolve {
+  event_action: 'resolve';
+  dedup_key: string;
+}
+
+/** An Opsgenie responder: the owner, as a team (https://docs.opsgenie.com/docs/alert-api#create-alert). */
+export interface OpsgenieResponder {
+  type: 'team';
+  name: string;
+}
+
 /** An Opsgenie Create Alert body (https://docs.opsgenie.com/docs/alert-api#create-alert) keyed by `alias`. */
 export interface OpsgenieAlert {
   message: string;
   alias: string;
   description: string;
+  responders: OpsgenieResponder[];
   priority: OpsgenieFields['priority'];
   tags: string[];
   details: Record<string, string>;
   entity: string;
+  source: string;
+}
+
+/**
+ * An Opsgenie Close Alert request: the sender posts `{ note, source }` to
+ * `/v2/alerts/<alias>/close?identifierType=alias` (with its API key, which no record holds).
+ */
+export interface OpsgenieClose {
+  alias: string;
+  action: 'close';
+  note: string;
   source: string;
 }
 
@@ -130,13 +156,33 @@ export interface IncidentPagingInput {
   playbook: string | null;
 }
 
+/** Each `details` value at most this long: nine of them, with their keys, stay under Opsgenie's 8,000. */
+const DETAIL_VALUE = 800;
+
+/** `[P1] title (~12000/h at risk)`: the title clipped so the figure always shows. */
+function summaryOf(p: { tier: Tier; title: string; impactPerHour: number }, max: number): string {
+  const tail = ` (~${Math.round(p.impactPerHour)}/h at risk)`;
+  const head = `[${p.tier}] `;
+  return clip(`${head}${clip(p.title, Math.max(1, max - head.length - tail.length))}${tail}`, max);
+}
+
+/** Distinct, non-empty, each within Opsgenie's 50 characters, at most 20. */
+function tagsOf(tags: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const t of tags) {
+    const tag = clip(t.trim(), OPSGENIE.tag);
+    if (tag && !out.includes(tag)) out.push(tag);
+    if (out.length === OPSGENIE.tags) break;
+  }
+  return out;
+}
+
 /** The pager bodies of one page: PagerDuty's dedup_key and Opsgenie's alias are the incident id. */
 export function incidentPaging(p: IncidentPagingInput): {
   pagerduty: PagerDutyEvent;
   opsgenie: OpsgenieAlert;
 } {
-  const summary = `[${p.tier}] ${p.title} (~${Math.round(p.impactPerHour)}/h at risk)`;
-  const details: Record<string, string> = {
+  const raw: Record<string, string> = {
     incident_id: p.incidentId,
     owner: p.owner,
     models: p.models.join(', '),
@@ -145,15 +191,18 @@ export function incidentPaging(p: IncidentPagingInput): {
     triggered_by: `${p.trigger.alertId} (${p.trigger.modelId}, ${p.trigger.signal})`,
     why: p.trigger.why,
   };
-  if (p.playbook) details.playbook = p.playbook;
+  if (p.playbook) raw.playbook = p.playbook;
+  const details: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw)) details[k] = clip(v, DETAIL_VALUE);
   const group = p.productAreas[0] ?? 'unassigned';
+  const entity = p.models.length === 1 ? p.models[0]! : p.models.slice(0, 3).join(', ');
   return {
     pagerduty: {
       event_action: 'trigger',
       dedup_key: p.incidentId,
       payload: {
-        summary: summary.slice(0, 1024),
-        source: p.trigger.source ?? 'alert-triage',
+        summary: summaryOf(p, PAGERDUTY.summary),
+        source: p.trigger.source || 'alert-triage',
         severity: PD_SEVERITY[p.tier],
         timestamp: new Date(p.eventTime).toISOString(),
         component: p.models.length === 1 ? p.models[0]! : `${p.models.length} models`,
@@ -164,17 +213,33 @@ export function incidentPaging(p: IncidentPagingInput): {
       links: p.playbook ? [{ href: p.playbook, text: 'playbook' }] : [],
     },
     opsgenie: {
-      message: summary.slice(0, 130),
+      message: summaryOf(p, OPSGENIE.message),
       alias: p.incidentId,
-      description:
-        `${p.title}\nowner: ${p.owner}\ncause: ${details.cause}\ntriggered by ${details.triggered_by}: ${p.trigger.why}`.slice(
-          0,
-          15_000,
-        ),
+      description: clip(
+        `${p.title}\nowner: ${p.owner}\ncause: ${raw.cause}\ntriggered by ${raw.triggered_by}: ${p.trigger.why}`,
+        OPSGENIE.description,
+      ),
+      responders: [{ type: 'team', name: p.owner }],
       priority: p.tier,
-      tags: [p.tier, ...p.productAreas, ...(p.cause ? ['change'] : [])].slice(0, 20),
+      tags: tagsOf([p.tier, ...p.productAreas, ...(p.cause ? ['change'] : [])]),
       details,
-      entity: p.models.length === 1 ? p.models[0]! : p.models.slice(0, 3).join(', '),
+      entity: clip(entity, OPSGENIE.entity),
+      source: 'alert-triage',
+    },
+  };
+}
+
+/** The pager bodies of a resolve: the same dedup key and alias as the incident's triggers. */
+export function incidentResolvePaging(p: { incidentId: string; note: string }): {
+  pagerduty: PagerDutyResolve;
+  opsgenie: OpsgenieClose;
+} {
+  return {
+    pagerduty: { event_action: 'resolve', dedup_key: p.incidentId },
+    opsgenie: {
+      alias: p.incidentId,
+      action: 'close',
+      note: clip(p.note, OPSGENIE.note),
       source: 'alert-triage',
     },
   };

@@ -19,7 +19,13 @@ import type { Action } from '../core/actions.ts';
 import type { InvalidRecord } from '../core/errors.ts';
 import type { CoreInput, DeployEvent, Tier } from '../core/events.ts';
 import { createIncidentState, createIncidentStep } from '../core/incidents/book.ts';
-import type { IncidentEvent, IncidentOutput, IncidentRecord, PageRecord } from '../core/incidents/types.ts';
+import type {
+  IncidentEvent,
+  IncidentOutput,
+  IncidentRecord,
+  PageRecord,
+  ResolveRecord,
+} from '../core/incidents/types.ts';
 import { guessFormat, type InputFormat } from '../core/inputs/index.ts';
 import {
   type CoreEvent,
@@ -64,6 +70,8 @@ export interface OfflineHandlers {
   action?(a: Action): Promise<void> | undefined;
   /** A page on its tier topic (incidents on). */
   page?(p: PageRecord): Promise<void> | undefined;
+  /** A resolve on the tier topic of the page it resolves (incidents on): not a page. */
+  resolve?(r: ResolveRecord): Promise<void> | undefined;
   /** An incident record, on every change of the incident (incidents on). */
   incident?(i: IncidentRecord): Promise<void> | undefined;
   event?(e: CoreEvent): void;
@@ -78,6 +86,8 @@ export interface IncidentStats {
   opened: number;
   /** Pages by tier are `paged`; this is their sum. */
   pages: number;
+  /** Resolves on the tier topics (one per page of an incident that resolved); not in `pages` nor `paged`. */
+  resolves: number;
   silenced: number;
   inhibited: number;
 }
@@ -85,7 +95,7 @@ export interface IncidentStats {
 export interface OfflineStats {
   read: Record<InputKind, number>;
   scored: number;
-  /** Records on each tier topic: pages when incidents are on, else every alert not suppressed. */
+  /** Pages on each tier topic: with incidents on, their triggers (resolves are not pages), else every alert not suppressed. */
   paged: Record<Tier, number>;
   /** Null when the run had incidents off. */
   incidents: IncidentStats | null;
@@ -150,7 +160,7 @@ export async function runOffline(
     read: { alert: 0, deploy: 0, feedback: 0 },
     scored: 0,
     paged: { P1: 0, P2: 0, P3: 0, P4: 0 },
-    incidents: incidentStep ? { opened: 0, pages: 0, silenced: 0, inhibited: 0 } : null,
+    incidents: incidentStep ? { opened: 0, pages: 0, resolves: 0, silenced: 0, inhibited: 0 } : null,
     suppressed: 0,
     rejected: 0,
     late: 0,
@@ -246,6 +256,9 @@ export async function runOffline(
           stats.paged[o.tier]++;
           stats.incidents!.pages++;
           wait = handlers.page?.(o.page);
+        } else if (o.kind === 'resolve') {
+          stats.incidents!.resolves++;
+          wait = handlers.resolve?.(o.resolve);
         } else if (o.kind === 'incident') {
           wait = handlers.incident?.(o.incident);
         } else if (o.kind === 'action') {

@@ -10,7 +10,9 @@
 //            beside them, after each chunk: {type:'watermark', …} to every partition (watermarkRecords)
 // and the incident stage's (incident-stage.ts), from the repartition topic:
 //   scored   topics.scored              model_id       by key           the ScoredAlert with its incident
-//   page     topics.P1 … P4             incident_id    by key           the PageRecord (JSON)
+//   page     topics.P1 … P4             incident_id    by key           the PageRecord (JSON, action 'trigger')
+//   resolve  topics.P1 … P4             incident_id    by key           the ResolveRecord (JSON, action 'resolve'),
+//            on the tier topic of the page it resolves: a consumer counts pages by action === 'trigger'
 //   action   topics.actions             model_id       by key           the Action (action codec)
 //   incident topics.incidents           incident_id    by key           the IncidentRecord (JSON)
 //   (its state goes to <group>-incidents-changelog, partitioned like the repartition topic)
@@ -131,6 +133,12 @@ export const INCIDENT_ROUTES: IncidentRoutes = {
     key: o.key,
     headers: { tier: o.tier, type: 'page' },
     value: { json: o.page },
+  }),
+  resolve: (o, t) => ({
+    topic: t[o.tier as Tier],
+    key: o.key,
+    headers: { tier: o.tier, type: 'resolve' },
+    value: { json: o.resolve },
   }),
   action: (o, t) => ROUTES.action(o, t),
   incident: (o, t) => {

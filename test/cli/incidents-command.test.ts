@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import type { IncidentRecord } from '../../src/core/incidents/types.ts';
+import type { IncidentRecord, TierRecord } from '../../src/core/incidents/types.ts';
 import type { ScoredAlert } from '../../src/core/processor.ts';
 import { cli, lines, ROOT, readLines } from './support.ts';
 
@@ -23,6 +23,8 @@ describe('score with incidents (the cascade week)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'alert-triage-incidents-'));
   let scored: ScoredAlert[];
   let incidents: IncidentRecord[];
+  let tierRecords: TierRecord[];
+  let summaryPages: number;
 
   before(() => {
     const r = cli([
@@ -32,6 +34,8 @@ describe('score with incidents (the cascade week)', () => {
       join(dir, 'scored.ndjson'),
       '--incidents-out',
       join(dir, 'incidents.ndjson'),
+      '--pages',
+      join(dir, 'pages.ndjson'),
       '--no-progress',
     ]);
     assert.equal(r.code, 0, r.stderr);
@@ -39,6 +43,8 @@ describe('score with incidents (the cascade week)', () => {
       r.stderr,
       /[\d,]+ incidents opened, [\d,]+ pages \(P1 \d+ · P2 \d+\), 0 silenced, \d+ inhibited/,
     );
+    summaryPages = Number(/([\d,]+) pages \(/.exec(r.stderr)![1]!.replace(/,/g, ''));
+    tierRecords = readLines(join(dir, 'pages.ndjson')).map((l) => JSON.parse(l) as TierRecord);
     scored = readLines(join(dir, 'scored.ndjson')).map((l) => JSON.parse(l) as ScoredAlert);
     incidents = readLines(join(dir, 'incidents.ndjson')).map((l) => JSON.parse(l) as IncidentRecord);
   });
@@ -61,6 +67,24 @@ describe('score with incidents (the cascade week)', () => {
         `${a.alert_id} is a repeat that paged without saying why`,
       );
     assert.ok(repeats.length < scored.filter((a) => a.page).length / 4, 'most pages are no repeats');
+  });
+
+  it('--pages has every page, and a resolve after each (the week is over): resolves are not pages', () => {
+    const triggers = tierRecords.filter((r) => r.action === 'trigger');
+    const resolves = tierRecords.filter((r) => r.action === 'resolve');
+    assert.equal(triggers.length, scored.filter((a) => a.page).length);
+    assert.equal(triggers.length, summaryPages, 'the summary counts the triggers alone');
+    assert.equal(resolves.length, triggers.length, 'every incident timed out: each page resolved once');
+    const at = new Map(tierRecords.map((r, i) => [r.page_id, i]));
+    for (const r of resolves) {
+      const page = tierRecords[at.get(r.resolves)!];
+      assert.ok(page?.action === 'trigger', `${r.page_id} resolves a page`);
+      assert.ok(at.get(r.resolves)! < at.get(r.page_id)!, 'after its page');
+      assert.equal(r.page_id, `${page.page_id}:resolve`);
+      assert.deepEqual([r.tier, r.incident_id], [page.tier, page.incident_id], 'on its page’s tier topic');
+      assert.deepEqual(r.pagerduty, { event_action: 'resolve', dedup_key: r.incident_id });
+      assert.equal(r.incident.status, 'resolved');
+    }
   });
 
   it('--incidents-out has the latest record of every incident, once, in order of opening', () => {

@@ -171,6 +171,8 @@ describe('score --input-format', () => {
       'ndjson',
       '--incidents-out',
       incidentsOut,
+      '--pages',
+      join(dir, 'resolved-pages.ndjson'),
     ]);
     assert.equal(r.code, 0, r.stderr);
     const scored = parseScored(r.stdout);
@@ -185,5 +187,20 @@ describe('score --input-format', () => {
     const inc = incidents.find((i) => i.incident_id === f!.incident_id)!;
     assert.equal(inc.resolved_by, 'source');
     assert.equal(inc.resolved_at, Date.parse(auc.endsAt));
+    // On the tier topic: the page, then its resolve at endsAt, saying the source resolved it.
+    const tier = readLines(join(dir, 'resolved-pages.ndjson')).map(
+      (l) => JSON.parse(l) as { action: string; incident_id: string; event_time: number; reason: string },
+    );
+    assert.deepEqual(
+      tier.map((t) => [t.action, t.incident_id]),
+      f!.page
+        ? [
+            ['trigger', f!.incident_id],
+            ['resolve', f!.incident_id],
+          ]
+        : [],
+    );
+    assert.equal(tier[1]!.event_time, Date.parse(auc.endsAt));
+    assert.equal(tier[1]!.reason, `resolved by its source (${done!.alert_id})`);
   });
 });

@@ -144,16 +144,19 @@ describe('crash with the incident stage: SIGKILL, restart, every page once', { s
       read: async (name: 'scored' | 'P1' | 'P2' | 'P3' | 'P4' | 'dlq' | 'actions' | 'incidents') =>
         (topics.get(t[name]) ?? []).map(toRead),
     };
-    const pages = ['P1', 'P2', 'P3', 'P4'].reduce(
-      (n, tier) => n + (topics.get(t[tier as 'P1'])?.length ?? 0),
-      0,
-    );
+    // The tier topics' triggers: their resolves are no pages.
+    const tierRecords = ['P1', 'P2', 'P3', 'P4'].flatMap((tier) => topics.get(t[tier as 'P1']) ?? []);
+    const isTrigger = (m: (typeof tierRecords)[number]) =>
+      (JSON.parse(toRead(m).value!) as { action?: string }).action === 'trigger';
+    const pages = tierRecords.filter(isTrigger).length;
+    const resolves = tierRecords.length - pages;
     console.log(
       `RELIABILITY incident-crash ${JSON.stringify({
         alerts_fed: ALERTS,
         kills,
         scored_records: topics.get(t.scored)?.length,
         pages,
+        resolves,
         incident_records: topics.get(t.incidents)?.length,
         seed: SEED,
         wall_s: Math.round((Date.now() - started) / 1000),

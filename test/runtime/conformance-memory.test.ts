@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseConfig } from '../../src/config.ts';
-import type { IncidentRecord } from '../../src/core/incidents/types.ts';
+import type { IncidentRecord, ResolveRecord, TierRecord } from '../../src/core/incidents/types.ts';
 import { runOffline } from '../../src/runtime/offline-pipeline.ts';
 import { PipelineDriver, Rng } from '../fixtures/pipeline-driver.ts';
 import {
@@ -222,6 +222,7 @@ describe('incident stage: resolution by feedback (in-memory ports)', () => {
     const closedBy = (records: IncidentRecord[]) =>
       records.find((i) => i.incident_id === first.incident_id && i.resolved_by === 'feedback');
     const offline: IncidentRecord[] = [];
+    const offlineResolves: ResolveRecord[] = [];
     await runOffline(
       config,
       { alerts, deploys, feedback: feedbackFile },
@@ -229,6 +230,7 @@ describe('incident stage: resolution by feedback (in-memory ports)', () => {
         scored: () => undefined,
         rejected: () => undefined,
         incident: (i) => void offline.push(i),
+        resolve: (r) => void offlineResolves.push(r),
       },
     );
     const want = closedBy(offline);
@@ -248,6 +250,16 @@ describe('incident stage: resolution by feedback (in-memory ports)', () => {
     assert.ok(got, 'the stream closes it by the feedback');
     assert.equal(got.resolved_at, want.resolved_at);
     assert.equal(got.members, want.members);
+    // Its page is resolved on its tier topic by the feedback, as score resolves it.
+    const resolveOf = (records: ResolveRecord[]) =>
+      records.filter((r) => r.incident_id === first.incident_id).map((r) => JSON.stringify(r));
+    const want1 = resolveOf(offlineResolves);
+    assert.ok(want1.length >= 1);
+    assert.match(want1[0]!, /"reason":"resolved by feedback on /);
+    const stream = (await world.read(first.tier as 'P1' | 'P2'))
+      .map((r) => JSON.parse(r.value!) as TierRecord)
+      .flatMap((r) => (r.action === 'resolve' ? [r] : []));
+    assert.deepEqual(resolveOf(stream), want1);
     rmSync(dir, { recursive: true, force: true });
   });
 });

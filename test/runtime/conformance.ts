@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import type { Config } from '../../src/config.ts';
 import type { ScoredAlert } from '../../src/core/events.ts';
+import type { ResolveRecord, TierRecord } from '../../src/core/incidents/types.ts';
 import { runOffline } from '../../src/runtime/offline-pipeline.ts';
 import { DLQ_HEADERS } from '../../src/runtime/routing.ts';
 
@@ -71,6 +72,22 @@ export async function offlineVerdicts(config: Config, week: WeekFiles): Promise<
   return byId;
 }
 
+/** The resolves `score` writes to the tier topics, in order. */
+export async function offlineResolves(config: Config, week: WeekFiles): Promise<ResolveRecord[]> {
+  const out: ResolveRecord[] = [];
+  await runOffline(config, weekFiles(week), {
+    scored: () => undefined,
+    rejected: () => undefined,
+    resolve: (r) => void out.push(r),
+  });
+  return out;
+}
+
+const weekFiles = (week: WeekFiles) =>
+  typeof week === 'string'
+    ? { alerts: join(EXAMPLES, week, 'alerts.ndjson'), deploys: join(EXAMPLES, week, 'deploys.ndjson') }
+    : week;
+
 const parsed = (records: ReadRecord[]) => records.map((r) => JSON.parse(r.value!) as ScoredAlert);
 const timeOf = (line: string) => {
   const t = (JSON.parse(line) as { event_time: number | string }).event_time;
@@ -131,19 +148,47 @@ export async function assertOfflineIncidents(
     `${what}: ${diff.length} of ${scored.length} alerts differ from the offline CLI (verdict, incident, page)`,
   );
   let pages = 0;
+  const streamResolves: string[] = [];
   for (const tier of ['P1', 'P2', 'P3', 'P4'] as const) {
     const want = [...expected.values()]
       .filter((a) => a.tier === tier && a.page)
       .map((a) => `${a.incident_id}/${a.alert_id}`)
       .sort();
-    const got = (await world.read(tier))
-      .map((r) => JSON.parse(r.value!) as { incident_id: string; alert: { alert_id: string } })
-      .map((p) => `${p.incident_id}/${p.alert.alert_id}`)
+    const records = (await world.read(tier)).map((r) => ({ r, v: JSON.parse(r.value!) as TierRecord }));
+    for (const { r, v } of records) {
+      assert.equal(r.key, v.incident_id, `${what}: a record on ${tier} is keyed by its incident`);
+      assert.equal(v.tier, tier, `${what}: ${v.page_id} is on its own tier's topic`);
+      assert.equal(r.headers.type, v.action === 'trigger' ? 'page' : 'resolve');
+    }
+    // Only triggers are pages; resolves are counted apart.
+    const got = records
+      .flatMap(({ v }) => (v.action === 'trigger' ? [`${v.incident_id}/${v.alert.alert_id}`] : []))
       .sort();
     assert.deepEqual(got, want, `${what}: pages on ${tier}`);
     pages += got.length;
+    for (const { v } of records) if (v.action === 'resolve') streamResolves.push(JSON.stringify(v));
   }
   assert.ok(pages > 0, `${what}: the week pages at all`);
+  // The resolves: the offline ones of every resolution the stream has made (its incident records say which).
+  // Offline, every incident times out when the files end; the stream resolves up to its watermark, which a
+  // partition that is not yet idle holds back.
+  const resolutions = new Set<string>();
+  for (const r of await world.read('incidents')) {
+    const i = JSON.parse(r.value!) as { incident_id: string; status: string; resolved_at: number | null };
+    if (i.status === 'resolved') resolutions.add(`${i.incident_id}@${i.resolved_at}`);
+  }
+  const wantResolves = (await offlineResolves(world.config, week))
+    .filter((r) => resolutions.has(`${r.incident_id}@${r.event_time}`))
+    .map((r) => JSON.stringify(r));
+  assert.ok(wantResolves.length > 0, `${what}: incidents resolve within the week`);
+  const missing = wantResolves.filter((r) => !streamResolves.includes(r));
+  const extra = streamResolves.filter((r) => !wantResolves.includes(r));
+  assert.deepEqual(
+    [missing.slice(0, 1), extra.slice(0, 1)],
+    [[], []],
+    `${what}: ${missing.length} offline resolves missing on the tier topics, ${extra.length} not offline`,
+  );
+  assert.equal(streamResolves.length, wantResolves.length, `${what}: each resolve once`);
   // The latest record of each incident (the compacted topic's view): every offline incident, its members.
   const latest = new Map<string, { members: number }>();
   for (const r of await world.read('incidents')) latest.set(r.key!, JSON.parse(r.value!));

@@ -6,9 +6,10 @@
 // Time-outs are timers in the same order: an incident resolves when the watermark passes last + gap.
 import type { Action } from '../actions.ts';
 import type { AlertFeedback, ScoredAlert, Tier } from '../events.ts';
-import { incidentPaging } from '../paging.ts';
+import { incidentPaging, incidentResolvePaging } from '../paging.ts';
 import type { TriageSettings } from '../settings.ts';
 import { SilenceBook, type SilenceTarget } from '../silences.ts';
+import { pageMessage, resolveMessage } from '../slack.ts';
 import { tierRank } from '../tier.ts';
 import {
   addMember,
@@ -32,7 +33,14 @@ import {
   pageSentence,
   span,
 } from './sentences.ts';
-import type { IncidentEvent, IncidentInput, IncidentMember, IncidentOutput, PageRecord } from './types.ts';
+import type {
+  IncidentEvent,
+  IncidentInput,
+  IncidentMember,
+  IncidentOutput,
+  PageRecord,
+  ResolveRecord,
+} from './types.ts';
 
 export type Pending =
   | { time: number; rank: 0; id: string; seq: number; member: IncidentMember }
@@ -336,7 +344,9 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
   ) => {
     notePage(inc, scored.tier, scored.event_time, s);
     out.outputs.push({ kind: 'scored', key: scored.model_id, alert: scored });
-    out.outputs.push({ kind: 'page', tier: scored.tier, key: inc.id, page: pageOf(inc, scored, choice) });
+    const page = pageOf(inc, scored, choice);
+    inc.unresolved.push({ page_id: page.page_id, tier: page.tier });
+    out.outputs.push({ kind: 'page', tier: scored.tier, key: inc.id, page });
     out.events.push({ type: 'page', incident_id: inc.id, alert_id: scored.alert_id, tier: scored.tier });
     for (const action of actions) {
       if (inc.actions.has(action.type)) continue;
@@ -379,8 +389,13 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
           ? `reopened at ${a.tier}`
           : `opened at ${a.tier}`;
     const title = titleOf(inc);
+    const page_id = `${inc.id}:${inc.pages}`;
+    const cause = inc.cause ? `${describeCause(inc.cause)} (${inc.cause.event_id})` : null;
+    const models = incident.models.map((x) => x.model_id);
+    const why = a.reasons[0] ?? '';
     return {
-      page_id: `${inc.id}:${inc.pages}`,
+      action: 'trigger',
+      page_id,
       incident_id: inc.id,
       tier: a.tier,
       reason,
@@ -402,26 +417,66 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
         eventTime: a.event_time,
         owner: incident.owner,
         impactPerHour: incident.expected_impact_per_hour,
-        models: incident.models.map((x) => x.model_id),
+        models,
         productAreas: incident.product_areas,
-        cause: inc.cause ? `${describeCause(inc.cause)} (${inc.cause.event_id})` : null,
+        cause,
         trigger: {
           alertId: a.alert_id,
           modelId: a.model_id,
           signal: a.alert.signal,
           ...(a.alert.source !== undefined ? { source: a.alert.source } : {}),
-          why: a.reasons[0] ?? '',
+          why,
         },
+        playbook: incident.playbook,
+      }),
+      slack: pageMessage({
+        incidentId: inc.id,
+        pageId: page_id,
+        title,
+        tier: a.tier,
+        reason,
+        impactPerHour: incident.expected_impact_per_hour,
+        owner: incident.owner,
+        cause,
+        models,
+        trigger: { alertId: a.alert_id, modelId: a.model_id, signal: a.alert.signal, why },
         playbook: incident.playbook,
       }),
     };
   };
 
+  /** One resolve per page the incident made since it last resolved, each on its page's tier topic. */
+  const sendResolves = (inc: Incident, reason: string, out: IncidentStepResult) => {
+    if (inc.unresolved.length === 0) return;
+    const incident = recordOf(inc, s);
+    const title = titleOf(inc);
+    for (const u of inc.unresolved) {
+      const page_id = `${u.page_id}:resolve`;
+      const resolve: ResolveRecord = {
+        action: 'resolve',
+        page_id,
+        resolves: u.page_id,
+        incident_id: inc.id,
+        tier: u.tier,
+        event_time: inc.resolved_at!,
+        reason,
+        incident,
+        ...incidentResolvePaging({ incidentId: inc.id, note: `${title}: ${reason}` }),
+        slack: resolveMessage({ incidentId: inc.id, pageId: page_id, title, tier: u.tier, reason }),
+      };
+      out.outputs.push({ kind: 'resolve', tier: u.tier, key: inc.id, resolve });
+      out.events.push({ type: 'page_resolved', incident_id: inc.id, page_id, tier: u.tier });
+    }
+    inc.unresolved = [];
+  };
+
+  /** `why`: the sentence of its resolves (`timed out: …`, `resolved by feedback on …`). */
   const resolve = (
     st: IncidentState,
     inc: Incident,
     at: number,
     by: 'timeout' | 'feedback' | 'source',
+    why: string,
     out: IncidentStepResult,
   ) => {
     // A page held for the group wait goes out now: its alert was at a page tier before the incident closed.
@@ -430,6 +485,7 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
     inc.resolved_at = at;
     inc.resolved_by = by;
     out.events.push({ type: 'incident_resolved', incident_id: inc.id, by, at, members: inc.members });
+    sendResolves(inc, why, out);
     record(inc, out);
     st.timers.push({ at: inc.last + retention, id: inc.id, kind: 'drop' });
   };
@@ -446,7 +502,8 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
     }
     if (t.kind === 'timeout') {
       // Stale unless it is the incident's current deadline (a later member moved it).
-      if (inc.status === 'open' && inc.last + gap === t.at) resolve(st, inc, t.at, 'timeout', out);
+      if (inc.status === 'open' && inc.last + gap === t.at)
+        resolve(st, inc, t.at, 'timeout', `timed out: no alert for ${span(gap)}`, out);
       return;
     }
     if (inc.status !== 'resolved' || inc.last + retention !== t.at) return;
@@ -465,7 +522,7 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
     // A resolution older than the incident's last member does not close it (in order it came before that
     // member; the stream may give it again after a restart, or late).
     if (f.event_time < inc.last) return;
-    resolve(st, inc, f.resolved_at, 'feedback', out);
+    resolve(st, inc, f.resolved_at, 'feedback', `resolved by feedback on ${f.alert_id}`, out);
   };
 
   /**
@@ -493,7 +550,7 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
         note = `resolved by its source; incident ${inc.id} stays open: ${inc.firing.size} other alert fingerprint(s) of it still firing`;
         record(inc, out);
       } else {
-        resolve(st, inc, a.event_time, 'source', out);
+        resolve(st, inc, a.event_time, 'source', `resolved by its source (${a.alert_id})`, out);
         note = `resolved by its source: incident ${inc.id} resolved`;
       }
     }

@@ -54,6 +54,8 @@ export interface Incident {
    * alert, or a repeat of this one (in any incident), pages. Null otherwise.
    */
   waiting: string | null;
+  /** Its pages since it last resolved, in order: each gets a resolve on its tier topic when it resolves. */
+  unresolved: { page_id: string; tier: Tier }[];
 }
 
 /**
@@ -164,6 +166,7 @@ export function openIncident(
     aliases: [],
     held: null,
     waiting: null,
+    unresolved: [],
   };
 }
 

@@ -88,6 +88,12 @@ export function restoreBook<X>(
       if (!(held.firing instanceof Set)) held.firing = new Set(held.fingerprints);
       // Written before the corroboration rule: nothing waits.
       if ((inc as { waiting?: string | null }).waiting === undefined) inc.waiting = null;
+      // Written before resolves were sent: an open incident that paged owes one for its latest page.
+      if (!Array.isArray(inc.unresolved))
+        inc.unresolved =
+          inc.status === 'open' && inc.paged_tier !== null
+            ? [{ page_id: `${inc.id}:${inc.pages}`, tier: inc.paged_tier }]
+            : [];
       st.incidents.set(inc.id, inc);
       for (const alert of inc.alerts) st.byAlert.set(alert, inc.id);
       // A fingerprint in several incidents finds the latest, whatever order the records come back in.

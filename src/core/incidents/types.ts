@@ -3,8 +3,9 @@
 import type { Action } from '../actions.ts';
 import type { AlertFeedback, DeployEvent, ScoredAlert, Tier } from '../events.ts';
 import type { ContextChange } from '../join.ts';
-import type { OpsgenieAlert, PagerDutyEvent } from '../paging.ts';
+import type { OpsgenieAlert, OpsgenieClose, PagerDutyEvent, PagerDutyResolve } from '../paging.ts';
 import type { Silence } from '../silences.ts';
+import type { SlackMessage } from '../slack.ts';
 import type { InhibitCandidate, JoinHow } from './routing.ts';
 
 /**
@@ -93,8 +94,17 @@ export interface MemberNote {
   inhibited_by: string | null;
 }
 
+/**
+ * A record on a tier topic (key incident_id): a page (`trigger`) or, once the incident resolves, its
+ * `resolve`. Consumers tell them by `action`; only triggers are pages. The bodies are complete but for the
+ * senders' secrets: PagerDuty's routing key, Opsgenie's API key, Slack's token or webhook URL.
+ */
+export type TierRecord = PageRecord | ResolveRecord;
+
 /** The record on the tier topic when a member pages: the incident, what triggered it, the pager bodies. */
 export interface PageRecord {
+  action: 'trigger';
+  /** `<incident_id>:<n>`: the incident's n-th page. */
   page_id: string;
   incident_id: string;
   tier: Tier;
@@ -113,6 +123,30 @@ export interface PageRecord {
   };
   pagerduty: PagerDutyEvent;
   opsgenie: OpsgenieAlert;
+  slack: SlackMessage;
+}
+
+/**
+ * The record on a tier topic when an incident that paged there resolves (time-out, feedback or its source):
+ * one per page not resolved yet, on that page's tier topic, so a pager that consumes one tier topic sees the
+ * end of every page it was sent.
+ */
+export interface ResolveRecord {
+  action: 'resolve';
+  /** `<page_id>:resolve`: derived from the page it resolves. */
+  page_id: string;
+  /** The page_id of the trigger it resolves. */
+  resolves: string;
+  incident_id: string;
+  tier: Tier;
+  /** When the incident resolved (its `resolved_at`). */
+  event_time: number;
+  /** `timed out: no alert for 30 min`, `resolved by feedback on a-12`, `resolved by its source (a-7:resolved)`. */
+  reason: string;
+  incident: IncidentRecord;
+  pagerduty: PagerDutyResolve;
+  opsgenie: OpsgenieClose;
+  slack: SlackMessage;
 }
 
 export type IncidentInput =
@@ -130,6 +164,8 @@ export type IncidentOutput =
   /** The final scored alert, with incident_id, page, silenced_by and its note. */
   | { kind: 'scored'; key: string; alert: ScoredAlert }
   | { kind: 'page'; tier: Tier; key: string; page: PageRecord }
+  /** On the same tier topic as the page it resolves; never counted as a page. */
+  | { kind: 'resolve'; tier: Tier; key: string; resolve: ResolveRecord }
   | { kind: 'action'; key: string; action: Action }
   | { kind: 'incident'; key: string; incident: IncidentRecord };
 
@@ -146,6 +182,7 @@ export type IncidentEvent =
   /** Resolved longer than an alert can still join it: forgotten (a tombstone in the stream's changelog). */
   | { type: 'incident_dropped'; incident_id: string }
   | { type: 'page'; incident_id: string; alert_id: string; tier: Tier }
+  | { type: 'page_resolved'; incident_id: string; page_id: string; tier: Tier }
   | { type: 'member_silenced'; alert_id: string; silence_id: string }
   | { type: 'member_inhibited'; alert_id: string; incident_id: string }
   /** Older than a watermark already passed: processed at once, out of order. */

@@ -657,9 +657,11 @@ describe('incident book: order', () => {
         ? `S ${o.alert.alert_id} ${o.alert.incident_id} ${o.alert.page} ${o.alert.incident!.reasons.join('|')}`
         : o.kind === 'page'
           ? `P ${o.page.page_id} ${o.page.alert.alert_id}`
-          : o.kind === 'incident'
-            ? `I ${JSON.stringify(o.incident)}`
-            : `A ${o.action.action_id}`,
+          : o.kind === 'resolve'
+            ? `R ${o.resolve.page_id} ${o.resolve.tier} ${o.resolve.event_time}`
+            : o.kind === 'incident'
+              ? `I ${JSON.stringify(o.incident)}`
+              : `A ${o.action.action_id}`,
     );
 
   it('the same members in any arrival order, with watermarks, give the same incidents, ids, pages and records', () => {

@@ -80,6 +80,12 @@ describe('a resolved native alert resolves its incident', () => {
     assert.equal(inc.resolved_at, T0 + 12 * MIN);
     assert.equal(inc.members, 1, 'a resolve is no member');
     assert.equal(run.outputs.filter((o) => o.kind === 'page').length, 1, 'one page: the firing one');
+    // Its page is resolved on its tier topic, at endsAt, saying the source resolved it.
+    const resolves = run.outputs.flatMap((o) => (o.kind === 'resolve' ? [o] : []));
+    assert.deepEqual(
+      resolves.map((o) => [o.tier, o.key, o.resolve.event_time, o.resolve.reason]),
+      [[f.tier, f.incident_id, T0 + 12 * MIN, `resolved by its source (${resolved!.alert_id})`]],
+    );
   });
 
   it('without a resolve the same incident times out instead (so the resolve is what closed it)', () => {
