@@ -51,6 +51,13 @@ export function topicSpecs(config: Config): TopicSpec[] {
     // Partitioned like the alerts (partition p holds alert partition p's episodes); expired episodes
     // are tombstoned, so compaction keeps only live ones and a restart reads what is live, not history.
     { topic: t.dedup_changelog, partitions: p.alerts, configs: compacted },
+    // What `notify` delivered, key <receiver>/<page_id>: compacted, and deleted after the tier topics'
+    // retention (a page no longer on its topic can never be read again, so its entry is not needed).
+    {
+      topic: t.notify_log,
+      partitions: p.outputs,
+      configs: { ...compacted, 'cleanup.policy': 'compact,delete', 'retention.ms': String(15 * DAY_MS) },
+    },
     ...stage,
   ];
 }
