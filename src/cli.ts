@@ -386,6 +386,9 @@ export function buildProgram(io: CliIo): {
       }
       const { notifyCommand } = await import('./cli/notify-command.ts');
       exitCode = await notifyCommand(opts, io);
+      // Stopped (and, on Kafka, out of the group): exit even if a client left a timer behind, as `run` does.
+      const code = exitCode;
+      if (!opts.fromFile) setTimeout(() => process.exit(code), 2_000).unref();
     });
 
   return { program, exitCode: () => exitCode };

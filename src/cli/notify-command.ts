@@ -27,10 +27,8 @@ export async function notifyCommand(opts: NotifyOptions, io: CliIo): Promise<num
   const metrics = createNotifyMetrics();
   const { observe, tally } = notifyObserver(logger, metrics);
   const opened = opts.deliveryLog ? await DeliveryLogFile.open(opts.deliveryLog) : undefined;
-  let stop!: () => void;
-  const stopped = new Promise<void>((r) => {
-    stop = r;
-  });
+  const stopping = new AbortController();
+  const stop = () => stopping.abort();
   const onSignal = () => {
     notifier.stop();
     stop();
@@ -38,7 +36,7 @@ export async function notifyCommand(opts: NotifyOptions, io: CliIo): Promise<num
   const notifier = new Notifier(
     config.notify,
     receivers,
-    livePorts(opened ? (e) => opened.log.append(e) : async () => {}, metrics, stopped),
+    livePorts(opened ? (e) => opened.log.append(e) : async () => {}, metrics, stopping.signal),
     observe,
   );
   if (opened) notifier.restore(opened.entries);

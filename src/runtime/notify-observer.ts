@@ -69,11 +69,11 @@ export function notifyObserver(
   return { observe, tally };
 }
 
-/** The real ports: fetch, timers, the clock; `stopped` ends every wait at once. */
+/** The real ports: fetch, timers, the clock; `stopping` aborted ends every wait at once. */
 export function livePorts(
   append: (e: DeliveryEntry) => Promise<void>,
   metrics: NotifyMetrics,
-  stopped: Promise<unknown>,
+  stopping: AbortSignal,
 ): NotifyPorts {
   return {
     send: async (request: HttpRequest, timeoutMs: number, receiver: string) => {
@@ -86,11 +86,16 @@ export function livePorts(
     },
     sleep: (ms) =>
       new Promise<boolean>((resolve) => {
-        const t = setTimeout(() => resolve(true), ms);
-        void stopped.then(() => {
+        if (stopping.aborted) return resolve(false);
+        const abort = () => {
           clearTimeout(t);
           resolve(false);
-        });
+        };
+        const t = setTimeout(() => {
+          stopping.removeEventListener('abort', abort);
+          resolve(true);
+        }, ms);
+        stopping.addEventListener('abort', abort, { once: true });
       }),
     now: () => Date.now(),
     random: () => Math.random(),

@@ -29,6 +29,7 @@ export async function runNotifyService(options: NotifyServiceOptions): Promise<n
   process.once('SIGTERM', onSignal('SIGTERM'));
   process.once('SIGINT', onSignal('SIGINT'));
   void options.until?.then(() => stop('until'));
+  const stopping = new AbortController();
   const config = loadConfigFile(options.config, options.env);
   const receivers = buildReceivers(config.notify, options.env, options.config);
   const logger = createLogger({ level: config.log.level });
@@ -40,10 +41,13 @@ export async function runNotifyService(options: NotifyServiceOptions): Promise<n
   const notifier = new Notifier(
     config.notify,
     receivers,
-    livePorts((e) => log.append(e), metrics, stopped),
+    livePorts((e) => log.append(e), metrics, stopping.signal),
     observe,
   );
-  void stopped.then(() => notifier.stop());
+  void stopped.then(() => {
+    notifier.stop();
+    stopping.abort();
+  });
   const topics = config.notify.tiers.map((t) => config.topics[t]);
   const groupId = `${config.kafka.group_id}.notify`;
   const consumer = kafka.consumer({

@@ -51,11 +51,10 @@ function notifierOf(retry: Record<string, unknown> = {}, append = async (_e: unk
   const env = { PD_KEY, OG_KEY: GENIE_KEY, SLACK_URL: `${server.url}/slack/hook` };
   const metrics = createNotifyMetrics();
   const { observe, tally } = notifyObserver(createLogger({ level: 'silent' }), metrics);
-  const never = new Promise<void>(() => {});
   const notifier = new Notifier(
     config.notify,
     buildReceivers(config.notify, env),
-    livePorts(append as never, metrics, never),
+    livePorts(append as never, metrics, new AbortController().signal),
     observe,
   );
   return { notifier, tally, metrics };
