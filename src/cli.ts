@@ -131,6 +131,10 @@ export function buildProgram(io: CliIo): {
       '--incidents-out <file>',
       'write the incident records (NDJSON, the latest state of each, as ml.incidents holds it)',
     )
+    .option(
+      '--pages-out <file>',
+      'write the pages (NDJSON, every tier, as the tier topics carry them; `notify --from-file` delivers them)',
+    )
     .option('--rejects <file>', 'where rejected lines go (default: <out>.rejects.ndjson or ./rejects.ndjson)')
     .addOption(
       new Option(

@@ -45,6 +45,8 @@ export interface InputOptions {
 export interface ScoreOptions extends InputOptions, FilterOptions {
   out?: string;
   incidentsOut?: string;
+  /** Every page, as the tier topics carry them (for `notify --from-file`). */
+  pagesOut?: string;
   actions?: string;
   rejects?: string;
   format?: 'ndjson' | 'table' | 'csv';
@@ -137,6 +139,7 @@ export async function scoreCommand(opts: ScoreOptions, io: CliIo): Promise<numbe
   const csv = format === 'csv' ? lineSink(io.stdout, csvRow) : undefined;
   if (csv) io.stdout.write(`${csvHeader()}\n`);
   const actions = opts.actions ? ndjsonSink(opts.actions) : undefined;
+  const pages = opts.pagesOut ? ndjsonSink(opts.pagesOut) : undefined;
   const rejectsPath = opts.rejects ?? (opts.out ? `${opts.out}.rejects.ndjson` : 'rejects.ndjson');
   const rejects = lazyNdjsonSink(rejectsPath);
   const top = new TopAlerts(opts.top);
@@ -180,6 +183,7 @@ export async function scoreCommand(opts: ScoreOptions, io: CliIo): Promise<numbe
           return rejects.write(r);
         },
         action: (a) => (a.alert_id === lastKept ? actions?.write(a) : undefined),
+        page: (p) => pages?.write(p),
         incident: (i) => {
           incidentLog?.offer(i);
           if (format === 'table' && incidentsShown.matches(i)) topIncidents.offer(i);
@@ -198,7 +202,7 @@ export async function scoreCommand(opts: ScoreOptions, io: CliIo): Promise<numbe
     }
   } finally {
     progress?.done();
-    await Promise.all([out?.close(), csv?.close(), actions?.close(), rejects.close()]);
+    await Promise.all([out?.close(), csv?.close(), actions?.close(), pages?.close(), rejects.close()]);
   }
   const shownNote = filter.active ? { shown, filter: filter.description } : undefined;
   if (format === 'table')

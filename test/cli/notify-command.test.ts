@@ -81,6 +81,56 @@ describe('alert-triage notify --from-file', () => {
     assert.equal(server.accepted().length, sent);
   });
 
+  it("delivers the sample week's pages from `score --pages-out`: every body valid", {
+    timeout: 120_000,
+  }, async () => {
+    const sample = join(import.meta.dirname, '..', '..', 'examples', 'sample-week');
+    const pages = join(dir, 'week-pages.ndjson');
+    const scored = await run(
+      [
+        'score',
+        '--alerts',
+        join(sample, 'alerts.ndjson'),
+        '--deploys',
+        join(sample, 'deploys.ndjson'),
+        '--config',
+        join(sample, 'catalog.yaml'),
+        '--format',
+        'csv',
+        '--no-progress',
+        '--pages-out',
+        pages,
+      ],
+      {},
+    );
+    assert.equal(scored.code, 0, scored.stderr);
+    const pageCount = Number(/(\d+) pages/.exec(scored.stderr)?.[1]);
+    assert.ok(pageCount > 100, scored.stderr);
+    const fast = join(dir, 'fast.yaml');
+    writeFileSync(
+      fast,
+      [
+        'notify:',
+        '  receivers:',
+        `    pd: { type: pagerduty, url: "${server.url}/pagerduty/v2/enqueue", secret_env: PD_KEY, rate_limit: 1000 }`,
+        `    og: { type: opsgenie, url: "${server.url}/opsgenie/v2/alerts", secret_env: OG_KEY, rate_limit: 1000 }`,
+        '    slack: { type: slack, url_env: SLACK_URL, rate_limit: 1000 }',
+        '  default: [pd, og, slack]',
+        '',
+      ].join('\n'),
+    );
+    const before = server.received.length;
+    const sent = await run(['notify', '--config', fast, '--from-file', pages], env);
+    assert.equal(sent.code, 0, sent.stderr.slice(-2000));
+    assert.match(sent.stdout, new RegExp(`${pageCount} records, ${pageCount * 3} delivered, 0 failed`));
+    const mine = server.received.slice(before);
+    assert.equal(mine.length, pageCount * 3);
+    assert.deepEqual(
+      mine.filter((r) => r.problems.length > 0).map((r) => r.problems),
+      [],
+    );
+  });
+
   it('names an unset secret variable and a literal secret in the file', async () => {
     const pages = join(dir, 'one.ndjson');
     writeFileSync(pages, `${JSON.stringify(aPage({ incident: 'x' }))}\n`);
