@@ -1,7 +1,14 @@
 // Delivers one record to its receivers: route it, skip what the delivery log says is over, wait for the
 // receiver's rate limit, send, classify, back off and retry, and write the outcome to the log. The same
 // code serves `notify --from-file` and the Kafka consumer; the I/O comes in as ports.
-import { createDeliveryBook, isDone, noteDelivery, pagedReceivers } from '../core/notify/delivery-book.ts';
+import {
+  createDeliveryBook,
+  DELIVERY_MEMORY_MS,
+  forgetBefore,
+  isDone,
+  noteDelivery,
+  pagedReceivers,
+} from '../core/notify/delivery-book.ts';
 import { type Bucket, createBucket, takeToken } from '../core/notify/rate-limit.ts';
 import { type NotifyRecordError, readNotifyRecord } from '../core/notify/record.ts';
 import { buildRequest } from '../core/notify/request.ts';
@@ -54,6 +61,9 @@ export type NotifyEvent =
   | { type: 'invalid'; source: string; error: NotifyRecordError }
   | { type: 'unrouted'; page_id: string; tier: string };
 
+/** Every this many deliveries, those older than the log's retention are forgotten. */
+const FORGET_EVERY = 1_000;
+
 /** How one record ended: every receiver is over (commit past it), or the notifier stopped first (do not). */
 export type RecordResult = 'done' | 'stopped';
 
@@ -61,6 +71,7 @@ export class Notifier {
   private readonly book = createDeliveryBook();
   private readonly buckets = new Map<string, Bucket>();
   private stopping = false;
+  private sinceForget = 0;
 
   private readonly settings: NotifySettings;
   private readonly receivers: Record<string, Receiver>;
@@ -81,12 +92,9 @@ export class Notifier {
 
   /** Entries read back from the delivery log (at start). */
   restore(entries: Iterable<DeliveryEntry>): number {
-    let n = 0;
-    for (const e of entries) {
-      noteDelivery(this.book, e);
-      n++;
-    }
-    return n;
+    for (const e of entries) noteDelivery(this.book, e);
+    forgetBefore(this.book, this.ports.now() - DELIVERY_MEMORY_MS);
+    return this.book.done.size;
   }
 
   get delivered(): number {
@@ -128,6 +136,10 @@ export class Notifier {
         // Durable first, then remembered: a log that failed to write leaves the delivery to be done again.
         await this.ports.append(entry);
         noteDelivery(this.book, entry);
+        if (++this.sinceForget >= FORGET_EVERY) {
+          this.sinceForget = 0;
+          forgetBefore(this.book, this.ports.now() - DELIVERY_MEMORY_MS);
+        }
         return 'done';
       }),
     );

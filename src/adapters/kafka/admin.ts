@@ -1,6 +1,7 @@
 // `alert-triage topics`: every topic the service reads or writes, with partitions, retention and compaction.
 import type { Admin, ITopicConfig } from 'kafkajs';
 import { type Config, incidentStageNames } from '../../config.ts';
+import { DELIVERY_MEMORY_MS } from '../../core/notify/delivery-book.ts';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -56,7 +57,11 @@ export function topicSpecs(config: Config): TopicSpec[] {
     {
       topic: t.notify_log,
       partitions: p.outputs,
-      configs: { ...compacted, 'cleanup.policy': 'compact,delete', 'retention.ms': String(15 * DAY_MS) },
+      configs: {
+        ...compacted,
+        'cleanup.policy': 'compact,delete',
+        'retention.ms': String(DELIVERY_MEMORY_MS),
+      },
     },
     ...stage,
   ];

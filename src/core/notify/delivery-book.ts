@@ -9,6 +9,12 @@ export interface DeliveryBook {
   paged: Map<string, string[]>;
 }
 
+/**
+ * How long a delivery is remembered: the delivery log topic's retention, a day beyond the tier topics' 14 d
+ * (a page no longer on its topic is never read again, so its entry is not needed).
+ */
+export const DELIVERY_MEMORY_MS = 15 * 86_400_000;
+
 export function createDeliveryBook(): DeliveryBook {
   return { done: new Map(), paged: new Map() };
 }
@@ -23,6 +29,23 @@ export function noteDelivery(book: DeliveryBook, entry: DeliveryEntry): void {
   const list = book.paged.get(entry.incident_id) ?? [];
   if (!list.includes(entry.receiver)) list.push(entry.receiver);
   book.paged.set(entry.incident_id, list);
+}
+
+/** Forgets deliveries decided before `before` (the book stays as large as the log's retention keeps it). */
+export function forgetBefore(book: DeliveryBook, before: number): number {
+  let n = 0;
+  for (const [key, e] of book.done)
+    if (e.at < before) {
+      book.done.delete(key);
+      n++;
+    }
+  if (n === 0) return 0;
+  // Where each incident was paged, from what is left (in the order the deliveries were noted).
+  book.paged.clear();
+  const entries = [...book.done.values()];
+  book.done.clear();
+  for (const e of entries) noteDelivery(book, e);
+  return n;
 }
 
 export function pagedReceivers(book: DeliveryBook, incidentId: string): readonly string[] {

@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { parseConfig } from '../../../src/config.ts';
 import {
   createDeliveryBook,
+  forgetBefore,
   isDone,
   noteDelivery,
   pagedReceivers,
@@ -250,5 +251,30 @@ describe('delivery book', () => {
     assert.deepEqual(pagedReceivers(book, 'i'), ['pd']);
     assert.deepEqual(readDeliveryEntry(JSON.parse(JSON.stringify(entry))), entry);
     assert.equal(readDeliveryEntry({ receiver: 'pd' }), null);
+  });
+
+  it('forgets what is older than the log keeps, and where those incidents were paged', () => {
+    const book = createDeliveryBook();
+    const at = (receiver: string, page: string, incident: string, t: number) =>
+      noteDelivery(book, {
+        receiver,
+        page_id: page,
+        incident_id: incident,
+        action: 'trigger',
+        result: 'delivered',
+        status: 202,
+        attempts: 1,
+        reason: null,
+        at: t,
+      });
+    at('pd', 'old:1', 'old', 10);
+    at('pd', 'new:1', 'new', 100);
+    at('slack', 'new:2', 'new', 20);
+    assert.equal(forgetBefore(book, 50), 2);
+    assert.equal(isDone(book, 'pd', 'old:1'), undefined);
+    assert.ok(isDone(book, 'pd', 'new:1'));
+    assert.deepEqual(pagedReceivers(book, 'old'), []);
+    assert.deepEqual(pagedReceivers(book, 'new'), ['pd']);
+    assert.equal(forgetBefore(book, 50), 0);
   });
 });
