@@ -5,6 +5,7 @@ import type { ExplainOptions } from './cli/explain-command.ts';
 import { filterOptions } from './cli/filters.ts';
 import type { GateOptions } from './cli/gate-command.ts';
 import type { IncidentsOptions } from './cli/incidents-command.ts';
+import type { NotifyOptions } from './cli/notify-command.ts';
 import { type CliIo, EXIT, type ScoreOptions, scoreCommand } from './cli/score-command.ts';
 import { type TopicsOptions, topicsCommand } from './cli/topics-command.ts';
 import { ConfigError } from './config.ts';
@@ -131,8 +132,8 @@ export function buildProgram(io: CliIo): {
       'write the incident records (NDJSON, the latest state of each, as ml.incidents holds it)',
     )
     .option(
-      '--pages <file>',
-      "write the tier topics' records (NDJSON): each page (action trigger) and each resolve, as the stream writes them",
+      '--pages-out <file>',
+      "write the tier topics' records (NDJSON): each page (action trigger) and each resolve, as the stream writes them (`notify --from-file` delivers them)",
     )
     .option('--rejects <file>', 'where rejected lines go (default: <out>.rejects.ndjson or ./rejects.ndjson)')
     .addOption(
@@ -346,6 +347,52 @@ export function buildProgram(io: CliIo): {
         // Done or given up: do not wait for a kafkajs connect that is still retrying in the background.
         setTimeout(() => process.exit(), 200).unref();
       }
+    });
+
+  program
+    .command('notify')
+    .summary(
+      "deliver the tier topics' pages to PagerDuty, Opsgenie, Slack or a webhook (retries, rate limits, no duplicates)",
+    )
+    .description(
+      'Consumes the tier topics (notify.tiers of the config; group <kafka.group_id>.notify, read_committed) and ' +
+        'delivers each page and resolve to the receivers its route names (notify.routes, else notify.default): ' +
+        'PagerDuty Events v2 with the routing key, Opsgenie create / close by alias, a Slack incoming webhook, or ' +
+        'the record as it is to a webhook. 429, 5xx and network errors are retried with backoff (Retry-After ' +
+        "honoured), other 4xx are not; a record's offset is committed once every delivery is over. The delivery " +
+        'log (topics.notify_log, compacted, key <receiver>/<page_id>) is read back at start, so a restart sends ' +
+        'nothing twice. Secrets come from the environment variables the receivers name (secret_env, url_env). ' +
+        '--from-file delivers the records of an NDJSON file instead (no Kafka), e.g. `score --pages-out`. ' +
+        'docs/NOTIFY.md has the details.',
+    )
+    .option(
+      '--config <file>',
+      'config file (YAML or JSON) with the notify: block; the environment overrides it as for `run`',
+    )
+    .option('--from-file <pages.ndjson>', 'deliver the page records of this NDJSON file, not the tier topics')
+    .option(
+      '--delivery-log <file>',
+      'with --from-file: the delivery log (NDJSON), read at start and appended to, so a rerun sends nothing twice',
+    )
+    .addHelpText(
+      'after',
+      '\nExit codes (--from-file): 0 every delivery done, 1 usage/config error, 2 some deliveries failed or records invalid.\n\n' +
+        'Examples:\n  PD_KEY_RISK=… alert-triage notify --config notify.yaml\n' +
+        '  alert-triage notify --config notify.yaml --from-file pages.ndjson --delivery-log delivered.ndjson\n',
+    )
+    .action(async (opts: NotifyOptions) => {
+      if (opts.deliveryLog && !opts.fromFile) {
+        io.stderr.write(
+          'alert-triage notify: --delivery-log goes with --from-file (the service keeps its log in topics.notify_log)\n',
+        );
+        exitCode = EXIT.failure;
+        return;
+      }
+      const { notifyCommand } = await import('./cli/notify-command.ts');
+      exitCode = await notifyCommand(opts, io);
+      // Stopped (and, on Kafka, out of the group): exit even if a client left a timer behind, as `run` does.
+      const code = exitCode;
+      if (!opts.fromFile) setTimeout(() => process.exit(code), 2_000).unref();
     });
 
   return { program, exitCode: () => exitCode };

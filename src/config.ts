@@ -16,6 +16,7 @@ import {
   INHIBIT_FIELDS,
   parseInhibitMatcher,
 } from './core/incidents/inhibit-rules.ts';
+import type { NotifySettings } from './core/notify/types.ts';
 import {
   DEFAULT_GATE,
   type GateSettings,
@@ -28,6 +29,7 @@ import {
 } from './core/settings.ts';
 import { LABEL_PREFIX, MATCHER_FIELDS, type Matcher } from './core/silence-matchers.ts';
 import { parseSilence, type Silence } from './core/silences.ts';
+import { notifySchema, notifySettings } from './notify-config.ts';
 
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
@@ -448,6 +450,8 @@ const configSchema = z.strictObject({
       dedup_changelog: z.string().min(1).default('ml.alerts.dedup-changelog'),
       /** Compacted, key incident_id: the latest record of every incident (with `kafka.incident_stage`). */
       incidents: z.string().min(1).default('ml.incidents'),
+      /** Compacted, key `<receiver>/<page_id>`: what `alert-triage notify` has delivered (docs/NOTIFY.md). */
+      notify_log: z.string().min(1).default('ml.alerts.notify-log'),
     })
     .prefault({}),
   kafka: z
@@ -539,6 +543,8 @@ const configSchema = z.strictObject({
   log: z
     .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') })
     .prefault({}),
+  /** `alert-triage notify`: receivers, routes, retries (docs/NOTIFY.md); not part of `version`. */
+  notify: notifySchema,
 });
 
 /** Environment variables and the config keys they override. Empty strings count as unset. */
@@ -607,6 +613,7 @@ export interface Config extends TriageSettings {
   readonly output: Parsed['output'];
   readonly http: Parsed['http'];
   readonly log: Parsed['log'];
+  readonly notify: NotifySettings;
 }
 
 /** The part of a Config the core is given: what changes a score, nothing about connections or credentials. */
@@ -714,6 +721,7 @@ export function parseConfig(doc: unknown, source?: string): Config {
     output: p.output,
     http: p.http,
     log: p.log,
+    notify: notifySettings(p.notify),
     downstream,
     version: `cfg-${createHash('sha256').update(canonicalJson(effective)).digest('hex').slice(0, 12)}`,
   });

@@ -576,3 +576,56 @@ export function recordOutputs(metrics: Metrics, outputs: readonly Output[]): voi
     if (output.kind === 'action') metrics.actions.inc({ type: output.action.type });
   }
 }
+
+/** The metrics of `alert-triage notify` (its own registry: the notifier is its own process). */
+export const NOTIFY_METRIC_NAMES = [
+  'notify_records_total',
+  'notify_deliveries_total',
+  'notify_retries_total',
+  'notify_request_duration_seconds',
+].map((n) => METRIC_PREFIX + n);
+
+export interface NotifyMetrics {
+  readonly registry: Registry;
+  /** label `result`: `routed`, `unrouted`, `invalid`. */
+  readonly records: Counter<'result'>;
+  /** label `result`: `delivered`, `failed`, `duplicate` (already in the delivery log, not sent again). */
+  readonly deliveries: Counter<'receiver' | 'result'>;
+  /** label `reason`: `rate_limited` (429), `server_error` (5xx), `timeout`, `network`. */
+  readonly retries: Counter<'receiver' | 'reason'>;
+  readonly requestDuration: Histogram<'receiver'>;
+}
+
+export function createNotifyMetrics(): NotifyMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
+  const registers = [registry];
+  return {
+    registry,
+    records: new Counter({
+      name: `${METRIC_PREFIX}notify_records_total`,
+      help: 'Tier-topic records read by notify, by result: routed, unrouted (no route and no default), invalid.',
+      labelNames: ['result'],
+      registers,
+    }),
+    deliveries: new Counter({
+      name: `${METRIC_PREFIX}notify_deliveries_total`,
+      help: 'Deliveries by receiver and result: delivered, failed (a 4xx, or retries exhausted), duplicate (skipped: already delivered).',
+      labelNames: ['receiver', 'result'],
+      registers,
+    }),
+    retries: new Counter({
+      name: `${METRIC_PREFIX}notify_retries_total`,
+      help: 'Requests retried, by receiver and reason: rate_limited, server_error, timeout, network.',
+      labelNames: ['receiver', 'reason'],
+      registers,
+    }),
+    requestDuration: new Histogram({
+      name: `${METRIC_PREFIX}notify_request_duration_seconds`,
+      help: 'Time of one request to a receiver, answered or not.',
+      labelNames: ['receiver'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+  };
+}

@@ -19,6 +19,7 @@ describe('examples/alert-triage.full.yaml', () => {
     assert.deepEqual(full.defaults, minimal.defaults);
     assert.deepEqual(full.incidents, minimal.incidents);
     assert.deepEqual(full.gate, minimal.gate);
+    assert.deepEqual(full.notify, minimal.notify);
     assert.deepEqual({ ...full.services }, { ...minimal.services });
     assert.equal(full.version, minimal.version);
   });

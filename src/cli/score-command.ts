@@ -46,7 +46,7 @@ export interface ScoreOptions extends InputOptions, FilterOptions {
   out?: string;
   incidentsOut?: string;
   /** The tier topics' records: pages (action trigger) and resolves, in the order the stream writes them. */
-  pages?: string;
+  pagesOut?: string;
   actions?: string;
   rejects?: string;
   format?: 'ndjson' | 'table' | 'csv';
@@ -139,7 +139,7 @@ export async function scoreCommand(opts: ScoreOptions, io: CliIo): Promise<numbe
   const csv = format === 'csv' ? lineSink(io.stdout, csvRow) : undefined;
   if (csv) io.stdout.write(`${csvHeader()}\n`);
   const actions = opts.actions ? ndjsonSink(opts.actions) : undefined;
-  const pages = opts.pages ? ndjsonSink(opts.pages) : undefined;
+  const pages = opts.pagesOut ? ndjsonSink(opts.pagesOut) : undefined;
   const rejectsPath = opts.rejects ?? (opts.out ? `${opts.out}.rejects.ndjson` : 'rejects.ndjson');
   const rejects = lazyNdjsonSink(rejectsPath);
   const top = new TopAlerts(opts.top);

@@ -34,7 +34,7 @@ describe('score with incidents (the cascade week)', () => {
       join(dir, 'scored.ndjson'),
       '--incidents-out',
       join(dir, 'incidents.ndjson'),
-      '--pages',
+      '--pages-out',
       join(dir, 'pages.ndjson'),
       '--no-progress',
     ]);

@@ -160,18 +160,24 @@ describe('score --input-format', () => {
     const file = join(dir, 'firing-then-resolved.ndjson');
     writeFileSync(file, `${JSON.stringify(firing)}\n${JSON.stringify(resolved)}\n`);
     const incidentsOut = join(dir, 'resolved-incidents.ndjson');
+    // The lone firing alert is a P2 that no change explains: it pages at once only without the
+    // corroboration wait (corroborate_tiers), which is not what this case is about.
+    const config = join(dir, 'catalog-no-corroboration.yaml');
+    writeFileSync(config, `${readFileSync(CONTEXT[3]!, 'utf8')}\nincidents:\n  corroborate_tiers: []\n`);
     const r = cli([
       'score',
       '--input-format',
       'alertmanager',
       '--alerts',
       file,
-      ...CONTEXT,
+      ...CONTEXT.slice(0, 2),
+      '--config',
+      config,
       '--format',
       'ndjson',
       '--incidents-out',
       incidentsOut,
-      '--pages',
+      '--pages-out',
       join(dir, 'resolved-pages.ndjson'),
     ]);
     assert.equal(r.code, 0, r.stderr);
@@ -191,14 +197,13 @@ describe('score --input-format', () => {
     const tier = readLines(join(dir, 'resolved-pages.ndjson')).map(
       (l) => JSON.parse(l) as { action: string; incident_id: string; event_time: number; reason: string },
     );
+    assert.equal(f!.page, true, 'the firing alert pages');
     assert.deepEqual(
       tier.map((t) => [t.action, t.incident_id]),
-      f!.page
-        ? [
-            ['trigger', f!.incident_id],
-            ['resolve', f!.incident_id],
-          ]
-        : [],
+      [
+        ['trigger', f!.incident_id],
+        ['resolve', f!.incident_id],
+      ],
     );
     assert.equal(tier[1]!.event_time, Date.parse(auc.endsAt));
     assert.equal(tier[1]!.reason, `resolved by its source (${done!.alert_id})`);

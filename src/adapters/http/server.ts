@@ -19,7 +19,8 @@ export interface HttpServerOptions {
   port: number;
   /** Default 0.0.0.0, so a container's port mapping and Prometheus can reach it. */
   host?: string;
-  metrics: Metrics;
+  /** Only its registry is read (served on /metrics). */
+  metrics: Pick<Metrics, 'registry'>;
   health: () => Health;
   /** GET /v1/gate: the answer to its query (status and JSON body). Without it, /v1/gate is 404. */
   gate?: (query: URLSearchParams) => { status: number; body: object };

@@ -1,6 +1,7 @@
 // `alert-triage topics`: every topic the service reads or writes, with partitions, retention and compaction.
 import type { Admin, ITopicConfig } from 'kafkajs';
 import { type Config, incidentStageNames } from '../../config.ts';
+import { DELIVERY_MEMORY_MS } from '../../core/notify/delivery-book.ts';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -51,6 +52,17 @@ export function topicSpecs(config: Config): TopicSpec[] {
     // Partitioned like the alerts (partition p holds alert partition p's episodes); expired episodes
     // are tombstoned, so compaction keeps only live ones and a restart reads what is live, not history.
     { topic: t.dedup_changelog, partitions: p.alerts, configs: compacted },
+    // What `notify` delivered, key <receiver>/<page_id>: compacted, and deleted after the tier topics'
+    // retention (a page no longer on its topic can never be read again, so its entry is not needed).
+    {
+      topic: t.notify_log,
+      partitions: p.outputs,
+      configs: {
+        ...compacted,
+        'cleanup.policy': 'compact,delete',
+        'retention.ms': String(DELIVERY_MEMORY_MS),
+      },
+    },
     ...stage,
   ];
 }
