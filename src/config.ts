@@ -443,6 +443,11 @@ const configSchema = z.strictObject({
       dedup_changelog: z.string().min(1).default('ml.alerts.dedup-changelog'),
       /** Compacted, key incident_id: the latest record of every incident (with `kafka.incident_stage`). */
       incidents: z.string().min(1).default('ml.incidents'),
+      /**
+       * Compacted, key silence id: the silences on-call adds while the service runs (`alert-triage
+       * silence --kafka`), read whole by every instance's incident stage (with `kafka.incident_stage`).
+       */
+      silences: z.string().min(1).default('ml.silences'),
     })
     .prefault({}),
   kafka: z
