@@ -270,7 +270,7 @@ const incidentsSchema = z
         }),
       )
       .default(DEFAULT_INHIBIT),
-    /** Where `alert-triage silence` and `score` keep silences until the Kafka store is wired (not hashed). */
+    /** The silence file of `alert-triage silence` without `--kafka`, and of `score --silences` (not hashed). */
     silence_file: z.string().min(1).optional(),
   })
   .prefault({})
