@@ -202,13 +202,14 @@ export function buildProgram(io: CliIo): {
   program
     .command('silence')
     .summary(
-      'add, list or expire silences (a file for now: --file, default incidents.silence_file or silences.ndjson)',
+      'add, list or expire silences: on the topic the service reads (--kafka: topics.silences), else in a file',
     )
     .description(
-      'alert-triage silence add|list|expire … (see `alert-triage silence --help`). Silences are kept in an NDJSON ' +
-        'file shaped like the ml.silences topic until the service reads that topic; score, incidents and explain ' +
-        'apply the file (--silences). --file names it, --config gives its default (incidents.silence_file) and the ' +
-        'longest silence accepted (incidents.max_silence).',
+      'alert-triage silence add|list|expire … (see `alert-triage silence --help`). With --kafka the silences are ' +
+        'on the compacted topic topics.silences (ml.silences) of the cluster of --config, which the running ' +
+        'service reads with kafka.incident_stage; otherwise in an NDJSON file shaped like that topic, which score, ' +
+        'incidents and explain apply (--silences). --file names the file (default incidents.silence_file); ' +
+        '--config also gives the longest silence accepted (incidents.max_silence).',
     )
     .helpOption(false)
     .allowUnknownOption()

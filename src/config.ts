@@ -277,7 +277,7 @@ const incidentsSchema = z
         }),
       )
       .default(DEFAULT_INHIBIT),
-    /** Where `alert-triage silence` and `score` keep silences until the Kafka store is wired (not hashed). */
+    /** The silence file of `alert-triage silence` without `--kafka`, and of `score --silences` (not hashed). */
     silence_file: z.string().min(1).optional(),
   })
   .prefault({})
@@ -452,6 +452,11 @@ const configSchema = z.strictObject({
       incidents: z.string().min(1).default('ml.incidents'),
       /** Compacted, key `<receiver>/<page_id>`: what `alert-triage notify` has delivered (docs/NOTIFY.md). */
       notify_log: z.string().min(1).default('ml.alerts.notify-log'),
+      /**
+       * Compacted, key silence id: the silences on-call adds while the service runs (`alert-triage
+       * silence --kafka`), read whole by every instance's incident stage (with `kafka.incident_stage`).
+       */
+      silences: z.string().min(1).default('ml.silences'),
     })
     .prefault({}),
   kafka: z

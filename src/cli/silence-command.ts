@@ -1,5 +1,6 @@
 // `alert-triage silence add|list|expire`: the logic, with the silence store and the clock passed in.
-// The store will be the compacted `ml.silences` topic (not wired yet); tests use an in-memory one.
+// The store is the compacted `ml.silences` topic (`--kafka`) or a file (silence-file-command.ts picks);
+// tests use an in-memory one.
 // Every command returns its exit code and output instead of writing: 0 done, 1 the store failed,
 // 2 bad input (one line naming the problem).
 import { toEpochMillis } from '../core/parse-record.ts';

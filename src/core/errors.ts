@@ -19,7 +19,9 @@ export type RecordErrorCode =
   /** `ends_at` before `starts_at`, or a silence longer than the configured maximum. */
   | 'BAD_WINDOW'
   /** Every matcher matches the empty string, so the silence would silence every alert. */
-  | 'TOO_BROAD';
+  | 'TOO_BROAD'
+  /** An `ml.silences` record whose key is not its silence's id (compaction would keep the wrong one). */
+  | 'KEY_MISMATCH';
 
 export interface FieldIssue {
   code: RecordErrorCode;

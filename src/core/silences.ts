@@ -3,7 +3,13 @@
 // decided by the alert's event time, never a clock, so a replay silences the same alerts.
 // A silence may be scoped to a planned change (`change_event_id`): the maintenance window.
 import { hash64 } from './dedup.ts';
-import { type FieldIssue, type InvalidRecord, invalidRecord, type Result } from './errors.ts';
+import {
+  type FieldIssue,
+  type InvalidRecord,
+  invalidRecord,
+  type RecordErrorCode,
+  type Result,
+} from './errors.ts';
 import { FieldReader, reader } from './parse-record.ts';
 import {
   type CompiledMatcher,
@@ -320,4 +326,59 @@ export class SilenceBook {
 function matchesAll(matchers: readonly CompiledMatcher[], target: SilenceTarget): boolean {
   for (let i = 0; i < matchers.length; i++) if (!matcherMatches(matchers[i]!, target)) return false;
   return true;
+}
+
+/** One `ml.silences` record read: a silence (added or replaced), a tombstone, or why it is neither. */
+export type SilenceRecordRead =
+  | { kind: 'silence'; silence: Silence }
+  | { kind: 'removed'; id: string }
+  | { kind: 'bad'; code: RecordErrorCode; message: string };
+
+/** The key and value written to `ml.silences` for `s`: key = its id, value = silenceRecord as JSON. */
+export function silenceMessage(s: Silence): { key: string; value: string } {
+  return { key: s.id, value: JSON.stringify(silenceRecord(s)) };
+}
+
+/**
+ * Reads one `ml.silences` record (key and value as UTF-8 text; null value = tombstone). The key is the
+ * silence id: a value without `id` takes it, one with another id is refused (KEY_MISMATCH), since
+ * compaction keeps the latest value per key and would otherwise keep the wrong one.
+ */
+export function decodeSilenceRecord(
+  key: string | null,
+  value: string | null,
+  limits: SilenceLimits,
+): SilenceRecordRead {
+  if (key === null || key === '') {
+    return {
+      kind: 'bad',
+      code: 'MISSING_FIELD',
+      message: 'invalid Silence: the record has no key (an ml.silences record is keyed by its silence id)',
+    };
+  }
+  if (value === null) return { kind: 'removed', id: key };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(value);
+  } catch (e) {
+    return {
+      kind: 'bad',
+      code: 'MALFORMED_JSON',
+      message: `invalid Silence: not JSON: ${(e as Error).message}`,
+    };
+  }
+  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+    const id = (raw as { id?: unknown }).id;
+    if (id === undefined) raw = { ...raw, id: key };
+    else if (typeof id === 'string' && id !== key) {
+      return {
+        kind: 'bad',
+        code: 'KEY_MISMATCH',
+        message: `invalid Silence: id ${JSON.stringify(id)} under key ${JSON.stringify(key)}: the key must be the silence id`,
+      };
+    }
+  }
+  const r = parseSilence(raw, limits);
+  if (!r.ok) return { kind: 'bad', code: r.error.code, message: r.error.message };
+  return { kind: 'silence', silence: r.value };
 }

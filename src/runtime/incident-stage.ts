@@ -13,6 +13,11 @@
 //
 // A failed chunk is never patched up: the partition's book is read back from its changelog and the
 // chunk done again (or, fenced, left to the partition's new owner).
+//
+// Silences come from the compacted `topics.silences`, read whole by every instance (a broadcast reader,
+// stream-service.ts): each record goes to every book held, in its next chunk's transaction, as
+// `{kind: 'silence'}` (a tombstone as `silence_removed`); a book read back gets every silence held. They
+// are not in the changelog: the topic is the state, and it is read to its end before any chunk.
 
 import type { AlertFeedback } from '../core/events.ts';
 import {
@@ -30,8 +35,9 @@ import {
   pendingKey,
   restoreBook,
 } from '../core/incidents/snapshot.ts';
-import type { IncidentEvent, IncidentOutput } from '../core/incidents/types.ts';
+import type { IncidentEvent, IncidentInput, IncidentOutput } from '../core/incidents/types.ts';
 import type { TriageSettings } from '../core/settings.ts';
+import { decodeSilenceRecord, type Silence } from '../core/silences.ts';
 import { backoffMs, decide } from './error-policy.ts';
 import type { ChunkControl, ChunkResult, PipelineLog } from './pipeline.ts';
 import type {
@@ -41,6 +47,7 @@ import type {
   Codec,
   InputRecord,
   OutputRecord,
+  PlainSink,
   TransactionalSink,
 } from './ports.ts';
 import { deadLetterRecord, incidentRouteOf, type OutputTopics, type StageRecord } from './routing.ts';
@@ -57,6 +64,8 @@ export interface IncidentStagePorts {
   /** The alert topic's progress for the alert pipeline's group: which alert partitions are behind. */
   sources: AlertLog;
   clock: Clock;
+  /** Where a bad `topics.silences` record goes (the DLQ, outside any transaction). */
+  deadLetters?: PlainSink;
 }
 
 export interface IncidentStageObserver {
@@ -69,7 +78,12 @@ export interface IncidentStageObserver {
 
 export interface IncidentStageOptions {
   settings: TriageSettings;
-  topics: OutputTopics & { repartition: string; incidents: string; incidentChangelog: string };
+  topics: OutputTopics & {
+    repartition: string;
+    incidents: string;
+    incidentChangelog: string;
+    silences?: string;
+  };
   log: PipelineLog;
   observer?: IncidentStageObserver;
 }
@@ -91,6 +105,9 @@ interface StageExtra {
 }
 
 const MAX_RECENT_FEEDBACK = 50_000;
+
+/** What waits for a book's next chunk: resolving feedback and silences from the side readers. */
+type InboxInput = Extract<IncidentInput, { kind: 'feedback' | 'silence' | 'silence_removed' }>;
 
 /**
  * The lowest stream time over the active alert partitions; when all are idle (nothing behind, nothing
@@ -146,8 +163,11 @@ export class IncidentStage {
   private readonly restoring = new PartitionWaits();
   private readonly resumeAt = new Map<number, bigint>();
   private behind = new Set<number>();
-  /** Feedback that resolves (from the side reader), per book, applied at its next chunk. */
-  private readonly inbox = new Map<number, AlertFeedback[]>();
+  /** Feedback that resolves and silences (from the side readers), per book, applied at its next chunk. */
+  private readonly inbox = new Map<number, InboxInput[]>();
+  /** The latest of each silence id read from the topic; null: tombstoned. Given to a book read back. */
+  private readonly silences = new Map<string, Silence | null>();
+  private silenceRecordsRead = 0;
   /** The latest resolving feedback seen (bounded), given to a book when it is read back. */
   private readonly recent: AlertFeedback[] = [];
   private behindAt = Number.NEGATIVE_INFINITY;
@@ -167,6 +187,13 @@ export class IncidentStage {
 
   get partitions(): number[] {
     return [...this.assigned].sort((a, b) => a - b);
+  }
+
+  /** Silences held (read from the topic and not tombstoned; active or not) and topic records read. */
+  silenceStats(): { held: number; read: number } {
+    let held = 0;
+    for (const s of this.silences.values()) if (s !== null) held++;
+    return { held, read: this.silenceRecordsRead };
   }
 
   /** Open incidents and members waiting (for the watermark, or a page held for the group wait). */
@@ -196,11 +223,74 @@ export class IncidentStage {
     this.recent.push(f);
     if (this.recent.length > MAX_RECENT_FEEDBACK)
       this.recent.splice(0, this.recent.length - MAX_RECENT_FEEDBACK);
+    this.toBooks({ kind: 'feedback', feedback: f });
+  }
+
+  /** A silence from the topic (added, replaced or expired): to every book held, in its next chunk. */
+  silence(s: Silence): void {
+    this.silences.set(s.id, s);
+    this.toBooks({ kind: 'silence', silence: s });
+  }
+
+  /** A tombstone on the silence topic: the silence is forgotten by every book, in its next chunk. */
+  silenceRemoved(id: string): void {
+    this.silences.set(id, null);
+    this.toBooks({ kind: 'silence_removed', id });
+  }
+
+  /**
+   * One record of `topics.silences` (read by every instance, whole): a silence, a tombstone, or a bad
+   * record — dead-lettered with its reason (every instance does, under the same key, as for the other
+   * side inputs) and otherwise ignored. Returns undefined (the topic has no event time to watch).
+   */
+  async silenceRecord(topic: string, partition: number, record: InputRecord): Promise<undefined> {
+    this.silenceRecordsRead++;
+    const read = decodeSilenceRecord(
+      record.key === null ? null : record.key.toString('utf8'),
+      record.value === null ? null : record.value.toString('utf8'),
+      { maxDurationMs: this.o.settings.incidents.max_silence },
+    );
+    if (read.kind === 'silence') this.silence(read.silence);
+    else if (read.kind === 'removed') this.silenceRemoved(read.id);
+    else {
+      this.o.observer?.deadLettered?.(read.code);
+      this.o.log.warn({ topic, partition, offset: record.offset, code: read.code }, read.message);
+      const letter = deadLetterRecord(
+        this.o.topics.dlq,
+        { topic, partition, record },
+        { code: read.code, message: read.message, recordType: 'Silence' },
+      );
+      for (let attempt = 0; this.ports.deadLetters && !this.stopping; attempt++) {
+        try {
+          await this.ports.deadLetters.send([letter]);
+          break;
+        } catch (err) {
+          const d = decide(err, attempt);
+          if (d.action === 'fail') throw err;
+          this.o.observer?.retry?.('dlq');
+          this.o.log.warn({ err, attempt }, 'bad silence record not dead-lettered yet; retrying');
+          await this.pause(backoffMs(attempt));
+        }
+      }
+    }
+    return undefined;
+  }
+
+  private toBooks(input: InboxInput): void {
     for (const q of this.books.keys()) {
       const box = this.inbox.get(q);
-      if (box) box.push(f);
-      else this.inbox.set(q, [f]);
+      if (box) box.push(input);
+      else this.inbox.set(q, [input]);
     }
+  }
+
+  /** What a book read back is given: every silence held (tombstones too), then the recent feedback. */
+  private backlog(): InboxInput[] {
+    const out: InboxInput[] = [];
+    for (const [id, s] of this.silences)
+      out.push(s === null ? { kind: 'silence_removed', id } : { kind: 'silence', silence: s });
+    for (const f of this.recent) out.push({ kind: 'feedback', feedback: f });
+    return out;
   }
 
   /** The repartition partitions read from now on; new ones are read back from the changelog first. */
@@ -292,7 +382,7 @@ export class IncidentStage {
     };
     const inbox = this.inbox.get(partition) ?? [];
     this.inbox.delete(partition);
-    for (const f of inbox) take(this.step(book.state, { kind: 'feedback', feedback: f }));
+    for (const input of inbox) take(this.step(book.state, input));
     for (const r of records) {
       const parsed = parseStageRecord(r.value);
       if (typeof parsed === 'string') {
@@ -421,7 +511,7 @@ export class IncidentStage {
           const pending = new Set<string>();
           for (const [key, value] of e)
             if (key.startsWith('pending:') && value !== null) pending.add(key.slice(8));
-          this.inbox.set(q, [...this.recent]);
+          this.inbox.set(q, this.backlog());
           this.books.set(q, {
             state,
             sources: new Map(extra?.sources ?? []),

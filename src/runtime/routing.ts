@@ -234,6 +234,12 @@ const RECORD_CODES = new Set([
   'OUT_OF_RANGE',
   'TOO_LARGE',
   'BAD_STAGE_RECORD',
+  // A bad ml.silences record (core/silences.ts decodeSilenceRecord).
+  'BAD_MATCHER',
+  'BAD_REGEX',
+  'BAD_WINDOW',
+  'TOO_BROAD',
+  'KEY_MISMATCH',
 ]);
 
 function errorClassOf(code: string): string {

@@ -8,6 +8,8 @@
 //   the pipeline's members ──► <group>-incidents-repartition (keyed by incident) ──► stage.chunk:
 //   one transaction per chunk of a repartition partition (group <group>-incidents), its incident book
 //   read back from <group>-incidents-changelog on assignment
+//   topics.silences (every instance reads it whole, from the beginning) ──► stage.silenceRecord: to every
+//   book held, in its next chunk; read to its end before any chunk is processed, as the deploys are
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import { partitionCounts } from '../adapters/kafka/admin.ts';
@@ -43,6 +45,8 @@ interface StageParts {
   consumer: Consumer;
   sink: KafkaTransactionalSink;
   changelog: ChangelogReader;
+  /** The reader of topics.silences (every partition, from the beginning; created at start). */
+  silences: BroadcastReader | undefined;
   /** The alert partition count, learnt at start, which the pipeline's watermark records carry. */
   sources: { partitions: number; sources: number };
   joined: boolean;
@@ -212,6 +216,7 @@ export class StreamService {
             repartition: names.repartition,
             incidents: t.incidents,
             incidentChangelog: names.changelog,
+            silences: t.silences,
           },
           log: this.log,
           observer: {
@@ -229,6 +234,7 @@ export class StreamService {
           log: new KafkaAlertLog(this.admin, names.repartition, names.groupId),
           sources: new KafkaAlertLog(this.admin, t.alerts, config.kafka.group_id),
           clock: { now: Date.now, sleep },
+          deadLetters: this.deadLetters,
         },
       );
       this.incidents = {
@@ -236,6 +242,7 @@ export class StreamService {
         consumer: consumerOf(names.groupId),
         sink,
         changelog,
+        silences: undefined,
         sources: stageSources,
         joined: false,
         memberId: undefined,
@@ -248,7 +255,8 @@ export class StreamService {
     const p = this.pipeline;
     const inc = this.incidents;
     const stageReady =
-      inc === undefined || (inc.joined && inc.stage.restored && inc.stage.failing === undefined);
+      inc === undefined ||
+      (inc.joined && inc.stage.restored && inc.stage.failing === undefined && !!inc.silences?.rebuilt);
     const ready =
       !this.stopping &&
       this.joined &&
@@ -281,6 +289,8 @@ export class StreamService {
                 joined: inc.joined,
                 assignedPartitions: inc.stage.partitions,
                 restored: inc.stage.restored,
+                silencesRead: !!inc.silences?.rebuilt,
+                silences: inc.stage.silenceStats(),
                 failing: inc.stage.failing ?? null,
                 ...inc.stage.stats(),
                 ...(inc.dead ? { dead: inc.dead } : {}),
@@ -328,6 +338,21 @@ export class StreamService {
     });
     await this.changelog.start();
     await this.side.start();
+    if (this.incidents) {
+      const stage = this.incidents.stage;
+      this.incidents.silences = new BroadcastReader({
+        kafka: this.kafka,
+        admin: this.admin,
+        groupId: `${this.config.kafka.group_id}.silences.${this.instanceId}`,
+        topics: [{ topic: t.silences, startAt: 'beginning' }],
+        logger: this.log,
+        onRecord: (topic, partition, m) => {
+          this.o.observer?.consumed?.(topic, 1);
+          return stage.silenceRecord(topic, partition, toInput(m));
+        },
+      });
+      await this.incidents.silences.start();
+    }
 
     this.alerts.on(this.alerts.events.GROUP_JOIN, ({ payload }) => {
       this.joined = true;
@@ -407,9 +432,12 @@ export class StreamService {
     await this.incidents?.consumer
       .disconnect()
       .catch((err) => this.log.warn({ err }, 'incident stage consumer disconnect'));
-    await Promise.all([this.side?.stop(), this.changelog?.stop(), this.incidents?.changelog.stop()]).catch(
-      (err) => this.log.warn({ err }, 'reader stop'),
-    );
+    await Promise.all([
+      this.side?.stop(),
+      this.changelog?.stop(),
+      this.incidents?.changelog.stop(),
+      this.incidents?.silences?.stop(),
+    ]).catch((err) => this.log.warn({ err }, 'reader stop'));
     await this.sink.close();
     await this.incidents?.sink.close();
     await this.deadLetters.close();
@@ -420,7 +448,7 @@ export class StreamService {
   private async checkChangelogPartitions(): Promise<void> {
     const t = this.config.topics;
     const names = incidentStageNames(this.config);
-    const stage = this.incidents ? [names.repartition, names.changelog, t.incidents] : [];
+    const stage = this.incidents ? [names.repartition, names.changelog, t.incidents, t.silences] : [];
     const counts = await partitionCounts(this.admin, [t.alerts, t.dedup_changelog, ...stage]);
     const count = (name: string) => counts.get(name) ?? 0;
     const alerts = count(t.alerts);
@@ -478,7 +506,7 @@ export class StreamService {
       windowEntries: stats.windowEntries,
       dedupEntries: stats.dedupEntries,
       rootCauseExamples: stats.rootCauseExamples,
-      lag: [...stats.lag, ...(this.side?.lag() ?? [])],
+      lag: [...stats.lag, ...(this.side?.lag() ?? []), ...(this.incidents?.silences?.lag() ?? [])],
     });
     if (this.incidents) this.o.observer?.incidentGauges?.(this.incidents.stage.stats());
   }
@@ -570,9 +598,15 @@ export class StreamService {
     }
   }
 
-  /** Deploy and feedback state rebuilt up to where those topics stood at start. */
+  /**
+   * Deploy and feedback state rebuilt up to where those topics stood at start, and (with the incident
+   * stage) the silences read to where their topic ended then: a silence added before the start applies
+   * to the first alert.
+   */
   private async untilSideRebuilt(heartbeat: () => Promise<void>): Promise<void> {
-    while (!this.stopping && !this.side?.rebuilt) {
+    const read = () =>
+      !!this.side?.rebuilt && (this.incidents === undefined || !!this.incidents.silences?.rebuilt);
+    while (!this.stopping && !read()) {
       await sleep(50);
       await heartbeat();
     }

@@ -50,6 +50,7 @@ export function uniqueTopics(prefix: string): Record<string, string> {
       ['dlq', 'dlq'],
       ['dedup_changelog', 'dedup'],
       ['incidents', 'incidents'],
+      ['silences', 'silences'],
     ].map(([k, v]) => [k, `${prefix}.${v}`]),
   );
 }

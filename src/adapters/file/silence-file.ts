@@ -1,6 +1,6 @@
-// The silence store of the CLI until the Kafka-backed one comes with the stream's incident stage: an NDJSON
-// file written like the compacted `ml.silences` topic (one silence record a line, appended; the last line
-// of an id wins). `alert-triage silence` writes it; `score`, `incidents` and `explain` read it.
+// The CLI's file silence store (`alert-triage silence` without `--kafka`; the topic store is
+// adapters/kafka/silence-store.ts): an NDJSON file written like the compacted `ml.silences` topic (one
+// silence record a line, appended; the last line of an id wins). `score`, `incidents` and `explain` read it.
 import { existsSync } from 'node:fs';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';

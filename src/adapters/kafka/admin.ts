@@ -29,12 +29,16 @@ export function topicSpecs(config: Config): TopicSpec[] {
   };
   const names = incidentStageNames(config);
   // The incident stage's topics, with it on: its repartition topic (kept like the alerts), the changelog
-  // of its books (compacted, partitioned like it) and the incident records (compacted, key incident_id).
+  // of its books (compacted, partitioned like it), the incident records (compacted, key incident_id) and
+  // the silences (compacted, key silence id). One partition for the silences: a handful a day, and every
+  // instance reads the topic whole, so more partitions would buy no parallelism; with one, the CLI reads
+  // it to a single end offset and the topic's order is the order every instance applies them in.
   const stage: TopicSpec[] = config.kafka.incident_stage
     ? [
         { topic: names.repartition, partitions: p.incidents, configs: retain(7) },
         { topic: names.changelog, partitions: p.incidents, configs: compacted },
         { topic: t.incidents, partitions: p.outputs, configs: compacted },
+        { topic: t.silences, partitions: 1, configs: compacted },
       ]
     : [];
   return [

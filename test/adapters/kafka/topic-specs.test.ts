@@ -9,6 +9,7 @@ describe('topicSpecs', () => {
   it('has no incident stage topics without the stage', () => {
     const names = topicSpecs(parseConfig({})).map((s) => s.topic);
     assert.ok(!names.includes('ml.incidents'));
+    assert.ok(!names.includes('ml.silences'));
     assert.ok(!names.some((n) => n.includes('-incidents-')));
   });
   it('adds the repartition topic, the books changelog (compacted, as many partitions) and ml.incidents', () => {
@@ -23,6 +24,14 @@ describe('topicSpecs', () => {
     assert.equal(changelog?.partitions, 4);
     assert.equal(changelog?.configs['cleanup.policy'], 'compact');
     assert.equal(byName.get('ml.incidents')?.configs['cleanup.policy'], 'compact');
+  });
+  it('adds ml.silences with the stage: compacted, one partition (every instance reads it whole)', () => {
+    const config = parseConfig({ kafka: { incident_stage: true, partitions: { outputs: 6 } } });
+    const silences = topicSpecs(config).find((s) => s.topic === 'ml.silences');
+    assert.equal(silences?.partitions, 1);
+    assert.equal(silences?.configs['cleanup.policy'], 'compact');
+    const renamed = parseConfig({ kafka: { incident_stage: true }, topics: { silences: 'ops.silences' } });
+    assert.ok(topicSpecs(renamed).some((s) => s.topic === 'ops.silences'));
   });
   it('refuses the stage with Avro output, saying why', () => {
     assert.throws(
