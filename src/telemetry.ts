@@ -234,6 +234,7 @@ export interface Metrics {
   readonly incidentsResolved: Counter<'by'>;
   readonly pages: Counter<'tier'>;
   readonly pageResolves: Counter<'tier'>;
+  readonly pageAcknowledges: Counter<'tier'>;
   readonly membersSilenced: Counter;
   readonly membersInhibited: Counter;
   readonly membersLate: Counter;
@@ -401,6 +402,11 @@ export function createMetrics(): Metrics {
       'Resolves written to the tier topics (one per page of an incident that resolved), by tier: not pages.',
       ['tier'],
     ),
+    pageAcknowledges: counter(
+      'page_acknowledges_total',
+      'Acknowledges written to the tier topics (one per page acknowledged by feedback), by tier: not pages.',
+      ['tier'],
+    ),
     membersSilenced: counter(
       'incident_members_silenced_total',
       'Alerts scored but never paged because a silence matched them.',
@@ -428,6 +434,7 @@ export function recordIncidentEvents(metrics: Metrics, events: readonly Incident
     else if (e.type === 'incident_resolved') metrics.incidentsResolved.inc({ by: e.by });
     else if (e.type === 'page') metrics.pages.inc({ tier: e.tier });
     else if (e.type === 'page_resolved') metrics.pageResolves.inc({ tier: e.tier });
+    else if (e.type === 'page_acknowledged') metrics.pageAcknowledges.inc({ tier: e.tier });
     else if (e.type === 'member_silenced') metrics.membersSilenced.inc();
     else if (e.type === 'member_inhibited') metrics.membersInhibited.inc();
     else if (e.type === 'member_late') metrics.membersLate.inc();

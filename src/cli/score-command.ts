@@ -189,6 +189,7 @@ export async function scoreCommand(opts: ScoreOptions, io: CliIo): Promise<numbe
         // Every tier record, unfiltered: a resolve must follow its page wherever the filter would drop one.
         page: (p) => pages?.write(p),
         resolve: (r) => pages?.write(r),
+        acknowledge: (r) => pages?.write(r),
         incident: (i) => {
           lastIncidentKept = incidentsShown.matches(i) ? i.incident_id : undefined;
           incidentLog?.offer(i);

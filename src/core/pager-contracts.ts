@@ -182,10 +182,11 @@ export function opsgenieCreateProblems(body: unknown): string[] {
 }
 
 /** What an Opsgenie Close Alert request (by alias) breaks; [] when none. */
-export function opsgenieCloseProblems(body: unknown): string[] {
+/** A close record's Opsgenie body; an acknowledge's has the same fields (`action: 'acknowledge'`). */
+export function opsgenieCloseProblems(body: unknown, action: 'close' | 'acknowledge' = 'close'): string[] {
   const p: string[] = [];
   if (!isObject(body)) return ['the body is not an object'];
-  if (body.action !== 'close') p.push(`action ${JSON.stringify(body.action)} is not close`);
+  if (body.action !== action) p.push(`action ${JSON.stringify(body.action)} is not ${action}`);
   longer(p, 'alias', body.alias, OPSGENIE.alias, true);
   longer(p, 'note', body.note, OPSGENIE.note);
   longer(p, 'source', body.source, OPSGENIE.source);

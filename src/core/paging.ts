@@ -110,6 +110,20 @@ export interface PagerDutyResolve {
   dedup_key: string;
 }
 
+/** A PagerDuty Events v2 `acknowledge`: the dedup key (the incident id) names what is acknowledged. */
+export interface PagerDutyAcknowledge {
+  event_action: 'acknowledge';
+  dedup_key: string;
+}
+
+/** An Opsgenie Acknowledge Alert body (POST /v2/alerts/{alias}/acknowledge?identifierType=alias). */
+export interface OpsgenieAcknowledge {
+  alias: string;
+  action: 'acknowledge';
+  note: string;
+  source: string;
+}
+
 /** An Opsgenie responder: the owner, as a team (https://docs.opsgenie.com/docs/alert-api#create-alert). */
 export interface OpsgenieResponder {
   type: 'team';
@@ -230,6 +244,22 @@ export function incidentPaging(p: IncidentPagingInput): {
 }
 
 /** The pager bodies of a resolve: the same dedup key and alias as the incident's triggers. */
+/** The pager bodies of an acknowledgement: PagerDuty's `acknowledge`, Opsgenie's acknowledge, by incident id. */
+export function incidentAcknowledgePaging(p: { incidentId: string; note: string }): {
+  pagerduty: PagerDutyAcknowledge;
+  opsgenie: OpsgenieAcknowledge;
+} {
+  return {
+    pagerduty: { event_action: 'acknowledge', dedup_key: p.incidentId },
+    opsgenie: {
+      alias: p.incidentId,
+      action: 'acknowledge',
+      note: clip(p.note, OPSGENIE.note),
+      source: 'alert-triage',
+    },
+  };
+}
+
 export function incidentResolvePaging(p: { incidentId: string; note: string }): {
   pagerduty: PagerDutyResolve;
   opsgenie: OpsgenieClose;

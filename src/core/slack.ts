@@ -109,6 +109,21 @@ export interface SlackResolveInput {
   reason: string;
 }
 
+/** An acknowledgement: someone has the incident (`reason`: `acknowledged (feedback on a-12)`). */
+export function acknowledgeMessage(p: SlackResolveInput): SlackMessage {
+  return {
+    text: clip(`Acknowledged [${p.tier}] ${p.title}`, SLACK.messageText),
+    blocks: [
+      { type: 'header', text: plain(`Acknowledged [${p.tier}] ${p.title}`, SLACK.header) },
+      { type: 'section', text: md(`*Acknowledged*: ${escapeMrkdwn(p.reason)}`, SLACK.sectionText) },
+      {
+        type: 'context',
+        elements: [md(`incident \`${escapeMrkdwn(p.incidentId)}\` · ${escapeMrkdwn(p.pageId)}`, SLACK.text)],
+      },
+    ],
+  };
+}
+
 export function resolveMessage(p: SlackResolveInput): SlackMessage {
   return {
     text: clip(`Resolved [${p.tier}] ${p.title}`, SLACK.messageText),

@@ -219,7 +219,8 @@ export class IncidentStage {
    * transaction (the book orders it by event time; given twice, it changes nothing).
    */
   feedback(f: AlertFeedback): void {
-    if (f.resolved_at === undefined) return;
+    // What the books act on: a resolution (closes the incident) or an acknowledgement (acknowledges its pages).
+    if (f.resolved_at === undefined && f.acked_at === undefined) return;
     this.recent.push(f);
     if (this.recent.length > MAX_RECENT_FEEDBACK)
       this.recent.splice(0, this.recent.length - MAX_RECENT_FEEDBACK);

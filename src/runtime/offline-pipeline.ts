@@ -20,6 +20,7 @@ import type { InvalidRecord } from '../core/errors.ts';
 import type { CoreInput, DeployEvent, Tier } from '../core/events.ts';
 import { createIncidentState, createIncidentStep } from '../core/incidents/book.ts';
 import type {
+  AcknowledgeRecord,
   IncidentEvent,
   IncidentOutput,
   IncidentRecord,
@@ -72,6 +73,8 @@ export interface OfflineHandlers {
   page?(p: PageRecord): Promise<void> | undefined;
   /** A resolve on the tier topic of the page it resolves (incidents on): not a page. */
   resolve?(r: ResolveRecord): Promise<void> | undefined;
+  /** An acknowledge on the tier topic of the page it acknowledges (feedback with acked_at): not a page. */
+  acknowledge?(r: AcknowledgeRecord): Promise<void> | undefined;
   /** An incident record, on every change of the incident (incidents on). */
   incident?(i: IncidentRecord): Promise<void> | undefined;
   event?(e: CoreEvent): void;
@@ -88,6 +91,8 @@ export interface IncidentStats {
   pages: number;
   /** Resolves on the tier topics (one per page of an incident that resolved); not in `pages` nor `paged`. */
   resolves: number;
+  /** Acknowledges on the tier topics (one per page acknowledged by feedback); not pages. */
+  acknowledges: number;
   silenced: number;
   inhibited: number;
 }
@@ -160,7 +165,9 @@ export async function runOffline(
     read: { alert: 0, deploy: 0, feedback: 0 },
     scored: 0,
     paged: { P1: 0, P2: 0, P3: 0, P4: 0 },
-    incidents: incidentStep ? { opened: 0, pages: 0, resolves: 0, silenced: 0, inhibited: 0 } : null,
+    incidents: incidentStep
+      ? { opened: 0, pages: 0, resolves: 0, acknowledges: 0, silenced: 0, inhibited: 0 }
+      : null,
     suppressed: 0,
     rejected: 0,
     late: 0,
@@ -259,6 +266,9 @@ export async function runOffline(
         } else if (o.kind === 'resolve') {
           stats.incidents!.resolves++;
           wait = handlers.resolve?.(o.resolve);
+        } else if (o.kind === 'acknowledge') {
+          stats.incidents!.acknowledges++;
+          wait = handlers.acknowledge?.(o.acknowledge);
         } else if (o.kind === 'incident') {
           wait = handlers.incident?.(o.incident);
         } else if (o.kind === 'action') {

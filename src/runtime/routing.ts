@@ -11,6 +11,7 @@
 // and the incident stage's (incident-stage.ts), from the repartition topic:
 //   scored   topics.scored              model_id       by key           the ScoredAlert with its incident
 //   page     topics.P1 … P4             incident_id    by key           the PageRecord (JSON, action 'trigger')
+//   acknowledge topics.P1 … P4          incident_id    by key           the AcknowledgeRecord (JSON, action 'acknowledge')
 //   resolve  topics.P1 … P4             incident_id    by key           the ResolveRecord (JSON, action 'resolve'),
 //            on the tier topic of the page it resolves: a consumer counts pages by action === 'trigger'
 //   action   topics.actions             model_id       by key           the Action (action codec)
@@ -139,6 +140,12 @@ export const INCIDENT_ROUTES: IncidentRoutes = {
     key: o.key,
     headers: { tier: o.tier, type: 'resolve' },
     value: { json: o.resolve },
+  }),
+  acknowledge: (o, t) => ({
+    topic: t[o.tier as Tier],
+    key: o.key,
+    headers: { tier: o.tier, type: 'acknowledge' },
+    value: { json: o.acknowledge },
   }),
   action: (o, t) => ROUTES.action(o, t),
   incident: (o, t) => {

@@ -8,7 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseConfig } from '../../src/config.ts';
-import type { IncidentRecord, ResolveRecord, TierRecord } from '../../src/core/incidents/types.ts';
+import type {
+  AcknowledgeRecord,
+  IncidentRecord,
+  ResolveRecord,
+  TierRecord,
+} from '../../src/core/incidents/types.ts';
 import { runOffline } from '../../src/runtime/offline-pipeline.ts';
 import { PipelineDriver, Rng } from '../fixtures/pipeline-driver.ts';
 import {
@@ -260,6 +265,51 @@ describe('incident stage: resolution by feedback (in-memory ports)', () => {
       .map((r) => JSON.parse(r.value!) as TierRecord)
       .flatMap((r) => (r.action === 'resolve' ? [r] : []));
     assert.deepEqual(resolveOf(stream), want1);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('incident stage: acknowledgement by feedback (in-memory ports)', () => {
+  it('feedback with acked_at on a paged alert acknowledges its page on the tier topic, as score does', async () => {
+    const week = 'cascade-week';
+    const config = parseConfig({ ...catalogOf(week), kafka: { incident_stage: true } });
+    // The first alert that paged at P1 (sent at once: no group wait), acknowledged 30 s later.
+    const first = [...(await offlineVerdicts(config, week)).values()]
+      .filter((a) => a.page && a.tier === 'P1')
+      .sort((a, b) => a.event_time - b.event_time)[0]!;
+    const at = first.event_time + 30_000;
+    const feedback = { alert_id: first.alert_id, event_time: at, outcome: 'actionable', acked_at: at };
+    const dir = mkdtempSync(join(tmpdir(), 'stage-ack-'));
+    const feedbackFile = join(dir, 'feedback.ndjson');
+    writeFileSync(feedbackFile, `${JSON.stringify(feedback)}\n`);
+    const offline: AcknowledgeRecord[] = [];
+    await runOffline(
+      config,
+      {
+        alerts: join(EXAMPLES, week, 'alerts.ndjson'),
+        deploys: join(EXAMPLES, week, 'deploys.ndjson'),
+        feedback: feedbackFile,
+      },
+      { scored: () => undefined, rejected: () => undefined, acknowledge: (r) => void offline.push(r) },
+    );
+    const want = offline.filter((r) => r.incident_id === first.incident_id).map((r) => JSON.stringify(r));
+    assert.equal(want.length, 1, 'offline, one acknowledge of its one page');
+    assert.match(want[0]!, /"reason":"acknowledged \(feedback on /);
+
+    const world = memoryWorld(
+      { ...catalogOf(week), kafka: { incident_stage: true } },
+      { partitions: 3, seed: 37, instances: 2 },
+    );
+    await world.produce('deployments', weekLines(week, 'deploys.ndjson'));
+    await world.produce('feedback', [JSON.stringify(feedback)]);
+    await world.produce('alerts', weekLines(week, 'alerts.ndjson'));
+    await world.start();
+    await world.settle(0);
+    const stream = (await world.read('P1'))
+      .map((r) => JSON.parse(r.value!) as TierRecord)
+      .flatMap((r) => (r.action === 'acknowledge' && r.incident_id === first.incident_id ? [r] : []))
+      .map((r) => JSON.stringify(r));
+    assert.deepEqual(stream, want);
     rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -13,7 +13,7 @@ import { livePorts, notifyObserver } from '../../src/runtime/notify-observer.ts'
 import { buildReceivers } from '../../src/runtime/notify-receivers.ts';
 import { createLogger, createNotifyMetrics } from '../../src/telemetry.ts';
 import { PagerReceiver } from '../fixtures/pager-receiver.ts';
-import { aPage, aResolve, GENIE_KEY, PD_KEY } from '../fixtures/pages.ts';
+import { anAcknowledge, aPage, aResolve, GENIE_KEY, PD_KEY } from '../fixtures/pages.ts';
 
 const server = new PagerReceiver();
 before(() => server.start());
@@ -61,6 +61,24 @@ function notifierOf(retry: Record<string, unknown> = {}, append = async (_e: unk
 }
 
 describe('notify against a loopback PagerDuty / Opsgenie / Slack', () => {
+  it('delivers an acknowledge where its page went, with bodies the APIs accept', async () => {
+    const { notifier } = notifierOf();
+    const before = server.received.length;
+    assert.equal(await notifier.deliver(aPage({ incident: 'inc-ack' }), 'test'), 'done');
+    assert.equal(await notifier.deliver(anAcknowledge('inc-ack'), 'test'), 'done');
+    const mine = server.received.slice(before);
+    assert.deepEqual(
+      mine.filter((r) => r.problems.length > 0),
+      [],
+    );
+    const pd = mine
+      .filter((r) => r.kind === 'pagerduty')
+      .map((r) => (r.body as { event_action: string }).event_action);
+    assert.deepEqual(pd, ['trigger', 'acknowledge']);
+    assert.ok(mine.some((r) => r.path === '/opsgenie/v2/alerts/inc-ack/acknowledge'));
+    assert.equal(mine.filter((r) => r.kind === 'slack').length, 2);
+  });
+
   it('delivers pages and resolves with bodies the APIs accept; a resolve goes where the page went', async () => {
     const { notifier, tally } = notifierOf();
     for (const r of [

@@ -6,10 +6,10 @@
 // Time-outs are timers in the same order: an incident resolves when the watermark passes last + gap.
 import type { Action } from '../actions.ts';
 import type { AlertFeedback, ScoredAlert, Tier } from '../events.ts';
-import { incidentPaging, incidentResolvePaging } from '../paging.ts';
+import { incidentAcknowledgePaging, incidentPaging, incidentResolvePaging } from '../paging.ts';
 import type { TriageSettings } from '../settings.ts';
 import { SilenceBook, type SilenceTarget } from '../silences.ts';
-import { pageMessage, resolveMessage } from '../slack.ts';
+import { acknowledgeMessage, pageMessage, resolveMessage } from '../slack.ts';
 import { tierRank } from '../tier.ts';
 import {
   addMember,
@@ -34,6 +34,7 @@ import {
   span,
 } from './sentences.ts';
 import type {
+  AcknowledgeRecord,
   IncidentEvent,
   IncidentInput,
   IncidentMember,
@@ -515,14 +516,45 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
   };
 
   const processFeedback = (st: IncidentState, f: AlertFeedback, out: IncidentStepResult) => {
-    if (f.resolved_at === undefined) return;
+    if (f.resolved_at === undefined && f.acked_at === undefined) return;
     const id = st.byAlert.get(f.alert_id);
     const inc = id === undefined ? undefined : st.incidents.get(id);
     if (inc === undefined || inc.status !== 'open') return;
     // A resolution older than the incident's last member does not close it (in order it came before that
     // member; the stream may give it again after a restart, or late).
-    if (f.event_time < inc.last) return;
-    resolve(st, inc, f.resolved_at, 'feedback', `resolved by feedback on ${f.alert_id}`, out);
+    if (f.resolved_at !== undefined && f.event_time >= inc.last) {
+      resolve(st, inc, f.resolved_at, 'feedback', `resolved by feedback on ${f.alert_id}`, out);
+      return;
+    }
+    // Acknowledged, not (yet) resolved: each page sent and not acknowledged gets its acknowledge, once.
+    if (f.acked_at !== undefined)
+      sendAcknowledges(inc, f.acked_at, `acknowledged (feedback on ${f.alert_id})`, out);
+  };
+
+  const sendAcknowledges = (inc: Incident, at: number, reason: string, out: IncidentStepResult) => {
+    const waiting = inc.unresolved.filter((u) => !u.acked);
+    if (waiting.length === 0) return;
+    const incident = recordOf(inc, s);
+    const title = titleOf(inc);
+    for (const u of waiting) {
+      u.acked = true;
+      const page_id = `${u.page_id}:ack`;
+      const acknowledge: AcknowledgeRecord = {
+        action: 'acknowledge',
+        page_id,
+        acknowledges: u.page_id,
+        incident_id: inc.id,
+        tier: u.tier,
+        event_time: at,
+        reason,
+        incident,
+        ...incidentAcknowledgePaging({ incidentId: inc.id, note: `${title}: ${reason}` }),
+        slack: acknowledgeMessage({ incidentId: inc.id, pageId: page_id, title, tier: u.tier, reason }),
+      };
+      out.outputs.push({ kind: 'acknowledge', tier: u.tier, key: inc.id, acknowledge });
+      out.events.push({ type: 'page_acknowledged', incident_id: inc.id, page_id, tier: u.tier });
+    }
+    record(inc, out);
   };
 
   /**

@@ -55,7 +55,7 @@ export interface Incident {
    */
   waiting: string | null;
   /** Its pages since it last resolved, in order: each gets a resolve on its tier topic when it resolves. */
-  unresolved: { page_id: string; tier: Tier }[];
+  unresolved: { page_id: string; tier: Tier; acked?: boolean }[];
 }
 
 /**

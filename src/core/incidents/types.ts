@@ -3,7 +3,14 @@
 import type { Action } from '../actions.ts';
 import type { AlertFeedback, DeployEvent, ScoredAlert, Tier } from '../events.ts';
 import type { ContextChange } from '../join.ts';
-import type { OpsgenieAlert, OpsgenieClose, PagerDutyEvent, PagerDutyResolve } from '../paging.ts';
+import type {
+  OpsgenieAcknowledge,
+  OpsgenieAlert,
+  OpsgenieClose,
+  PagerDutyAcknowledge,
+  PagerDutyEvent,
+  PagerDutyResolve,
+} from '../paging.ts';
 import type { Silence } from '../silences.ts';
 import type { SlackMessage } from '../slack.ts';
 import type { InhibitCandidate, JoinHow } from './routing.ts';
@@ -99,7 +106,7 @@ export interface MemberNote {
  * `resolve`. Consumers tell them by `action`; only triggers are pages. The bodies are complete but for the
  * senders' secrets: PagerDuty's routing key, Opsgenie's API key, Slack's token or webhook URL.
  */
-export type TierRecord = PageRecord | ResolveRecord;
+export type TierRecord = PageRecord | ResolveRecord | AcknowledgeRecord;
 
 /** The record on the tier topic when a member pages: the incident, what triggered it, the pager bodies. */
 export interface PageRecord {
@@ -149,6 +156,28 @@ export interface ResolveRecord {
   slack: SlackMessage;
 }
 
+/**
+ * The record on a tier topic when a page is acknowledged (feedback with `acked_at` on a member of its
+ * incident, while it is open): once per page, on that page's tier topic. Never counted as a page.
+ */
+export interface AcknowledgeRecord {
+  action: 'acknowledge';
+  /** `<page_id>:ack`: derived from the page it acknowledges. */
+  page_id: string;
+  /** The page_id of the trigger it acknowledges. */
+  acknowledges: string;
+  incident_id: string;
+  tier: Tier;
+  /** The feedback's `acked_at`. */
+  event_time: number;
+  /** `acknowledged (feedback on a-12)`. */
+  reason: string;
+  incident: IncidentRecord;
+  pagerduty: PagerDutyAcknowledge;
+  opsgenie: OpsgenieAcknowledge;
+  slack: SlackMessage;
+}
+
 export type IncidentInput =
   | { kind: 'member'; member: IncidentMember }
   /** Every member with an earlier event time has arrived: those below it are processed, in order. */
@@ -166,6 +195,8 @@ export type IncidentOutput =
   | { kind: 'page'; tier: Tier; key: string; page: PageRecord }
   /** On the same tier topic as the page it resolves; never counted as a page. */
   | { kind: 'resolve'; tier: Tier; key: string; resolve: ResolveRecord }
+  /** On the same tier topic as the page it acknowledges; never counted as a page. */
+  | { kind: 'acknowledge'; tier: Tier; key: string; acknowledge: AcknowledgeRecord }
   | { kind: 'action'; key: string; action: Action }
   | { kind: 'incident'; key: string; incident: IncidentRecord };
 
@@ -183,6 +214,7 @@ export type IncidentEvent =
   | { type: 'incident_dropped'; incident_id: string }
   | { type: 'page'; incident_id: string; alert_id: string; tier: Tier }
   | { type: 'page_resolved'; incident_id: string; page_id: string; tier: Tier }
+  | { type: 'page_acknowledged'; incident_id: string; page_id: string; tier: Tier }
   | { type: 'member_silenced'; alert_id: string; silence_id: string }
   | { type: 'member_inhibited'; alert_id: string; incident_id: string }
   /** Older than a watermark already passed: processed at once, out of order. */

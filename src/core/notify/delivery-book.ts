@@ -58,7 +58,7 @@ export function readDeliveryEntry(v: unknown): DeliveryEntry | null {
   const e = v as Record<string, unknown>;
   const s = (k: string) => typeof e[k] === 'string' && e[k] !== '';
   if (!s('receiver') || !s('page_id') || !s('incident_id')) return null;
-  if (e.action !== 'trigger' && e.action !== 'resolve') return null;
+  if (e.action !== 'trigger' && e.action !== 'acknowledge' && e.action !== 'resolve') return null;
   if (e.result !== 'delivered' && e.result !== 'failed') return null;
   return {
     receiver: e.receiver as string,

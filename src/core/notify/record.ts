@@ -1,4 +1,4 @@
-// Reads a tier topic's record into what the notifier delivers: a page (trigger) or a resolve. Only what
+// Reads a tier topic's record into what the notifier delivers: a page (trigger), an acknowledge or a resolve. Only what
 // delivery needs is checked; the pager bodies are sent as the producer made them.
 import type { Tier } from '../events.ts';
 import type { NotifyRecord } from './types.ts';
@@ -51,8 +51,8 @@ export function readNotifyRecord(value: unknown): Read {
   if (!TIERS.includes(value.tier as string))
     return fail('BAD_ENUM', 'tier', 'tier must be one of P1, P2, P3, P4');
   const action = value.action ?? 'trigger';
-  if (action !== 'trigger' && action !== 'resolve')
-    return fail('BAD_ENUM', 'action', 'action must be trigger or resolve');
+  if (action !== 'trigger' && action !== 'acknowledge' && action !== 'resolve')
+    return fail('BAD_ENUM', 'action', 'action must be trigger, acknowledge or resolve');
   const eventTime = value.event_time;
   if (typeof eventTime !== 'number' || !Number.isFinite(eventTime))
     return fail('WRONG_TYPE', 'event_time', 'event_time must be epoch milliseconds');
@@ -60,8 +60,9 @@ export function readNotifyRecord(value: unknown): Read {
   if (!isObject(pd)) return fail('MISSING_FIELD', 'pagerduty', 'pagerduty (the Events v2 body) is required');
   if (typeof pd.dedup_key !== 'string' || pd.dedup_key === '')
     return fail('MISSING_FIELD', 'pagerduty.dedup_key', 'pagerduty.dedup_key is required');
-  const pdAction = pd.event_action ?? (action === 'resolve' ? 'resolve' : 'trigger');
-  if (pdAction !== (action === 'resolve' ? 'resolve' : 'trigger') && pdAction !== 'acknowledge')
+  // PagerDuty's event_action is the record's action (a trigger's body may say acknowledge: it passes).
+  const pdAction = pd.event_action ?? action;
+  if (pdAction !== action && !(action === 'trigger' && pdAction === 'acknowledge'))
     return fail(
       'BAD_ENUM',
       'pagerduty.event_action',
@@ -78,7 +79,8 @@ export function readNotifyRecord(value: unknown): Read {
   if (slack === undefined || slack === null)
     slack = {
       text:
-        summary ?? `[${value.tier}] incident ${incidentId} ${action === 'resolve' ? 'resolved' : 'paged'}`,
+        summary ??
+        `[${value.tier}] incident ${incidentId} ${action === 'resolve' ? 'resolved' : action === 'acknowledge' ? 'acknowledged' : 'paged'}`,
     };
   if (!isObject(slack) || (typeof slack.text !== 'string' && !Array.isArray(slack.blocks)))
     return fail('WRONG_TYPE', 'slack', 'slack must be {text, blocks?}');

@@ -1,6 +1,6 @@
 // The HTTP request of one delivery, per receiver type: PagerDuty Events v2 `enqueue` (the routing key
-// added, https://developer.pagerduty.com/docs/events-api-v2/overview/), Opsgenie Alert API create and
-// close by alias (`Authorization: GenieKey …`), a Slack incoming webhook's `{text, blocks}`, or the record
+// added, https://developer.pagerduty.com/docs/events-api-v2/overview/), Opsgenie Alert API create,
+// acknowledge and close by alias (`Authorization: GenieKey …`), a Slack incoming webhook's `{text, blocks}`, or the record
 // as it is for a webhook.
 import type { HttpRequest, NotifyRecord, Receiver } from './types.ts';
 
@@ -20,8 +20,12 @@ export function buildRequest(receiver: Receiver, record: NotifyRecord): HttpRequ
   switch (receiver.type) {
     case 'pagerduty': {
       const body =
-        record.action === 'resolve'
-          ? { routing_key: receiver.secret, event_action: 'resolve', dedup_key: record.pagerduty.dedup_key }
+        record.action !== 'trigger'
+          ? {
+              routing_key: receiver.secret,
+              event_action: record.action,
+              dedup_key: record.pagerduty.dedup_key,
+            }
           : {
               routing_key: receiver.secret,
               ...record.pagerduty,
@@ -31,10 +35,12 @@ export function buildRequest(receiver: Receiver, record: NotifyRecord): HttpRequ
     }
     case 'opsgenie': {
       const auth = { authorization: `GenieKey ${receiver.secret ?? ''}` };
-      if (record.action === 'resolve') {
-        const { alias, action: _action, ...close } = record.opsgenie;
+      if (record.action !== 'trigger') {
+        // Close (a resolve) or acknowledge by alias: https://docs.opsgenie.com/docs/alert-api
+        const { alias, action: _action, ...rest } = record.opsgenie;
         const base = receiver.url.replace(/\/+$/, '');
-        return post(`${base}/${encodeURIComponent(alias)}/close?identifierType=alias`, close, auth);
+        const verb = record.action === 'resolve' ? 'close' : 'acknowledge';
+        return post(`${base}/${encodeURIComponent(alias)}/${verb}?identifierType=alias`, rest, auth);
       }
       return post(receiver.url, record.opsgenie, auth);
     }

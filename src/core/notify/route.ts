@@ -26,13 +26,13 @@ export function routeRecord(
   return matched ? out : [...fallback];
 }
 
-/** A trigger's receivers; a resolve's: those its incident's triggers were delivered to, when there are any. */
+/** A trigger's receivers; an acknowledge's or resolve's: those its incident's triggers reached, when any did. */
 export function receiversFor(
   record: NotifyRecord,
   routes: readonly RouteSettings[],
   fallback: readonly string[],
   pagedBefore: readonly string[],
 ): string[] {
-  if (record.action === 'resolve' && pagedBefore.length > 0) return [...pagedBefore];
+  if (record.action !== 'trigger' && pagedBefore.length > 0) return [...pagedBefore];
   return routeRecord(record, routes, fallback);
 }

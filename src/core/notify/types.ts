@@ -46,7 +46,7 @@ export interface Receiver extends ReceiverSettings {
   secret: string | null;
 }
 
-export type NotifyAction = 'trigger' | 'resolve';
+export type NotifyAction = 'trigger' | 'acknowledge' | 'resolve';
 
 export interface SlackMessage {
   text: string;

@@ -661,7 +661,9 @@ describe('incident book: order', () => {
             ? `R ${o.resolve.page_id} ${o.resolve.tier} ${o.resolve.event_time}`
             : o.kind === 'incident'
               ? `I ${JSON.stringify(o.incident)}`
-              : `A ${o.action.action_id}`,
+              : o.kind === 'acknowledge'
+                ? `K ${o.acknowledge.page_id}`
+                : `A ${o.action.action_id}`,
     );
 
   it('the same members in any arrival order, with watermarks, give the same incidents, ids, pages and records', () => {

@@ -200,3 +200,86 @@ describe('resolve records', () => {
     }
   });
 });
+
+describe('acknowledge records', () => {
+  const fb = (over: { acked_at?: number; resolved_at?: number; at?: number; alert?: string }) => ({
+    kind: 'feedback' as const,
+    feedback: {
+      alert_id: over.alert ?? 't1',
+      event_time: over.at ?? T0 + 2 * MIN,
+      outcome: 'actionable' as const,
+      ...(over.acked_at === undefined ? {} : { acked_at: over.acked_at }),
+      ...(over.resolved_at === undefined ? {} : { resolved_at: over.resolved_at }),
+    },
+  });
+  const acksOf = (r: ReturnType<typeof runBook>) =>
+    r.outputs.flatMap((o) => (o.kind === 'acknowledge' ? [o] : []));
+
+  it('feedback with acked_at acknowledges each page of the open incident once, on its tier topic', () => {
+    const r = runBook([
+      ...inOrder([aMember({ alert_id: 't1', cause: pipe, tier: 'P2' })]),
+      fb({ acked_at: T0 + 12 * MIN, at: T0 + 12 * MIN }),
+      fb({ acked_at: T0 + 13 * MIN, at: T0 + 13 * MIN }),
+    ]);
+    // (A first P2 page waits for the group wait, 10 min: acknowledged after it went out.)
+    const acks = acksOf(r);
+    assert.equal(acks.length, 1, 'once, though acknowledged twice');
+    const a = acks[0]!;
+    assert.equal(a.tier, 'P2');
+    assert.equal(a.key, id);
+    assert.equal(a.acknowledge.action, 'acknowledge');
+    assert.equal(a.acknowledge.page_id, `${id}:1:ack`);
+    assert.equal(a.acknowledge.acknowledges, r.pages[0]!.page_id);
+    assert.equal(a.acknowledge.event_time, T0 + 12 * MIN);
+    assert.equal(a.acknowledge.reason, 'acknowledged (feedback on t1)');
+    assert.deepEqual(a.acknowledge.pagerduty, { event_action: 'acknowledge', dedup_key: id });
+    assert.deepEqual(pagerDutyProblems(a.acknowledge.pagerduty), []);
+    assert.equal(a.acknowledge.opsgenie.alias, id);
+    assert.equal(a.acknowledge.opsgenie.action, 'acknowledge');
+    assert.deepEqual(opsgenieCloseProblems(a.acknowledge.opsgenie, 'acknowledge'), []);
+    assert.deepEqual(slackProblems(a.acknowledge.slack), []);
+    assert.match(a.acknowledge.slack.text, /^Acknowledged \[P2\]/);
+    // The incident still resolves afterwards, once.
+    assert.equal(r.resolves.length, 1);
+  });
+
+  it('none for an incident that never paged, for a closed one, or when the same feedback resolves it', () => {
+    const unpaged = runBook([
+      ...inOrder([aMember({ alert_id: 't1', cause: pipe, tier: 'P3' })]),
+      fb({ acked_at: T0 + 2 * MIN }),
+    ]);
+    assert.equal(acksOf(unpaged).length, 0);
+    const closed = runBook([
+      ...inOrder([aMember({ alert_id: 't1', cause: pipe, tier: 'P2' })]),
+      fb({ resolved_at: T0 + 2 * MIN }),
+      fb({ acked_at: T0 + 3 * MIN, at: T0 + 3 * MIN }),
+    ]);
+    assert.equal(acksOf(closed).length, 0);
+    const both = runBook([
+      ...inOrder([aMember({ alert_id: 't1', cause: pipe, tier: 'P2' })]),
+      fb({ acked_at: T0 + 2 * MIN, resolved_at: T0 + 2 * MIN }),
+    ]);
+    assert.equal(acksOf(both).length, 0);
+    assert.equal(both.resolves.length, 1);
+  });
+
+  it('the acknowledged page survives the stream changelog: no second acknowledge after a restore', () => {
+    const config = aConfig();
+    const first = runBook(
+      [
+        ...inOrder([aMember({ alert_id: 't1', cause: pipe, tier: 'P1' })]),
+        fb({ acked_at: T0 + 2 * MIN }),
+        { kind: 'watermark', time: T0 + 3 * MIN },
+      ],
+      config,
+      false,
+    );
+    assert.equal(acksOf(first).length, 1);
+    const inc = first.state.incidents.get(id)!;
+    const { state } = restoreBook(config, [[incidentKey(id), encodeEntry(inc)]]);
+    const step = createIncidentStep(config);
+    step(state, fb({ acked_at: T0 + 4 * MIN, at: T0 + 4 * MIN }));
+    const out = step(state, { kind: 'watermark', time: T0 + 5 * MIN }).outputs;
+    assert.equal(out.filter((o) => o.kind === 'acknowledge').length, 0);
+  });
+});

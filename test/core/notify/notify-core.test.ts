@@ -23,7 +23,7 @@ import {
   pagerDutyProblems,
   slackProblems,
 } from '../../fixtures/pager-receiver.ts';
-import { aPage, aResolve, GENIE_KEY, PD_KEY } from '../../fixtures/pages.ts';
+import { anAcknowledge, aPage, aResolve, GENIE_KEY, PD_KEY } from '../../fixtures/pages.ts';
 
 const read = (v: unknown): NotifyRecord => {
   const r = readNotifyRecord(v);
@@ -168,6 +168,28 @@ describe('buildRequest: bodies the public APIs accept', () => {
     assert.equal(url.searchParams.get('identifierType'), 'alias');
     assert.deepEqual(JSON.parse(x.body), { note: 'resolved by timeout', source: 'alert-triage' });
     assert.deepEqual(opsgenieCloseProblems(JSON.parse(x.body), url.searchParams), []);
+  });
+
+  it('an acknowledge: PagerDuty event_action acknowledge + dedup_key; Opsgenie acknowledge by alias', () => {
+    const ack = read(anAcknowledge('inc-7'));
+    assert.equal(ack.action, 'acknowledge');
+    const pd = receiver({ type: 'pagerduty', secret: PD_KEY });
+    const r = JSON.parse(buildRequest(pd, ack).body);
+    assert.deepEqual(r, { routing_key: PD_KEY, event_action: 'acknowledge', dedup_key: 'inc-7' });
+    assert.deepEqual(pagerDutyProblems(r), []);
+    const og = receiver({ type: 'opsgenie', secret: GENIE_KEY, url: 'http://127.0.0.1/og/v2/alerts' });
+    const x = buildRequest(og, ack);
+    const url = new URL(x.url);
+    assert.equal(url.pathname, '/og/v2/alerts/inc-7/acknowledge');
+    assert.equal(url.searchParams.get('identifierType'), 'alias');
+    assert.deepEqual(JSON.parse(x.body), { note: 'acknowledged (feedback on a-1)', source: 'alert-triage' });
+    assert.deepEqual(opsgenieCloseProblems(JSON.parse(x.body), url.searchParams), []);
+    // Its action must fit PagerDuty's.
+    const bad = readNotifyRecord({
+      ...anAcknowledge('inc-7'),
+      pagerduty: { event_action: 'resolve', dedup_key: 'inc-7' },
+    });
+    assert.equal(bad.ok, false);
   });
 
   it('Slack: {text, blocks}; webhook: the record as it is, with an idempotency key and the bearer token', () => {
