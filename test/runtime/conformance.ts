@@ -158,7 +158,11 @@ export async function assertOfflineIncidents(
     for (const { r, v } of records) {
       assert.equal(r.key, v.incident_id, `${what}: a record on ${tier} is keyed by its incident`);
       assert.equal(v.tier, tier, `${what}: ${v.page_id} is on its own tier's topic`);
-      assert.equal(r.headers.type, v.action === 'trigger' ? 'page' : 'resolve');
+      assert.equal(
+        r.headers.type,
+        v.action === 'trigger' ? 'page' : v.action,
+        `${what}: ${v.page_id}'s type header`,
+      );
     }
     // Only triggers are pages; resolves are counted apart.
     const got = records
