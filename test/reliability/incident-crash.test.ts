@@ -168,6 +168,7 @@ describe('crash with the incident stage: SIGKILL, restart, every page once', { s
       world,
       { alerts: join(dir, 'alerts.ndjson'), deploys: join(dir, 'deploys.ndjson') },
       `after ${KILLS} SIGKILLs`,
+      { regressionWatch: true },
     );
     rmSync(join(dir, 'alerts.ndjson'), { force: true });
   });

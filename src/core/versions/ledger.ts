@@ -52,6 +52,13 @@ interface ModelLedger {
   /** Earliest record of the model (alert or change): where the first version's serving is seen from. */
   firstSeen: number;
   lastSeen: number;
+  /**
+   * Its earliest alert observed: the ledger has seen its alerts from here on only, so no serving time
+   * before it is exposure. Offline, the model's first alert of the input; in the service after a restart,
+   * its first alert committed since — the deploys read back from before it would otherwise count serving
+   * hours whose alerts the ledger never saw, and a version would look better, or its successor worse.
+   */
+  observedFrom: number;
 }
 
 /** One stretch of serving; `version` null for a deploy that named none. */
@@ -69,6 +76,7 @@ export class VersionLedger {
   /** Latest alert event time: the ledger's "now" when no time is asked for (the alerts' stream time). */
   latest = Number.NEGATIVE_INFINITY;
 
+
   private model(id: string): ModelLedger {
     let m = this.models.get(id);
     if (!m) {
@@ -77,6 +85,7 @@ export class VersionLedger {
         versions: new Map(),
         firstSeen: Number.POSITIVE_INFINITY,
         lastSeen: Number.NEGATIVE_INFINITY,
+        observedFrom: Number.POSITIVE_INFINITY,
       };
       this.models.set(id, m);
     }
@@ -124,6 +133,7 @@ export class VersionLedger {
       v.hours.set(h, tally);
     }
     if (t > this.latest) this.latest = t;
+    if (t < m.observedFrom) m.observedFrom = t;
     tally.alerts++;
     tally.impact += a.expected_impact_per_hour;
     tally.priority += a.priority;
@@ -170,7 +180,8 @@ export class VersionLedger {
     const out: ServingInterval[] = [];
     const push = (version: string | null, from: number, to: number, by: VersionChange | null) => {
       const end = Math.min(to, at);
-      if (end > from) out.push({ version, from, to: end, started_by: by });
+      const start = Number.isFinite(m.observedFrom) ? Math.max(from, m.observedFrom) : from;
+      if (end > start) out.push({ version, from: start, to: end, started_by: by });
     };
     if (changes.length === 0) {
       const named = [...m.versions.entries()].filter(([k]) => k !== '');
