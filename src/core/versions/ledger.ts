@@ -76,7 +76,6 @@ export class VersionLedger {
   /** Latest alert event time: the ledger's "now" when no time is asked for (the alerts' stream time). */
   latest = Number.NEGATIVE_INFINITY;
 
-
   private model(id: string): ModelLedger {
     let m = this.models.get(id);
     if (!m) {
