@@ -243,34 +243,30 @@ export function incidentPaging(p: IncidentPagingInput): {
   };
 }
 
-/** The pager bodies of a resolve: the same dedup key and alias as the incident's triggers. */
+/** The pager bodies that follow a trigger: named by the incident id, as the trigger's dedup key and alias. */
+function followUpPaging<P extends 'acknowledge' | 'resolve', O extends 'acknowledge' | 'close'>(
+  pd: P,
+  og: O,
+  p: { incidentId: string; note: string },
+) {
+  return {
+    pagerduty: { event_action: pd, dedup_key: p.incidentId },
+    opsgenie: { alias: p.incidentId, action: og, note: clip(p.note, OPSGENIE.note), source: 'alert-triage' },
+  };
+}
+
 /** The pager bodies of an acknowledgement: PagerDuty's `acknowledge`, Opsgenie's acknowledge, by incident id. */
 export function incidentAcknowledgePaging(p: { incidentId: string; note: string }): {
   pagerduty: PagerDutyAcknowledge;
   opsgenie: OpsgenieAcknowledge;
 } {
-  return {
-    pagerduty: { event_action: 'acknowledge', dedup_key: p.incidentId },
-    opsgenie: {
-      alias: p.incidentId,
-      action: 'acknowledge',
-      note: clip(p.note, OPSGENIE.note),
-      source: 'alert-triage',
-    },
-  };
+  return followUpPaging('acknowledge', 'acknowledge', p);
 }
 
+/** The pager bodies of a resolve: PagerDuty's `resolve`, Opsgenie's close, by incident id. */
 export function incidentResolvePaging(p: { incidentId: string; note: string }): {
   pagerduty: PagerDutyResolve;
   opsgenie: OpsgenieClose;
 } {
-  return {
-    pagerduty: { event_action: 'resolve', dedup_key: p.incidentId },
-    opsgenie: {
-      alias: p.incidentId,
-      action: 'close',
-      note: clip(p.note, OPSGENIE.note),
-      source: 'alert-triage',
-    },
-  };
+  return followUpPaging('resolve', 'close', p);
 }

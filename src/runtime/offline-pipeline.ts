@@ -319,7 +319,7 @@ export async function runOffline(
       const result = step(state, input);
       if (handlers.event) for (const e of result.events) handlers.event(e);
       const called = watch ? regressionOutputs(watch, result.outputs) : [];
-      stats.regressions! += called.length / 2;
+      for (const o of called) if (o.kind === 'incident') stats.regressions!++;
       const final = throughIncidents(result.outputs, input);
       const emitted = emit(called.length > 0 ? [...called, ...final] : final);
       if (emitted) await emitted;
