@@ -386,6 +386,8 @@ const configSchema = z.strictObject({
       min_alerts: z.number().int().positive().default(DEFAULT_GATE.min_alerts),
       min_serving: duration.default(DEFAULT_GATE.min_serving),
       min_baseline_serving: duration.default(DEFAULT_GATE.min_baseline_serving),
+      /** Serving time and alerts older than this (event time) are forgotten: memory and verdict cost bounded. */
+      history: duration.default(DEFAULT_GATE.history),
     })
     .prefault({}),
   windows: z

@@ -81,6 +81,7 @@ export async function runService(options: RunOptions): Promise<number> {
   const census = setInterval(() => {
     const c = watch.census();
     metrics.gateVersionsWatched.set(c.watched);
+    for (const [kind, n] of Object.entries(watch.ledger.sizes())) metrics.gateLedgerEntries.set({ kind }, n);
     for (const [verdict, n] of Object.entries(c.byVerdict)) metrics.gateVersions.set({ verdict }, n);
   }, 30_000);
   census.unref();

@@ -107,6 +107,7 @@ export const METRIC_NAMES = [
   'sla_breaches_total',
   'feedback_outcomes_total',
   'gate_versions_watched',
+  'gate_ledger_entries',
   'gate_versions',
   'gate_verdicts_total',
   'incidents_opened_total',
@@ -204,6 +205,8 @@ export interface Metrics {
   readonly rebalances: Counter;
   /** Model × version pairs the live version ledger knows (runtime/version-watch.ts). */
   readonly gateVersionsWatched: Gauge;
+  /** label `kind` (hours, ids, changes): what the live version ledger holds, bounded by `gate.history`. */
+  readonly gateLedgerEntries: Gauge<'kind'>;
   /** label `verdict`: how many watched versions the gate judges so, as of the ledger's latest alert. */
   readonly gateVersions: Gauge<'verdict'>;
   /** label `verdict`: answers of GET /v1/gate. */
@@ -332,6 +335,11 @@ export function createMetrics(): Metrics {
     ),
     rebalances: counter('rebalances_total', 'Consumer group rebalances this instance went through.'),
     gateVersionsWatched: gauge('gate_versions_watched', 'Model versions the live version ledger knows.'),
+    gateLedgerEntries: gauge(
+      'gate_ledger_entries',
+      'What the live version ledger holds, by kind: hour tallies, alert ids remembered, version changes (bounded by gate.history).',
+      ['kind'],
+    ),
     gateVersions: gauge(
       'gate_versions',
       "Watched model versions by the gate's verdict as of the latest alert: ok, regressed, insufficient_evidence.",

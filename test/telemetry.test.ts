@@ -218,6 +218,7 @@ describe('createMetrics + recordCoreEvents', () => {
     metrics.feedbackOutcomes.inc({ outcome: 'noise', source: 'drift-monitor' });
     metrics.gateVersionsWatched.set(3);
     metrics.gateVersions.set({ verdict: 'regressed' }, 1);
+    metrics.gateLedgerEntries.set({ kind: 'hours' }, 3);
     metrics.gateVerdicts.inc({ verdict: 'ok' });
     recordIncidentEvents(metrics, [
       { type: 'incident_opened', incident_id: 'i', key: 'change:c', tier: 'P1', event_time: T },
@@ -231,7 +232,7 @@ describe('createMetrics + recordCoreEvents', () => {
     metrics.incidentsOpen.set(1);
     metrics.incidentMembersWaiting.set(4);
     const text = await metrics.registry.metrics();
-    assert.equal(METRIC_NAMES.length, 36);
+    assert.equal(METRIC_NAMES.length, 37);
     for (const name of METRIC_NAMES) {
       assert.match(text, new RegExp(`^# HELP ${name} \\S`, 'm'), `${name} has help text`);
       assert.match(

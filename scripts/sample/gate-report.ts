@@ -97,7 +97,7 @@ async function judgeWorld(seed: number, a: Args): Promise<Judged[]> {
     if (gen.status !== 0) throw new Error(`generate-world seed ${seed}: ${gen.stderr}`);
     const loaded = loadConfigFile(join(dir, 'catalog.yaml'));
     const config = { ...loaded, gate: { ...loaded.gate, ...a.gate } };
-    const ledger = new VersionLedger();
+    const ledger = new VersionLedger({ historyMs: config.gate.history });
     const deploys: DeployEvent[] = [];
     // What the regression watch of the run itself called (the default: it runs in every offline run).
     const called = new Map<string, number>();

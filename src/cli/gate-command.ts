@@ -35,7 +35,7 @@ const MAX_REJECT_LINES = 5;
 export async function gateCommand(opts: GateOptions, io: CliIo): Promise<number> {
   const files = filesOf(opts);
   const config = loadConfigFile(opts.config);
-  const ledger = new VersionLedger();
+  const ledger = new VersionLedger({ historyMs: config.gate.history });
   const at = opts.at ?? Number.POSITIVE_INFINITY;
   let rejected = 0;
   await runOffline(

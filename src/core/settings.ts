@@ -139,6 +139,11 @@ export interface GateSettings {
   min_serving: number;
   /** Serving time (ms) the baseline needs. */
   min_baseline_serving: number;
+  /**
+   * How far back (ms, event time) the ledger keeps serving time and alert tallies: no verdict counts
+   * exposure older than this, and the ledger's memory and a verdict's cost are bounded by it.
+   */
+  history: number;
 }
 
 export const DEFAULT_GATE: GateSettings = {
@@ -147,4 +152,5 @@ export const DEFAULT_GATE: GateSettings = {
   min_alerts: 5,
   min_serving: 8 * 3_600_000,
   min_baseline_serving: 12 * 3_600_000,
+  history: 30 * 24 * 3_600_000,
 };

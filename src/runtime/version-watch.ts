@@ -10,7 +10,7 @@ import type { Config } from '../config.ts';
 import type { DeployEvent } from '../core/events.ts';
 import type { IncidentOutput } from '../core/incidents/types.ts';
 import type { Output } from '../core/processor.ts';
-import type { VersionLedger } from '../core/versions/ledger.ts';
+import { HOUR_MS, type VersionLedger } from '../core/versions/ledger.ts';
 import { RegressionWatch } from '../core/versions/regression-watch.ts';
 import { type GateOutcome, gateVerdict } from '../core/versions/verdict.ts';
 
@@ -51,6 +51,11 @@ export class VersionWatch {
   private readonly rollbackAllowed: (model: string) => boolean;
   /** Verdicts answered, by outcome (a metric). */
   readonly answered: Record<GateOutcome, number> = { ok: 0, regressed: 0, insufficient_evidence: 0 };
+  /** Per model × version: its census verdict, with the end of its serving and the floor's day it is of. */
+  private readonly censusCache = new Map<
+    string,
+    { end: number; day: number; verdict: GateOutcome | undefined }
+  >();
   /** Called on every verdict answered. */
   onVerdict: ((v: GateOutcome) => void) | undefined;
   /** Called with what the regression watch called: a version_regression incident and its action. */
@@ -77,16 +82,40 @@ export class VersionWatch {
     this.watch.deploy(d);
   }
 
-  /** Every watched version's verdict as of the latest alert (the gate_versions gauge): counts by outcome. */
+  /**
+   * Every watched version's verdict as of the latest alert (the gate_versions gauge): counts by outcome.
+   * A version that has stopped serving keeps its verdict until its serving changes (a deploy back to it)
+   * or the history's floor moves by a day; the ones serving are judged again each time. The census is
+   * asked every 30 s, and judging every version of every model each time blocked the event loop for
+   * seconds on a long history.
+   */
   census(): { watched: number; byVerdict: Record<GateOutcome, number> } {
     const byVerdict: Record<GateOutcome, number> = { ok: 0, regressed: 0, insufficient_evidence: 0 };
     let watched = 0;
-    for (const model of this.ledger.modelIds())
+    const at = this.ledger.latest;
+    const day = Math.floor(this.ledger.floorAt(at) / (24 * HOUR_MS));
+    const live = new Set<string>();
+    for (const model of this.ledger.modelIds()) {
+      const ended = new Map<string, number>();
+      for (const i of this.ledger.intervals(model, at))
+        if (i.version !== null) ended.set(i.version, i.to < at ? i.to : Number.NaN);
       for (const version of this.ledger.versionsOf(model)) {
         watched++;
-        const r = gateVerdict(this.ledger, { model, version }, this.settings);
-        if (r.ok) byVerdict[r.verdict.verdict]++;
+        const key = `${model}\u0000${version}`;
+        live.add(key);
+        const end = ended.get(version);
+        const cached = this.censusCache.get(key);
+        let verdict = cached?.verdict;
+        if (!cached || !(end !== undefined && cached.end === end && cached.day === day)) {
+          const r = gateVerdict(this.ledger, { model, version }, this.settings);
+          verdict = r.ok ? r.verdict.verdict : undefined;
+          this.censusCache.set(key, { end: end ?? Number.NaN, day, verdict });
+        }
+        if (verdict) byVerdict[verdict]++;
       }
+    }
+    if (this.censusCache.size > live.size)
+      for (const k of this.censusCache.keys()) if (!live.has(k)) this.censusCache.delete(k);
     return { watched, byVerdict };
   }
 

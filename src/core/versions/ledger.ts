@@ -41,6 +41,8 @@ export interface VersionChange {
 interface VersionAlerts {
   /** hour index (event_time / 1 h, floored) → tally */
   hours: Map<number, HourTally>;
+  /** `hours` in hour order, built when asked and dropped when an hour is added or pruned. */
+  sorted: [number, HourTally][] | null;
   earliest: number;
   latest: number;
 }
@@ -59,7 +61,28 @@ interface ModelLedger {
    * hours whose alerts the ledger never saw, and a version would look better, or its successor worse.
    */
   observedFrom: number;
+  /** Bumped on every record that changes the model's ledger: what a cached verdict of it is valid for. */
+  revision: number;
 }
+
+/** What the ledger keeps: how far back, in event time behind its latest alert. */
+export interface LedgerOptions {
+  /**
+   * Serving time and alert tallies older than this behind the latest alert are dropped (`gate.history`,
+   * default 30 days): the verdict's exposure, its baseline and its pooled baseline start no earlier. So
+   * the memory and the cost of a verdict are bounded by the history, not by how long the service has run.
+   */
+  historyMs?: number;
+  /**
+   * How long an alert id is remembered, so the same alert seen twice counts once (default 24 h of event
+   * time behind the latest alert; an alert arriving later than that is far past `windows.allowed_lateness`).
+   */
+  idMemoryMs?: number;
+}
+
+export const DEFAULT_LEDGER_HISTORY_MS = 30 * 24 * HOUR_MS;
+export const DEFAULT_LEDGER_ID_MEMORY_MS = 24 * HOUR_MS;
+const PRUNE_LAG_MS = 24 * HOUR_MS;
 
 /** One stretch of serving; `version` null for a deploy that named none. */
 export interface ServingInterval {
@@ -72,9 +95,33 @@ export interface ServingInterval {
 
 export class VersionLedger {
   private readonly models = new Map<string, ModelLedger>();
-  private readonly seenAlerts = new Set<string>();
+  /** Alert ids seen, by the hour of their event time: the hours older than `idMemoryMs` are forgotten. */
+  private readonly seenAlerts = new Map<number, Set<string>>();
+  private readonly historyMs: number;
+  private readonly idMemoryMs: number;
+  /** The hour the ledger last pruned at: it prunes at most once an hour of event time. */
+  private prunedAt = Number.NEGATIVE_INFINITY;
   /** Latest alert event time: the ledger's "now" when no time is asked for (the alerts' stream time). */
   latest = Number.NEGATIVE_INFINITY;
+
+  constructor(o: LedgerOptions = {}) {
+    this.historyMs = o.historyMs ?? DEFAULT_LEDGER_HISTORY_MS;
+    this.idMemoryMs = o.idMemoryMs ?? DEFAULT_LEDGER_ID_MEMORY_MS;
+  }
+
+  /** The earliest serving a verdict at `at` counts: `gate.history` before it. */
+  floorAt(at: number): number {
+    return at - this.historyMs;
+  }
+
+  /**
+   * What the ledger holds: everything from a day before the history behind its latest alert. The day is
+   * the partitions' lag it allows: a model judged at its own alert's time, behind the latest alert of
+   * another partition, still finds the whole history its verdict reads.
+   */
+  get floor(): number {
+    return this.latest - this.historyMs - PRUNE_LAG_MS;
+  }
 
   private model(id: string): ModelLedger {
     let m = this.models.get(id);
@@ -85,6 +132,7 @@ export class VersionLedger {
         firstSeen: Number.POSITIVE_INFINITY,
         lastSeen: Number.NEGATIVE_INFINITY,
         observedFrom: Number.POSITIVE_INFINITY,
+        revision: 0,
       };
       this.models.set(id, m);
     }
@@ -94,6 +142,59 @@ export class VersionLedger {
   private seen(m: ModelLedger, t: number): void {
     if (t < m.firstSeen) m.firstSeen = t;
     if (t > m.lastSeen) m.lastSeen = t;
+    m.revision++;
+  }
+
+  /** Remembers an alert id; false when it was seen already (within the id memory). */
+  private remember(id: string, t: number): boolean {
+    const h = Math.floor(t / HOUR_MS);
+    for (const ids of this.seenAlerts.values()) if (ids.has(id)) return false;
+    let ids = this.seenAlerts.get(h);
+    if (!ids) {
+      ids = new Set();
+      this.seenAlerts.set(h, ids);
+    }
+    ids.add(id);
+    return true;
+  }
+
+  /**
+   * Drops what is older than the history (tallies, and changes but the last one before the floor, which
+   * says who served at the floor) and the alert ids older than the id memory; at most once an hour.
+   */
+  private prune(): void {
+    const hour = Math.floor(this.latest / HOUR_MS);
+    if (hour <= this.prunedAt) return;
+    this.prunedAt = hour;
+    const idFloor = Math.floor((this.latest - this.idMemoryMs) / HOUR_MS);
+    for (const h of this.seenAlerts.keys()) if (h < idFloor) this.seenAlerts.delete(h);
+    const floor = this.floor;
+    const floorHour = Math.floor(floor / HOUR_MS);
+    for (const m of this.models.values()) {
+      let changed = false;
+      for (const [key, v] of m.versions) {
+        const size = v.hours.size;
+        for (const h of v.hours.keys()) if (h < floorHour) v.hours.delete(h);
+        if (v.hours.size !== size) {
+          v.sorted = null;
+          changed = true;
+        }
+        if (v.hours.size === 0 && v.latest < floor) m.versions.delete(key);
+      }
+      let last: VersionChange | undefined;
+      for (const c of m.changes.values())
+        if (
+          c.time < floor &&
+          (!last || c.time > last.time || (c.time === last.time && c.event_id > last.event_id))
+        )
+          last = c;
+      for (const [id, c] of m.changes)
+        if (c.time < floor && c !== last) {
+          m.changes.delete(id);
+          changed = true;
+        }
+      if (changed) m.revision++;
+    }
   }
 
   /** A deploy event; only model_deploy and rollback of a model change the serving version. */
@@ -113,13 +214,18 @@ export class VersionLedger {
 
   /** A scored alert, by the version it names (`model_version`): once per alert id. */
   observeAlert(a: LedgerAlert): void {
-    if (this.seenAlerts.has(a.alert_id)) return;
-    this.seenAlerts.add(a.alert_id);
+    if (a.event_time < this.floor) return;
+    if (!this.remember(a.alert_id, a.event_time)) return;
     const m = this.model(a.model_id);
     const key = a.alert.model_version ?? '';
     let v = m.versions.get(key);
     if (!v) {
-      v = { hours: new Map(), earliest: Number.POSITIVE_INFINITY, latest: Number.NEGATIVE_INFINITY };
+      v = {
+        hours: new Map(),
+        sorted: null,
+        earliest: Number.POSITIVE_INFINITY,
+        latest: Number.NEGATIVE_INFINITY,
+      };
       m.versions.set(key, v);
     }
     const t = a.event_time;
@@ -130,6 +236,7 @@ export class VersionLedger {
     if (!tally) {
       tally = { alerts: 0, counted: 0, impact: 0, priority: 0, signals: {} };
       v.hours.set(h, tally);
+      v.sorted = null;
     }
     if (t > this.latest) this.latest = t;
     if (t < m.observedFrom) m.observedFrom = t;
@@ -141,6 +248,17 @@ export class VersionLedger {
       tally.signals[a.alert.signal] = (tally.signals[a.alert.signal] ?? 0) + 1;
     }
     this.seen(m, t);
+    this.prune();
+  }
+
+  /** A number that changes whenever the model's ledger does (a cache of its verdicts is keyed by it). */
+  revision(model: string): number {
+    return this.models.get(model)?.revision ?? -1;
+  }
+
+  /** Whether the ledger still holds a change (the history drops older ones). */
+  hasChange(model: string, eventId: string): boolean {
+    return this.models.get(model)?.changes.has(eventId) ?? false;
   }
 
   hasModel(model: string): boolean {
@@ -179,7 +297,8 @@ export class VersionLedger {
     const out: ServingInterval[] = [];
     const push = (version: string | null, from: number, to: number, by: VersionChange | null) => {
       const end = Math.min(to, at);
-      const start = Number.isFinite(m.observedFrom) ? Math.max(from, m.observedFrom) : from;
+      const observed = Number.isFinite(m.observedFrom) ? Math.max(from, m.observedFrom) : from;
+      const start = Math.max(observed, this.floorAt(at));
       if (end > start) out.push({ version, from: start, to: end, started_by: by });
     };
     if (changes.length === 0) {
@@ -201,7 +320,16 @@ export class VersionLedger {
     const v = this.models.get(model)?.versions.get(version);
     if (!v) return [];
     const last = Math.floor(at / HOUR_MS);
-    return [...v.hours.entries()].filter(([h]) => h <= last).sort((a, b) => a[0] - b[0]);
+    v.sorted ??= [...v.hours.entries()].sort((a, b) => a[0] - b[0]);
+    const all = v.sorted;
+    let lo = 0;
+    let hi = all.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (all[mid]![0] <= last) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo === all.length ? all : all.slice(0, lo);
   }
 
   /** The earliest alert naming a version (undefined when none does). */
@@ -213,6 +341,19 @@ export class VersionLedger {
   span(model: string): { firstSeen: number; lastSeen: number } | undefined {
     const m = this.models.get(model);
     return m ? { firstSeen: m.firstSeen, lastSeen: m.lastSeen } : undefined;
+  }
+
+  /** What the ledger holds (a metric, and what its bound is tested on): hour tallies, alert ids, changes. */
+  sizes(): { hours: number; ids: number; changes: number } {
+    let hours = 0;
+    let changes = 0;
+    for (const m of this.models.values()) {
+      changes += m.changes.size;
+      for (const v of m.versions.values()) hours += v.hours.size;
+    }
+    let ids = 0;
+    for (const s of this.seenAlerts.values()) ids += s.size;
+    return { hours, ids, changes };
   }
 
   /** How many model × version pairs the ledger watches (a metric). */

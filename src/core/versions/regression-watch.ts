@@ -46,7 +46,7 @@ export interface RegressionWatchOptions {
 }
 
 export class RegressionWatch {
-  readonly ledger = new VersionLedger();
+  readonly ledger: VersionLedger;
   private readonly o: RegressionWatchOptions;
   /** Per model: when it was last judged (its first alert, before it ever was). */
   private readonly lastJudged = new Map<string, number>();
@@ -57,13 +57,28 @@ export class RegressionWatch {
   /** Verdicts asked (a metric). */
   judged = 0;
 
+  /** The hour of event time the deploys were last pruned at. */
+  private prunedAt = Number.NEGATIVE_INFINITY;
+
   constructor(o: RegressionWatchOptions) {
     this.o = o;
+    this.ledger = new VersionLedger({ historyMs: o.settings.history });
   }
 
   deploy(d: DeployEvent): void {
     this.ledger.observeDeploy(d);
-    if (d.kind === 'model_deploy' || d.kind === 'rollback') this.deploys.set(d.event_id, d);
+    if ((d.kind === 'model_deploy' || d.kind === 'rollback') && d.model_id !== undefined)
+      this.deploys.set(d.event_id, d);
+  }
+
+  /** Forgets the deploys the ledger forgot (older than its history): at most once an hour of event time. */
+  private pruneDeploys(): void {
+    const hour = Math.floor(this.ledger.latest / 3_600_000);
+    if (hour <= this.prunedAt) return;
+    this.prunedAt = hour;
+    const floor = this.ledger.floor;
+    for (const [id, d] of this.deploys)
+      if (d.event_time < floor && !this.ledger.hasChange(d.model_id!, id)) this.deploys.delete(id);
   }
 
   /** Observes a scored alert; first judges its model's current version when JUDGE_EVERY has passed. */
@@ -77,6 +92,7 @@ export class RegressionWatch {
       if (f) found.push(f);
     }
     this.ledger.observeAlert(a);
+    this.pruneDeploys();
     return found;
   }
 

@@ -44,6 +44,24 @@ export function hours(list: readonly ServingInterval[]): number {
 const overlaps = (h: number, list: readonly ServingInterval[]) =>
   list.some((i) => h * HOUR_MS < i.to && (h + 1) * HOUR_MS > i.from);
 
+/**
+ * Who each hour was served by, per list of intervals: one verdict asks it of the same unversioned hours
+ * for every version it pools, so it is worked out once per hour and list, not once per version.
+ */
+const servingMemo = new WeakMap<readonly ServingInterval[], Map<number, string | null | undefined>>();
+
+function servingAtMemo(h: number, intervals: readonly ServingInterval[]): string | null | undefined {
+  let memo = servingMemo.get(intervals);
+  if (!memo) {
+    memo = new Map();
+    servingMemo.set(intervals, memo);
+  }
+  if (memo.has(h)) return memo.get(h);
+  const v = servingAt(h, intervals);
+  memo.set(h, v);
+  return v;
+}
+
 /** The version serving at an hour's middle (clipped to the intervals): who an unversioned alert was of. */
 function servingAt(h: number, intervals: readonly ServingInterval[]): string | null | undefined {
   const mid = h * HOUR_MS + HOUR_MS / 2;
@@ -139,7 +157,8 @@ export function statsOf(
       st.by_signal[sig] = (st.by_signal[sig] ?? 0) + n;
   };
   for (const [h, t] of ledger.hoursOf(model, version, at)) if (overlaps(h, own)) add(t, false);
-  for (const [h, t] of ledger.hoursOf(model, '', at)) if (servingAt(h, intervals) === version) add(t, true);
+  for (const [h, t] of ledger.hoursOf(model, '', at))
+    if (servingAtMemo(h, intervals) === version) add(t, true);
   const servingHours = hours(own);
   st.serving_hours = round(servingHours, 3);
   st.alerts_per_hour = servingHours > 0 ? round(st.counted / servingHours, 4) : 0;

@@ -346,3 +346,64 @@ describe('the verdict on simulated versions (default gate, looked at every servi
     );
   });
 });
+
+describe('the ledger is bounded by gate.history', () => {
+  it('after 90 days of alerts and deploys it holds the history, not the whole run, and forgets alert ids after a day', () => {
+    const history = 10 * 24 * HOUR;
+    const l = new VersionLedger({ historyMs: history });
+    const unbounded = new VersionLedger({ historyMs: Number.POSITIVE_INFINITY });
+    const sizes: { hours: number; ids: number; changes: number }[] = [];
+    let version = 1;
+    for (let h = 0; h < 90 * 24; h++) {
+      if (h % 36 === 0 && h > 0) {
+        const d = aDeploy({
+          event_id: `dep-${h}`,
+          event_time: T0 + h * HOUR,
+          version: `v${version + 1}`,
+          previous_version: `v${version}`,
+        });
+        version++;
+        l.observeDeploy(d);
+        unbounded.observeDeploy(d);
+      }
+      for (let k = 0; k < 6; k++) {
+        const a = scored({ t: T0 + h * HOUR + k * 10 * MIN, version: `v${version}` });
+        l.observeAlert(a);
+        unbounded.observeAlert(a);
+      }
+      if (h === 30 * 24 || h === 89 * 24) sizes.push(l.sizes());
+    }
+    const [early, late] = sizes as [(typeof sizes)[0], (typeof sizes)[0]];
+    // The history (10 days), the day of lag it keeps, and the hour it prunes at most once in.
+    assert.ok(late.hours <= 11 * 24 + 2, `hour tallies ${late.hours}`);
+    assert.equal(late.hours, early.hours, 'as many tallies after 89 days as after 30');
+    assert.ok(late.ids <= 25 * 6, `alert ids remembered ${late.ids}`);
+    assert.ok(late.changes <= (11 * 24) / 36 + 2, `changes held ${late.changes}`);
+    assert.ok(unbounded.sizes().hours >= 90 * 24, 'without the bound it holds every hour');
+    // Within the history, the verdict is the unbounded ledger's on the exposure it keeps.
+    const at = T0 + 90 * 24 * HOUR - 1;
+    const bounded = verdictOf(l, { model: 'fraud-scorer', version: `v${version}`, at });
+    const all = verdictOf(unbounded, { model: 'fraud-scorer', version: `v${version}`, at });
+    assert.equal(bounded.verdict, all.verdict);
+    assert.deepEqual(bounded.candidate, all.candidate, 'the current version served within the history');
+    assert.equal(bounded.baseline, all.baseline);
+    // An id is remembered for a day: the same alert within it counts once.
+    const again = scored({ t: T0 + 90 * 24 * HOUR, version: `v${version}`, id: 'twice' });
+    l.observeAlert(again);
+    const ids = l.sizes().ids;
+    l.observeAlert({ ...again, event_time: again.event_time + HOUR });
+    assert.equal(l.sizes().ids, ids, 'seen an hour later: counted once');
+    const counted = (t: number) =>
+      l.hoursOf('fraud-scorer', `v${version}`, t).reduce((n, [, tally]) => n + tally.alerts, 0);
+    assert.equal(counted(again.event_time + 2 * HOUR), counted(again.event_time));
+  });
+
+  it("exposure older than the history is nobody's: a version that served before it is judged on its last gate.history only", () => {
+    const l = new VersionLedger({ historyMs: 48 * HOUR });
+    l.observeDeploy(aDeploy({ event_id: 'd1', event_time: T0, version: 'v2', previous_version: 'v1' }));
+    for (let h = 0; h < 100; h++) l.observeAlert(scored({ t: T0 + h * HOUR + 5 * MIN, version: 'v2' }));
+    const v = verdictOf(l, { model: 'fraud-scorer', version: 'v2', at: T0 + 100 * HOUR });
+    assert.equal(v.candidate.serving_hours, 48);
+    assert.equal(v.candidate.counted, 48);
+  });
+});
