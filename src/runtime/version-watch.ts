@@ -51,10 +51,10 @@ export class VersionWatch {
   private readonly rollbackAllowed: (model: string) => boolean;
   /** Verdicts answered, by outcome (a metric). */
   readonly answered: Record<GateOutcome, number> = { ok: 0, regressed: 0, insufficient_evidence: 0 };
-  /** Per model × version: its census verdict, with the end of its serving and the floor's day it is of. */
+  /** Per model × version that stopped serving: its census verdict, when it stopped, and the floor's day it is of. */
   private readonly censusCache = new Map<
     string,
-    { end: number; day: number; verdict: GateOutcome | undefined }
+    { ended: number; day: number; verdict: GateOutcome | undefined }
   >();
   /** Called on every verdict answered. */
   onVerdict: ((v: GateOutcome) => void) | undefined;
@@ -96,20 +96,26 @@ export class VersionWatch {
     const day = Math.floor(this.ledger.floorAt(at) / (24 * HOUR_MS));
     const live = new Set<string>();
     for (const model of this.ledger.modelIds()) {
-      const ended = new Map<string, number>();
-      for (const i of this.ledger.intervals(model, at))
-        if (i.version !== null) ended.set(i.version, i.to < at ? i.to : Number.NaN);
+      // When each version stopped serving; none for the one serving now (its verdict moves with `at`).
+      const endedAt = new Map<string, number>();
+      for (const i of this.ledger.intervals(model, at)) {
+        if (i.version === null) continue;
+        if (i.to < at) endedAt.set(i.version, i.to);
+        else endedAt.delete(i.version);
+      }
       for (const version of this.ledger.versionsOf(model)) {
         watched++;
         const key = `${model}\u0000${version}`;
         live.add(key);
-        const end = ended.get(version);
+        const ended = endedAt.get(version);
         const cached = this.censusCache.get(key);
         let verdict = cached?.verdict;
-        if (!cached || !(end !== undefined && cached.end === end && cached.day === day)) {
+        const fresh = ended !== undefined && cached?.ended === ended && cached.day === day;
+        if (!fresh) {
           const r = gateVerdict(this.ledger, { model, version }, this.settings);
           verdict = r.ok ? r.verdict.verdict : undefined;
-          this.censusCache.set(key, { end: end ?? Number.NaN, day, verdict });
+          if (ended === undefined) this.censusCache.delete(key);
+          else this.censusCache.set(key, { ended, day, verdict });
         }
         if (verdict) byVerdict[verdict]++;
       }

@@ -6,6 +6,7 @@
 // ahead or behind give the same ledger — and there is nothing to undo when a transaction aborts: the
 // stream feeds it what was committed. docs/GATE.md says why, and what the verdict does with it.
 import type { AnomalyAlert, DeployEvent, ScoredAlert, Signal } from '../events.ts';
+import { DEFAULT_GATE } from '../settings.ts';
 
 /** What the ledger reads of a scored alert. */
 export type LedgerAlert = Pick<
@@ -38,6 +39,11 @@ export interface VersionChange {
   previous_version: string | null;
 }
 
+/** A change as the ledger holds it: with its deploy event, which a regression's incident names as its cause. */
+interface HeldChange extends VersionChange {
+  deploy: DeployEvent;
+}
+
 interface VersionAlerts {
   /** hour index (event_time / 1 h, floored) → tally */
   hours: Map<number, HourTally>;
@@ -48,7 +54,7 @@ interface VersionAlerts {
 }
 
 interface ModelLedger {
-  changes: Map<string, VersionChange>;
+  changes: Map<string, HeldChange>;
   /** Alerts by the version they name; key '' holds the alerts that named none. */
   versions: Map<string, VersionAlerts>;
   /** Earliest record of the model (alert or change): where the first version's serving is seen from. */
@@ -61,8 +67,6 @@ interface ModelLedger {
    * hours whose alerts the ledger never saw, and a version would look better, or its successor worse.
    */
   observedFrom: number;
-  /** Bumped on every record that changes the model's ledger: what a cached verdict of it is valid for. */
-  revision: number;
 }
 
 /** What the ledger keeps: how far back, in event time behind its latest alert. */
@@ -80,8 +84,7 @@ export interface LedgerOptions {
   idMemoryMs?: number;
 }
 
-export const DEFAULT_LEDGER_HISTORY_MS = 30 * 24 * HOUR_MS;
-export const DEFAULT_LEDGER_ID_MEMORY_MS = 24 * HOUR_MS;
+const DEFAULT_ID_MEMORY_MS = 24 * HOUR_MS;
 const PRUNE_LAG_MS = 24 * HOUR_MS;
 
 /** One stretch of serving; `version` null for a deploy that named none. */
@@ -105,8 +108,8 @@ export class VersionLedger {
   latest = Number.NEGATIVE_INFINITY;
 
   constructor(o: LedgerOptions = {}) {
-    this.historyMs = o.historyMs ?? DEFAULT_LEDGER_HISTORY_MS;
-    this.idMemoryMs = o.idMemoryMs ?? DEFAULT_LEDGER_ID_MEMORY_MS;
+    this.historyMs = o.historyMs ?? DEFAULT_GATE.history;
+    this.idMemoryMs = o.idMemoryMs ?? DEFAULT_ID_MEMORY_MS;
   }
 
   /** The earliest serving a verdict at `at` counts: `gate.history` before it. */
@@ -132,7 +135,6 @@ export class VersionLedger {
         firstSeen: Number.POSITIVE_INFINITY,
         lastSeen: Number.NEGATIVE_INFINITY,
         observedFrom: Number.POSITIVE_INFINITY,
-        revision: 0,
       };
       this.models.set(id, m);
     }
@@ -142,7 +144,6 @@ export class VersionLedger {
   private seen(m: ModelLedger, t: number): void {
     if (t < m.firstSeen) m.firstSeen = t;
     if (t > m.lastSeen) m.lastSeen = t;
-    m.revision++;
   }
 
   /** Remembers an alert id; false when it was seen already (within the id memory). */
@@ -171,29 +172,20 @@ export class VersionLedger {
     const floor = this.floor;
     const floorHour = Math.floor(floor / HOUR_MS);
     for (const m of this.models.values()) {
-      let changed = false;
       for (const [key, v] of m.versions) {
         const size = v.hours.size;
         for (const h of v.hours.keys()) if (h < floorHour) v.hours.delete(h);
-        if (v.hours.size !== size) {
-          v.sorted = null;
-          changed = true;
-        }
+        if (v.hours.size !== size) v.sorted = null;
         if (v.hours.size === 0 && v.latest < floor) m.versions.delete(key);
       }
-      let last: VersionChange | undefined;
+      let last: HeldChange | undefined;
       for (const c of m.changes.values())
         if (
           c.time < floor &&
           (!last || c.time > last.time || (c.time === last.time && c.event_id > last.event_id))
         )
           last = c;
-      for (const [id, c] of m.changes)
-        if (c.time < floor && c !== last) {
-          m.changes.delete(id);
-          changed = true;
-        }
-      if (changed) m.revision++;
+      for (const [id, c] of m.changes) if (c.time < floor && c !== last) m.changes.delete(id);
     }
   }
 
@@ -208,6 +200,7 @@ export class VersionLedger {
       kind: d.kind,
       version: d.version ?? null,
       previous_version: d.previous_version ?? null,
+      deploy: d,
     });
     this.seen(m, d.event_time);
   }
@@ -251,14 +244,9 @@ export class VersionLedger {
     this.prune();
   }
 
-  /** A number that changes whenever the model's ledger does (a cache of its verdicts is keyed by it). */
-  revision(model: string): number {
-    return this.models.get(model)?.revision ?? -1;
-  }
-
-  /** Whether the ledger still holds a change (the history drops older ones). */
-  hasChange(model: string, eventId: string): boolean {
-    return this.models.get(model)?.changes.has(eventId) ?? false;
+  /** The deploy event of a change the ledger holds (a regression's cause); undefined once the history dropped it. */
+  deployOf(model: string, eventId: string): DeployEvent | undefined {
+    return this.models.get(model)?.changes.get(eventId)?.deploy;
   }
 
   hasModel(model: string): boolean {

@@ -52,13 +52,8 @@ export class RegressionWatch {
   private readonly lastJudged = new Map<string, number>();
   /** `model\0version` of every version already called regressed: called once. */
   private readonly called = new Set<string>();
-  /** The deploys seen, by event id: the cause an incident names. */
-  private readonly deploys = new Map<string, DeployEvent>();
   /** Verdicts asked (a metric). */
   judged = 0;
-
-  /** The hour of event time the deploys were last pruned at. */
-  private prunedAt = Number.NEGATIVE_INFINITY;
 
   constructor(o: RegressionWatchOptions) {
     this.o = o;
@@ -67,18 +62,6 @@ export class RegressionWatch {
 
   deploy(d: DeployEvent): void {
     this.ledger.observeDeploy(d);
-    if ((d.kind === 'model_deploy' || d.kind === 'rollback') && d.model_id !== undefined)
-      this.deploys.set(d.event_id, d);
-  }
-
-  /** Forgets the deploys the ledger forgot (older than its history): at most once an hour of event time. */
-  private pruneDeploys(): void {
-    const hour = Math.floor(this.ledger.latest / 3_600_000);
-    if (hour <= this.prunedAt) return;
-    this.prunedAt = hour;
-    const floor = this.ledger.floor;
-    for (const [id, d] of this.deploys)
-      if (d.event_time < floor && !this.ledger.hasChange(d.model_id!, id)) this.deploys.delete(id);
   }
 
   /** Observes a scored alert; first judges its model's current version when JUDGE_EVERY has passed. */
@@ -92,7 +75,6 @@ export class RegressionWatch {
       if (f) found.push(f);
     }
     this.ledger.observeAlert(a);
-    this.pruneDeploys();
     return found;
   }
 
@@ -112,7 +94,7 @@ export class RegressionWatch {
     );
     if (!r.ok || r.verdict.verdict !== 'regressed') return undefined;
     this.called.add(key);
-    const cause = serving.started_by ? this.deploys.get(serving.started_by.event_id) : undefined;
+    const cause = serving.started_by ? this.ledger.deployOf(model, serving.started_by.event_id) : undefined;
     return this.finding(r.verdict, profile, cause);
   }
 
