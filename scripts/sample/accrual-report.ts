@@ -5,7 +5,7 @@
 // that are not dedup repeats, as calibrate counts it), NDCG@10, pages and false pages per day.
 //
 //   node scripts/sample/accrual-report.ts <world>... [--reference 20000] [--max-boost 20] [--gap 6h]
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
@@ -93,6 +93,33 @@ async function measure(dir: string, accrual: Record<string, unknown>) {
   const topInc = incs.slice(0, Math.max(1, Math.ceil(incs.length / 10)));
   const topIncHigh = topInc.filter((i) => i.high).length / topInc.length;
   const topIncPaged = topInc.filter((i) => i.paged).length / topInc.length;
+  // Slow regressions (versions.ndjson, the versions profile): the real incident of each planted version,
+  // found by its deploy; paged at all, and the serving hours from the deploy to its first page.
+  const slow = { n: 0, paged: 0, hours: [] as number[] };
+  if (existsSync(join(dir, 'versions.ndjson'))) {
+    const truthById = new Map(truth.map((t) => [t.alert_id, t]));
+    for (const v of await lines<{ model: string; kind: string; deployed_at: number; signal?: string }>(
+      join(dir, 'versions.ndjson'),
+    )) {
+      if (v.kind !== 'slow_regression') continue;
+      // Its real incident: the one its model's alerts of its signal after the deploy belong to.
+      const mine = scored.filter(
+        (a) =>
+          a.model_id === v.model &&
+          a.alert.signal === v.signal &&
+          a.event_time >= v.deployed_at &&
+          truthById.get(a.alert_id)?.incident_id != null,
+      );
+      if (mine.length === 0) continue;
+      const id = truthById.get(mine[0]!.alert_id)!.incident_id;
+      const members = mine.filter((a) => truthById.get(a.alert_id)!.incident_id === id);
+      slow.n++;
+      const first = members.find((a) => isPage(a as unknown as Record<string, unknown>));
+      if (first === undefined) continue;
+      slow.paged++;
+      slow.hours.push((first.event_time - v.deployed_at) / 3_600_000);
+    }
+  }
   const paged: PagedAlert[] = scored.map((s) => ({
     alert_id: s.alert_id,
     event_time: s.event_time,
@@ -105,6 +132,7 @@ async function measure(dir: string, accrual: Record<string, unknown>) {
     topHigh,
     topIncHigh,
     topIncPaged,
+    slow,
     p1: q.p1Paged,
     p1Precision: q.p1Precision,
     ndcg: q.ndcg,
@@ -121,15 +149,17 @@ if (values['max-boost'] !== undefined) on.max_boost = Number(values['max-boost']
 if (values.gap !== undefined) on.gap = values.gap;
 if (values['max-tier'] !== undefined) on.max_tier = values['max-tier'];
 const x = (n: number) => n.toFixed(2);
+const slowOf = (s: { n: number; paged: number; hours: number[] }) =>
+  s.n === 0 ? '—' : `${s.paged} of ${s.n} (${s.hours.map((h) => Math.round(h)).join(', ') || '—'})`;
 console.log(`scoring.accrual off → on ${JSON.stringify(on)}\n`);
 console.log(
-  '| world | top tenth of impact at P1/P2: alerts | incidents (paged) | P1 alerts | P1 precision | NDCG@10 | pages/day | false pages/day | real P1 incidents paged | alerts boosted |',
+  '| world | top tenth of impact at P1/P2: alerts | incidents (paged) | P1 alerts | P1 precision | NDCG@10 | pages/day | false pages/day | real P1 incidents paged | slow regressions paged (h to first page) | alerts boosted |',
 );
-console.log('|---|---|---|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const dir of positionals) {
   const b = await measure(dir, { enabled: false });
   const a = await measure(dir, on);
   console.log(
-    `| ${dir} | ${x(b.topHigh)} → **${x(a.topHigh)}** | ${x(b.topIncHigh)} (${x(b.topIncPaged)}) → **${x(a.topIncHigh)} (${x(a.topIncPaged)})** | ${b.p1} → ${a.p1} | ${x(b.p1Precision)} → ${x(a.p1Precision)} | ${x(b.ndcg)} → ${x(a.ndcg)} | ${x(b.pagesPerDay)} → ${x(a.pagesPerDay)} | ${x(b.falsePerDay)} → ${x(a.falsePerDay)} | ${b.p1IncidentsPaged} → ${a.p1IncidentsPaged} | ${a.boosted} |`,
+    `| ${dir} | ${x(b.topHigh)} → **${x(a.topHigh)}** | ${x(b.topIncHigh)} (${x(b.topIncPaged)}) → **${x(a.topIncHigh)} (${x(a.topIncPaged)})** | ${b.p1} → ${a.p1} | ${x(b.p1Precision)} → ${x(a.p1Precision)} | ${x(b.ndcg)} → ${x(a.ndcg)} | ${x(b.pagesPerDay)} → ${x(a.pagesPerDay)} | ${x(b.falsePerDay)} → ${x(a.falsePerDay)} | ${b.p1IncidentsPaged} → ${a.p1IncidentsPaged} | ${slowOf(b.slow)} → ${slowOf(a.slow)} | ${a.boosted} |`,
   );
 }

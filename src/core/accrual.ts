@@ -58,7 +58,8 @@ export function accrue(
   const run: AccrualRun =
     t >= held.at ? { since: held.since, at: t, rate: impactPerHour, impact } : { ...held, impact };
   const boost = accrualBoost(impact, s);
-  if (boost <= 0) return { run, boost: 0, reason: null };
+  // A boost under a tenth of a point changes nothing a reader could see: no sentence for it.
+  if (boost < 0.1) return { run, boost, reason: null };
   const hours = (t - held.since) / HOUR;
   return {
     run,
