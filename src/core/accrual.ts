@@ -68,6 +68,19 @@ export function accrue(
   };
 }
 
+/** The sentence when `max_tier` let only `applied` of the boost through (none when it let nothing through). */
+export function cappedReason(
+  a: Accrued,
+  applied: number,
+  maxTier: AccrualSettings['max_tier'],
+): string | null {
+  if (a.reason === null || applied >= a.boost - 0.005) return a.reason;
+  // Already above the ceiling: accrual changed nothing.
+  if (applied < 0.05) return null;
+  const head = a.reason.slice(0, a.reason.lastIndexOf(': +'));
+  return `${head}: +${applied.toFixed(1)} priority of +${a.boost.toFixed(1)} (accrual alone lifts an alert at most to ${maxTier})`;
+}
+
 /** Saturating: `max_boost × x / (x + reference)`, rounded to 0.01 so replays print the same. */
 export function accrualBoost(impact: number, s: AccrualSettings): number {
   if (!s.enabled || impact <= 0 || s.max_boost <= 0) return 0;

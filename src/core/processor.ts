@@ -4,7 +4,7 @@
 // publish; events are what the shell should log or count. The state is mutated in place for
 // speed, but it is only ever touched here, so the same inputs always give the same outputs.
 
-import { accrue, runOf } from './accrual.ts';
+import { accrue, cappedReason, runOf } from './accrual.ts';
 import { type Action, actionsFor } from './actions.ts';
 import { type DedupEntry, DedupStore, fingerprintOf, noteOccurrence, routingDecision } from './dedup.ts';
 import type { AlertFeedback, AnomalyAlert, CoreInput, DeployEvent, ScoredAlert, Tier } from './events.ts';
@@ -367,9 +367,10 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
     const accrued = accrual.enabled
       ? accrue(runOf(held), alert.event_time, score.expected_impact_per_hour, accrual)
       : undefined;
+    const boosted = withAccrual(score.priority, accrued?.boost ?? 0);
     const assigned = assignTier(
       {
-        priority: withAccrual(score.priority, accrued?.boost ?? 0),
+        priority: boosted,
         likelihood: score.components.likelihood.value,
         severity: score.components.severity.value,
         compliance: profile.compliance,
@@ -395,7 +396,8 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
 
     // score.reasons is this alert's own array: the tier's sentences are appended to it, not copied.
     const reasons = score.reasons;
-    if (accrued?.reason) reasons.push(accrued.reason);
+    const accrualReason = accrued && cappedReason(accrued, boosted - score.priority, accrual.max_tier);
+    if (accrualReason) reasons.push(accrualReason);
     for (const r of assigned.reasons) reasons.push(r);
     if (routing.reason && !resolving) reasons.push(routing.reason);
     if (resolving) reasons.push('resolved by its source (status=resolved): a resolve, never paged');
