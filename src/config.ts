@@ -46,6 +46,10 @@ const duration = z
   });
 
 const unit = z.number().min(0).max(1);
+// scoring.accrual defaults, chosen on generated weeks (README, "Accumulated impact").
+const ACCRUAL_REFERENCE = 20_000;
+const ACCRUAL_MAX_BOOST = 20;
+const ACCRUAL_GAP_H = 6;
 const tier = z.enum(['P1', 'P2', 'P3', 'P4']);
 
 const modelFields = {
@@ -222,6 +226,19 @@ const scoringSchema = z
     /** Prior for a source's false-positive rate, shrunk towards with `strength` pseudo-observations. */
     feedback_prior: z
       .strictObject({ false_positive_rate: unit.default(0.3), strength: z.number().positive().default(20) })
+      .prefault({}),
+    /**
+     * Accumulated impact: a fingerprint's alerts that keep coming (each within `gap` of the last) raise
+     * their priority by `max_boost × accrued / (accrued + reference)`, accrued = impact per hour × hours held.
+     */
+    accrual: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        reference: z.number().positive().default(ACCRUAL_REFERENCE),
+        max_boost: z.number().min(0).max(100).default(ACCRUAL_MAX_BOOST),
+        gap: duration.default(ACCRUAL_GAP_H * UNIT_MS.h),
+        max_tier: z.enum(['P1', 'P2', 'P3']).default('P2'),
+      })
       .prefault({}),
   })
   .prefault({});

@@ -1,5 +1,6 @@
 // Noise control: repeats of one fingerprint (model, signal, feature, metric) inside the dedup
 // window are scored but not paged again, unless their tier rises or `renotify_after` has passed.
+import type { AccrualRun } from './accrual.ts';
 import type { AnomalyAlert, Tier } from './events.ts';
 import type { Journal } from './journal.ts';
 import { tierRank } from './tier.ts';
@@ -12,6 +13,8 @@ export interface DedupEntry {
   /** Highest tier paged in this episode, and when. */
   routed_tier?: Tier;
   routed_at?: number;
+  /** Impact accrued by this fingerprint's current run (accrual.ts); absent in entries written before it. */
+  accrual?: AccrualRun;
 }
 
 export interface DedupWindows {
@@ -22,6 +25,8 @@ export interface DedupWindows {
    * to this far behind the stream time still finds its episode. The allowed lateness.
    */
   graceMs?: number;
+  /** Entries are kept at least this long after their last occurrence: an accrual run's gap (accrual.ts). */
+  holdMs?: number;
 }
 
 export function fingerprintOf(alert: AnomalyAlert): string {
@@ -131,7 +136,8 @@ export class DedupStore {
     if (time - this.sweptAt < this.windows.windowMs / 4) return NONE;
     const sweptAt = this.sweptAt;
     this.sweptAt = time;
-    const horizon = time - this.windows.windowMs - (this.windows.graceMs ?? 0);
+    const keep = Math.max(this.windows.windowMs, this.windows.holdMs ?? 0);
+    const horizon = time - keep - (this.windows.graceMs ?? 0);
     const gone: string[] = [];
     for (const [fp, e] of this.entries) if (e.last_seen < horizon) gone.push(fp);
     if (this.journal?.active) {

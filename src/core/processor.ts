@@ -4,6 +4,7 @@
 // publish; events are what the shell should log or count. The state is mutated in place for
 // speed, but it is only ever touched here, so the same inputs always give the same outputs.
 
+import { accrue, cappedReason, runOf } from './accrual.ts';
 import { type Action, actionsFor } from './actions.ts';
 import { type DedupEntry, DedupStore, fingerprintOf, noteOccurrence, routingDecision } from './dedup.ts';
 import type { AlertFeedback, AnomalyAlert, CoreInput, DeployEvent, ScoredAlert, Tier } from './events.ts';
@@ -227,7 +228,22 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
   const catalog = new Map<string, ModelProfile>(Object.entries(config.models));
 
   const laneIdleMs = options.laneIdleMs ?? 10_000;
-  const dedupStoreWindows = { ...dedupWindows, graceMs: config.windows.allowed_lateness };
+  const accrual = config.scoring.accrual;
+  // Accrual lifts a priority at most to just below the lowest tier above `max_tier` (P2 by default: a
+  // long trickle pages in working hours, never wakes someone on its own); a higher priority stays.
+  const accrualCeiling =
+    accrual.max_tier === 'P1'
+      ? 100
+      : accrual.max_tier === 'P2'
+        ? config.scoring.tiers.P1 - 0.01
+        : config.scoring.tiers.P2 - 0.01;
+  const withAccrual = (priority: number, boost: number): number =>
+    boost <= 0 ? priority : Math.max(priority, Math.min(accrualCeiling, priority + boost));
+  const dedupStoreWindows = {
+    ...dedupWindows,
+    graceMs: config.windows.allowed_lateness,
+    holdMs: accrual.enabled ? accrual.gap : 0,
+  };
 
   const incidentsInline = options.incidents === 'inline';
   const inc = config.incidents;
@@ -326,7 +342,8 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
     const profile = listed ?? config.defaults;
 
     const fingerprint = fingerprintOf(alert);
-    const seen = noteOccurrence(dedup.get(fingerprint), alert.event_time, dedupWindows);
+    const held = dedup.get(fingerprint);
+    const seen = noteOccurrence(held, alert.event_time, dedupWindows);
     const context = joinDeployContext(alert, profile.upstream, state.deploys, joinWindows);
     const affectedShare =
       alert.affected_entities === undefined
@@ -345,9 +362,15 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
       { alert, modelId, profile, inCatalog, context, occurrences: seen.occurrences, source, rootCause },
       config,
     );
+    // The impact this fingerprint's run has accrued raises the priority before the tier is assigned,
+    // so the tier's gates and floors still hold and a rise routes again (dedup.ts).
+    const accrued = accrual.enabled
+      ? accrue(runOf(held), alert.event_time, score.expected_impact_per_hour, accrual)
+      : undefined;
+    const boosted = withAccrual(score.priority, accrued?.boost ?? 0);
     const assigned = assignTier(
       {
-        priority: score.priority,
+        priority: boosted,
         likelihood: score.components.likelihood.value,
         severity: score.components.severity.value,
         compliance: profile.compliance,
@@ -356,7 +379,9 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
       tierRules,
     );
     const tier = assigned.tier;
-    const routing = routingDecision(seen, tier, alert.event_time, dedupWindows);
+    const decided = routingDecision(seen, tier, alert.event_time, dedupWindows);
+    const routing =
+      accrued === undefined ? decided : { ...decided, entry: { ...decided.entry, accrual: accrued.run } };
     // A resolve (labelled status=resolved by its monitor) is scored and shown, and ends its fingerprint's
     // episode: the next firing is a new occurrence that pages, as Alertmanager would notify it again.
     const resolving = isResolving(alert);
@@ -371,6 +396,8 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
 
     // score.reasons is this alert's own array: the tier's sentences are appended to it, not copied.
     const reasons = score.reasons;
+    const accrualReason = accrued && cappedReason(accrued, boosted - score.priority, accrual.max_tier);
+    if (accrualReason) reasons.push(accrualReason);
     for (const r of assigned.reasons) reasons.push(r);
     if (routing.reason && !resolving) reasons.push(routing.reason);
     if (resolving) reasons.push('resolved by its source (status=resolved): a resolve, never paged');

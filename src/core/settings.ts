@@ -1,6 +1,7 @@
 // What the core is given: the scoring part of the configuration (catalog, weights, tiers, windows,
 // SLAs, escalation), never the connection settings (brokers, credentials, topics). config.ts builds
 // it, validated, and `version` hashes exactly this, so a record's `config_version` names what scored it.
+import type { AccrualSettings } from './accrual.ts';
 import type { DeployKind, RootCauseLabel, Signal, Tier } from './events.ts';
 import type { Matcher } from './silence-matchers.ts';
 import type { Silence } from './silences.ts';
@@ -54,6 +55,8 @@ export interface ScoringSettings {
   };
   root_cause: { learn: boolean; min_examples: number; min_confidence: number };
   feedback_prior: { false_positive_rate: number; strength: number };
+  /** Accumulated impact of a fingerprint's run of alerts raises their priority (accrual.ts). */
+  accrual: AccrualSettings;
 }
 
 export interface WindowSettings {

@@ -539,9 +539,10 @@ describe('step: lanes (partitions)', () => {
     const step = createStep(config);
     const state = createState(config);
     step(state, { kind: 'alert', alert: anAlert({ feature: 'old' }), at: 0, lane: '0' });
+    // Past the dedup window and the accrual gap (6 h) and the lateness (an episode's entry is kept as long as its run can go on).
     const later = step(state, {
       kind: 'alert',
-      alert: anAlert({ feature: 'new', event_time: T0 + 3 * HOUR }),
+      alert: anAlert({ feature: 'new', event_time: T0 + 9 * HOUR }),
       at: 0,
       lane: '0',
     });
