@@ -233,7 +233,7 @@ const scoringSchema = z
      */
     accrual: z
       .strictObject({
-        enabled: z.boolean().default(true),
+        enabled: z.boolean().default(false),
         reference: z.number().positive().default(ACCRUAL_REFERENCE),
         max_boost: z.number().min(0).max(100).default(ACCRUAL_MAX_BOOST),
         gap: duration.default(ACCRUAL_GAP_H * UNIT_MS.h),

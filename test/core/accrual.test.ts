@@ -64,7 +64,7 @@ const trickle = (n = 3 * 24 * 2): CoreInput[] =>
 const LANES: CoreInput = { kind: 'lanes', assigned: ['0'], at: 0 };
 
 function run(inputs: CoreInput[], accrual: Record<string, unknown> = {}) {
-  const config = aConfig({ scoring: { ...TIERS, accrual } });
+  const config = aConfig({ scoring: { ...TIERS, accrual: { enabled: true, ...accrual } } });
   const step = createStep(config);
   const state = createState(config);
   const outputs: Output[] = [];
@@ -123,7 +123,7 @@ describe('accrual in the step function', () => {
     const latest = new Map<string, unknown>();
     for (const o of before.outputs)
       if (o.kind === 'dedup') latest.set(o.fingerprint, JSON.parse(JSON.stringify(o.entry)));
-    const config = aConfig({ scoring: TIERS });
+    const config = aConfig({ scoring: { ...TIERS, accrual: { enabled: true } } });
     const step = createStep(config);
     const state = createState(config);
     step(state, LANES);
@@ -140,7 +140,7 @@ describe('accrual in the step function', () => {
   });
 
   it('an entry written before accrual (no `accrual` field) reads back and starts a run', () => {
-    const config = aConfig({ scoring: TIERS });
+    const config = aConfig({ scoring: { ...TIERS, accrual: { enabled: true } } });
     const step = createStep(config);
     const state = createState(config);
     step(state, LANES);
