@@ -30,11 +30,11 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .overdue{color:#c62828;font-weight:600}.muted{color:#66707a}
 .notice{background:#fff8e1;border:1px solid #f0d58a;padding:8px 12px;margin:8px 0}
 .error{background:#fdecea;border:1px solid #f5b5ae;padding:8px 12px;margin:8px 0}
-.cols{display:grid;grid-template-columns:1fr 1fr;gap:16px}
+.cols{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:16px}
 form.filters{display:flex;flex-wrap:wrap;gap:8px;align-items:end;background:#fff;padding:8px;box-shadow:0 1px 2px #0002}
 form.filters label{display:flex;flex-direction:column;font-size:12px;color:#444}
 input,select{font:inherit;padding:3px 5px}button{font:inherit;padding:4px 10px;cursor:pointer}
-pre{background:#fff;padding:10px;overflow:auto;box-shadow:0 1px 2px #0002}
+pre{background:#fff;padding:10px;overflow:auto;white-space:pre-wrap;font-size:12px;box-shadow:0 1px 2px #0002}
 `;
 
 function layout(title: string, body: string): string {
@@ -121,7 +121,7 @@ export function renderQueuePage(v: ConsoleView, ctx: PageContext): string {
 <h2>Time to ack / resolve within SLA (from feedback)</h2><table><tr><th>tier</th><th class="num">acked within</th><th class="num">resolved within</th></tr>${sla}</table></div>
 <div><h2>Technical: alerts and detectors</h2><table><tr><td>alerts</td><td class="num">${t.alerts}</td></tr><tr><td>alerts per hour</td><td class="num">${t.alerts_per_hour.toFixed(1)}</td></tr>
 <tr><td>noise share (suppressed or silenced)</td><td class="num">${(t.noise_share * 100).toFixed(1)}%</td></tr>
-<tr><td>processing lag p50 / max</td><td class="num">${t.lag_ms ? `${e(fmtDuration(t.lag_ms.p50))} / ${e(fmtDuration(t.lag_ms.max))}` : '—'}</td></tr></table>
+<tr><td>lag: scored_at − event_time, p50 / max <span class="muted">(offline: replay time)</span></td><td class="num">${t.lag_ms ? `${e(fmtDuration(t.lag_ms.p50))} / ${e(fmtDuration(t.lag_ms.max))}` : '—'}</td></tr></table>
 <h2>Detector signals</h2><table><tr><th>signal</th><th class="num">alerts</th></tr>${signals}</table>
 <h2>Pages per day</h2><table><tr><th>day</th><th class="num">pages</th></tr>${days || '<tr><td colspan="2" class="muted">none</td></tr>'}</table></div></section>`;
   return layout(
