@@ -75,6 +75,8 @@ export interface PageContext {
   notices: string[];
   /** Whether silence forms are shown (writes enabled with a token). */
   writable: boolean;
+  /** Silences in force or pending, with an expire button (writes on). */
+  silences?: readonly { id: string; matchers: string; ends_at: number; comment: string }[];
 }
 
 export function renderQueuePage(v: ConsoleView, ctx: PageContext): string {
@@ -130,8 +132,21 @@ export function renderQueuePage(v: ConsoleView, ctx: PageContext): string {
 <h2>Queue: <span id="count">${v.queue.length}</span> of ${v.open_total} ${v.filters.status === 'all' ? '' : 'open '}incidents</h2>
 <table id="queue"><tr><th class="num">#</th><th>tier</th><th class="num">prio</th><th class="num">impact/h</th><th>incident</th><th>models</th><th>product areas</th><th>cause</th><th>owner</th><th>SLA</th><th class="num">alerts</th></tr>
 ${rows || '<tr><td colspan="11" class="muted">no incident matches</td></tr>'}</table>
-${panel}${ctx.writable ? '' : '<p class="muted">read-only: set ALERT_TRIAGE_CONSOLE_TOKEN to create silences from the page</p>'}`,
+${panel}${silencesSection(ctx)}${ctx.writable ? '' : '<p class="muted">read-only: set ALERT_TRIAGE_CONSOLE_TOKEN to create silences from the page</p>'}`,
   );
+}
+
+function silencesSection(ctx: PageContext): string {
+  if (!ctx.writable || !ctx.silences) return '';
+  const rows = ctx.silences
+    .map(
+      (
+        s,
+      ) => `<tr data-silence="${e(s.id)}"><td>${e(s.id)}</td><td>${e(s.matchers)}</td><td>${e(new Date(s.ends_at).toISOString())}</td><td>${e(s.comment)}</td>
+<td><form method="post" action="/silences/expire" class="expire"><input type="hidden" name="id" value="${e(s.id)}"><input type="password" name="token" placeholder="token" size="10"> <button type="submit">expire</button></form></td></tr>`,
+    )
+    .join('');
+  return `<h2>Silences</h2><table id="silences"><tr><th>id</th><th>matchers</th><th>ends (UTC)</th><th>comment</th><th></th></tr>${rows || '<tr><td colspan="5" class="muted">none in force</td></tr>'}</table>`;
 }
 
 export interface SilenceDraft {

@@ -160,6 +160,26 @@ describe('the triage console in Chromium', { timeout: 180_000 }, () => {
     );
   });
 
+  it('expires that silence from the queue page', async () => {
+    await page.goto(`${base}/`);
+    const row = page.locator('#silences tr[data-silence]');
+    assert.equal(await row.count(), 1);
+    const id = await row.first().getAttribute('data-silence');
+    await row.first().locator('input[name=token]').fill(TOKEN);
+    await row.first().locator('button[type=submit]').click();
+    await page.waitForURL(/\/silences\/expire$/);
+    assert.match((await page.locator('h2').first().textContent()) ?? '', /expired/);
+    const written = readFileSync(silenceFile(), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.equal(written.length, 2, 'the expiry is a second record of the same id');
+    assert.equal(written[1].id, id);
+    assert.ok(written[1].ends_at <= written[0].ends_at);
+    await page.goto(`${base}/`);
+    assert.equal(await page.locator('#silences tr[data-silence]').count(), 0);
+  });
+
   it('a wrong token is refused with 403', async () => {
     const r = await page.request.post(`${base}/silences`, {
       form: { token: 'nope', matcher_0: 'model_id=x', duration: '1h', comment: 'x' },

@@ -25,6 +25,9 @@ export interface ConsoleRouteOptions {
     duration: string;
     comment: string;
   }) => Promise<{ ok: true; id: string } | { ok: false; message: string }>;
+  /** The silences in force or pending (shown with an expire button when writes are on). */
+  silences?: () => Promise<{ id: string; matchers: string; ends_at: number; comment: string }[]>;
+  expireSilence?: (id: string) => Promise<{ ok: true; id: string } | { ok: false; message: string }>;
 }
 
 function send(res: ServerResponse, status: number, html: string): void {
@@ -62,6 +65,30 @@ export async function handleConsole(
   const url = new URL(req.url ?? '/', 'http://console');
   const writable = Boolean(o.token && o.addSilence);
   try {
+    if (url.pathname === '/silences/expire' && req.method === 'POST') {
+      if (!writable || !o.token || !o.expireSilence) {
+        send(
+          res,
+          403,
+          renderErrorPage(403, 'Forbidden', [
+            'the console is read-only: writes need ALERT_TRIAGE_CONSOLE_TOKEN',
+          ]),
+        );
+        return true;
+      }
+      const form = await readForm(req);
+      if (!tokenOk(form.get('token') ?? '', o.token)) {
+        send(res, 403, renderErrorPage(403, 'Forbidden', ['wrong token']));
+        return true;
+      }
+      const id = (form.get('id') ?? '').trim();
+      const r = id
+        ? await o.expireSilence(id)
+        : { ok: false as const, message: 'id: give the silence to expire' };
+      if (!r.ok) send(res, 400, renderErrorPage(400, 'Silence not expired', [r.message]));
+      else send(res, 200, renderErrorPage(200, `Silence ${r.id} expired`, [`expired ${r.id}`]));
+      return true;
+    }
     if (url.pathname === '/silences' && req.method === 'POST') {
       if (!writable || !o.token || !o.addSilence) {
         send(
@@ -115,7 +142,8 @@ export async function handleConsole(
         filters: q.filters,
         now: o.now(),
       });
-      send(res, 200, renderQueuePage(view, { notices, writable }));
+      const silences = writable && o.silences ? await o.silences() : [];
+      send(res, 200, renderQueuePage(view, { notices, writable, silences }));
       return true;
     }
     const m = /^\/(incident|alert)\/([^/]{1,200})$/.exec(url.pathname);
