@@ -88,9 +88,11 @@ export function renderQueuePage(v: ConsoleView, ctx: PageContext): string {
         ? `${e(r.cause.kind)} of ${e(r.cause.subject)} <span class="muted">(${e(r.cause.event_id)}${r.cause.actor ? `, by ${e(r.cause.actor)}` : ''}${r.cause.commit ? `, ${e(r.cause.commit)}` : ''})</span>`
         : `<span class="muted">${e(r.title)}</span>`;
       const sla =
-        r.sla_left_ms === null
-          ? '<span class="muted">—</span>'
-          : `<span class="${r.sla_left_ms < 0 ? 'overdue' : ''}">${e(r.sla_deadline)} ${r.sla_left_ms < 0 ? 'overdue ' : 'in '}${e(fmtDuration(Math.abs(r.sla_left_ms)))}</span>`;
+        r.status === 'resolved'
+          ? '<span class="muted">resolved</span>'
+          : r.sla_left_ms === null
+            ? '<span class="muted">—</span>'
+            : `<span class="${r.sla_left_ms < 0 ? 'overdue' : ''}">${e(r.sla_deadline)} ${r.sla_left_ms < 0 ? 'overdue ' : 'in '}${e(fmtDuration(Math.abs(r.sla_left_ms)))}</span>`;
       const link = `/incident/${encodeURIComponent(r.incident_id)}${q}`;
       return `<tr data-incident="${e(r.incident_id)}"><td class="num">${n + 1}</td><td>${tierBadge(r.tier)}</td>
 <td class="num">${r.priority.toFixed(1)}</td><td class="num">${e(money(r.expected_impact_per_hour))}</td>

@@ -167,6 +167,7 @@ export interface QueueRow {
   /** Ms left until the next SLA deadline (ack, then resolve) from `now`; negative when overdue; null without one. */
   sla_left_ms: number | null;
   sla_deadline: 'ack' | 'resolve' | null;
+  status: IncidentRecord['status'];
   members: number;
   pages: number;
   /** The member alert to explain: the highest priority one the read model holds. */
@@ -247,8 +248,17 @@ export function buildConsoleView(input: {
     );
     const ack = i.sla?.ack_by ?? null;
     const resolve = i.sla?.resolve_by ?? null;
+    // A resolved incident has no deadline left to count down to.
     const deadline =
-      ack !== null && ack > now ? 'ack' : resolve !== null ? 'resolve' : ack !== null ? 'ack' : null;
+      i.status === 'resolved'
+        ? null
+        : ack !== null && ack > now
+          ? 'ack'
+          : resolve !== null
+            ? 'resolve'
+            : ack !== null
+              ? 'ack'
+              : null;
     const at = deadline === 'ack' ? ack : deadline === 'resolve' ? resolve : null;
     return {
       incident_id: i.incident_id,
@@ -268,6 +278,7 @@ export function buildConsoleView(input: {
       owner: i.owner,
       sla_left_ms: at === null ? null : at - now,
       sla_deadline: deadline,
+      status: i.status,
       members: i.members,
       pages: i.pages,
       top_alert_id: top?.alert_id ?? null,
