@@ -78,6 +78,7 @@ export async function consoleCommand(
       model,
       // Offline, "now" is the end of the run's event time: the countdowns read as they did then.
       now: () => lastEventTime,
+      defaultStatus: 'all',
       token,
       silences: async () => {
         const latest = new Map((await store.all()).map((x) => [x.id, x]));

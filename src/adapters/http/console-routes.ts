@@ -17,6 +17,8 @@ export interface ConsoleRouteOptions {
   model: ConsoleReadModel;
   /** Wall clock (SLA countdowns); offline the end of the run's event time reads better. */
   now: () => number;
+  /** The queue's status filter when the URL gives none (offline `all`: a finished run's incidents have timed out). */
+  defaultStatus?: 'open' | 'all';
   /** Writes enabled when set (the operator's ALERT_TRIAGE_CONSOLE_TOKEN). */
   token?: string;
   /** Creates a silence from matchers `name="value"`, a duration and a comment; returns its id or a usage error. */
@@ -139,7 +141,7 @@ export async function handleConsole(
         incidents: o.model.incidentList(),
         alerts: o.model.alertList(),
         feedback: o.model.feedbackList(),
-        filters: q.filters,
+        filters: { ...q.filters, status: q.filters.status ?? o.defaultStatus ?? 'open' },
         now: o.now(),
       });
       const silences = writable && o.silences ? await o.silences() : [];
