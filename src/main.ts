@@ -2,14 +2,18 @@
 // the stream service and its HTTP surface; drains on SIGTERM.
 
 import { loadConfigFile } from './adapters/file/config-file.ts';
+import { handleConsole } from './adapters/http/console-routes.ts';
 import { createHttpServer } from './adapters/http/server.ts';
 import { createKafka } from './adapters/kafka/client.ts';
 import { KafkaIngestProducer } from './adapters/kafka/ingest-producer.ts';
 import { KafkaPlainSink } from './adapters/kafka/pipeline-ports.ts';
 import { createCodec } from './adapters/registry/codec.ts';
-import type { DeployEvent } from './core/events.ts';
+import { ConsoleReadModel } from './console/read-model.ts';
+import type { AlertFeedback, DeployEvent } from './core/events.ts';
+import type { IncidentOutput } from './core/incidents/types.ts';
 import { INGEST_ROUTES } from './core/inputs/ingest.ts';
 import type { Output } from './core/processor.ts';
+import { consoleFeed } from './runtime/console-feed.ts';
 import { createIngest } from './runtime/ingest.ts';
 import { RegressionPublisher } from './runtime/regression-publisher.ts';
 import { metricsObserver } from './runtime/service-metrics.ts';
@@ -69,11 +73,23 @@ export async function runService(options: RunOptions): Promise<number> {
     void regressions.publish(outputs);
   };
   const counted = metricsObserver(metrics, config);
+  // The console at / reads what the service computed, bounded in memory (the latest 50,000 alerts).
+  const consoleModel = new ConsoleReadModel();
+  const feed = consoleFeed(consoleModel);
   const observer = {
     ...counted,
     outputs: (outputs: Output[]) => {
       counted.outputs?.(outputs);
       watch.outputs(outputs);
+      feed.outputs(outputs);
+    },
+    incidentOutputs: (outputs: IncidentOutput[]) => {
+      counted.incidentOutputs?.(outputs);
+      feed.outputs(outputs);
+    },
+    feedback: (f: AlertFeedback) => {
+      counted.feedback?.(f);
+      feed.feedback(f);
     },
     deploy: (d: DeployEvent) => watch.deploy(d),
   };
@@ -115,6 +131,8 @@ export async function runService(options: RunOptions): Promise<number> {
         }
       : {}),
     gate: (query) => watch.answer(query),
+    // Read-only in the service: silences go through `alert-triage silence add --kafka` (ml.silences).
+    console: (req, res) => handleConsole(req, res, { model: consoleModel, now: Date.now }),
     health: () => {
       const h = service.health();
       metrics.ready.set(h.ready ? 1 : 0);
