@@ -1,13 +1,17 @@
 // Composition root of `alert-triage run`: config (file + environment), logger, metrics, codec,
 // the stream service and its HTTP surface; drains on SIGTERM.
 
+import { randomBytes } from 'node:crypto';
+import { userInfo } from 'node:os';
 import { loadConfigFile } from './adapters/file/config-file.ts';
 import { handleConsole } from './adapters/http/console-routes.ts';
 import { createHttpServer } from './adapters/http/server.ts';
 import { createKafka } from './adapters/kafka/client.ts';
 import { KafkaIngestProducer } from './adapters/kafka/ingest-producer.ts';
 import { KafkaPlainSink } from './adapters/kafka/pipeline-ports.ts';
+import { kafkaSilenceStore } from './adapters/kafka/silence-store.ts';
 import { createCodec } from './adapters/registry/codec.ts';
+import { consoleSilences } from './cli/console-silences.ts';
 import { ConsoleReadModel } from './console/read-model.ts';
 import type { AlertFeedback, DeployEvent } from './core/events.ts';
 import type { IncidentOutput } from './core/incidents/types.ts';
@@ -110,6 +114,24 @@ export async function runService(options: RunOptions): Promise<number> {
   const ingest = ingestProducer
     ? createIngest({ topic: config.topics.alerts, ports: { codec, producer: ingestProducer }, log: logger })
     : undefined;
+  // The console writes silences (to ml.silences, which the incident stage reads) only with a token in the
+  // environment and the stage on; otherwise it is read-only, and says how to turn writes on.
+  const consoleToken = options.env.ALERT_TRIAGE_CONSOLE_TOKEN?.trim() || undefined;
+  if (consoleToken && !config.kafka.incident_stage)
+    logger.warn(
+      'ALERT_TRIAGE_CONSOLE_TOKEN is set but kafka.incident_stage is off: the console stays read-only (silences live on ml.silences, which only the incident stage reads)',
+    );
+  const consoleStore =
+    consoleToken && config.kafka.incident_stage
+      ? kafkaSilenceStore({
+          kafka: createKafka(config, logger, '-console'),
+          topic: config.topics.silences,
+          limits: { maxDurationMs: config.incidents.max_silence },
+          groupId: `${config.kafka.group_id}.console.${randomBytes(4).toString('hex')}`,
+          logger,
+          onBad: (bad) => logger.warn(bad, 'console: a bad record on the silence topic, skipped'),
+        })
+      : undefined;
   const http = createHttpServer({
     port: config.http.port,
     metrics,
@@ -131,8 +153,22 @@ export async function runService(options: RunOptions): Promise<number> {
         }
       : {}),
     gate: (query) => watch.answer(query),
-    // Read-only in the service: silences go through `alert-triage silence add --kafka` (ml.silences).
-    console: (req, res) => handleConsole(req, res, { model: consoleModel, now: Date.now }),
+    console: (req, res) =>
+      handleConsole(req, res, {
+        model: consoleModel,
+        now: Date.now,
+        ...(consoleToken && consoleStore
+          ? {
+              token: consoleToken,
+              ...consoleSilences({
+                store: consoleStore,
+                now: Date.now,
+                user: `console@${userInfo().username}`,
+                limits: { maxDurationMs: config.incidents.max_silence },
+              }),
+            }
+          : {}),
+      }),
     health: () => {
       const h = service.health();
       metrics.ready.set(h.ready ? 1 : 0);
@@ -174,6 +210,7 @@ export async function runService(options: RunOptions): Promise<number> {
   await regressionSink.close();
   await http.stop();
   await ingestProducer?.close();
+  await consoleStore?.close();
   logger.info('stopped');
   return failed ? 1 : 0;
 }

@@ -11,10 +11,9 @@ import { silenceFileStore } from '../adapters/file/silence-file.ts';
 import { handleConsole } from '../adapters/http/console-routes.ts';
 import { ConsoleReadModel } from '../console/read-model.ts';
 import { toEpochMillis } from '../core/parse-record.ts';
-import { silenceState } from '../core/silences.ts';
 import { runOffline } from '../runtime/offline-pipeline.ts';
+import { consoleSilences } from './console-silences.ts';
 import { type CliIo, EXIT, filesOf, type InputOptions, silencesOf, sortOf } from './score-command.ts';
-import { describeMatchers, silenceAdd, silenceExpire } from './silence-command.ts';
 import { DEFAULT_SILENCE_FILE } from './silence-file-command.ts';
 import { fmtInt, runSummary } from './triage-table.ts';
 
@@ -80,37 +79,7 @@ export async function consoleCommand(
       now: () => lastEventTime,
       defaultStatus: 'all',
       token,
-      silences: async () => {
-        const latest = new Map((await store.all()).map((x) => [x.id, x]));
-        return [...latest.values()]
-          .filter((x) => silenceState(x, lastEventTime) !== 'expired')
-          .map((x) => ({ id: x.id, matchers: describeMatchers(x), ends_at: x.ends_at, comment: x.comment }));
-      },
-      expireSilence: async (id) => {
-        const r = await silenceExpire([id], { store, now: lastEventTime, user: userInfo().username, limits });
-        return r.code === 0
-          ? { ok: true, id }
-          : { ok: false, message: r.stderr.trim() || 'silence not expired' };
-      },
-      addSilence: async ({ matchers, duration, comment }) => {
-        const args = [
-          ...matchers.flatMap((m) => ['--match', m]),
-          '--duration',
-          duration,
-          '--comment',
-          comment,
-        ];
-        // The silence starts at the run's end (its event time), so it applies to a rerun of the same files.
-        const r = await silenceAdd([...args, '--starts-at', new Date(lastEventTime).toISOString()], {
-          store,
-          now: lastEventTime,
-          user: userInfo().username,
-          limits,
-        });
-        if (r.code !== 0) return { ok: false, message: r.stderr.trim() || 'silence not created' };
-        const id = /added (\S+):/.exec(r.stderr)?.[1] ?? 'silence';
-        return { ok: true, id };
-      },
+      ...consoleSilences({ store, now: () => lastEventTime, user: userInfo().username, limits }),
     })
       .then((handled) => {
         if (!handled) {
