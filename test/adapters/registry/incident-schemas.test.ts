@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import avro from 'avsc';
 import { parse as parseYaml } from 'yaml';
+import { avroValueOf } from '../../../src/adapters/registry/codec.ts';
 import {
   incidentFromWire,
   incidentToWire,
@@ -14,6 +15,7 @@ import {
   tierRecordToWire,
 } from '../../../src/adapters/registry/tier-wire.ts';
 import { parseConfig } from '../../../src/config.ts';
+import type { ScoredAlert } from '../../../src/core/events.ts';
 import type { IncidentRecord } from '../../../src/core/incidents/types.ts';
 import { runOffline } from '../../../src/runtime/offline-pipeline.ts';
 
@@ -30,6 +32,7 @@ async function cascadeWeek() {
   const config = parseConfig({ ...catalog, kafka: { incident_stage: true } });
   const tier: TierRecord[] = [];
   const incidents: IncidentRecord[] = [];
+  const scored: ScoredAlert[] = [];
   await runOffline(
     config,
     {
@@ -38,7 +41,7 @@ async function cascadeWeek() {
       feedback: join(WEEK, 'feedback.ndjson'),
     },
     {
-      scored: () => undefined,
+      scored: (a) => void scored.push(a),
       rejected: () => undefined,
       page: (p) => void tier.push(p),
       acknowledge: (a) => void tier.push(a),
@@ -46,11 +49,11 @@ async function cascadeWeek() {
       incident: (i) => void incidents.push(i),
     },
   );
-  return { tier, incidents };
+  return { tier, incidents, scored };
 }
 
 describe('incident stage records against their Avro schemas (cascade week)', async () => {
-  const { tier, incidents } = await cascadeWeek();
+  const { tier, incidents, scored } = await cascadeWeek();
 
   it('every page, acknowledge and resolve round-trips through tier-record.avsc', () => {
     const type = schema('tier-record.avsc');
@@ -72,5 +75,28 @@ describe('incident stage records against their Avro schemas (cascade week)', asy
       deepStrictEqual(paths, [], `${i.incident_id}: ${paths.join(', ')}`);
       deepStrictEqual(plain(incidentFromWire(type.fromBuffer(type.toBuffer(wire)))), i);
     }
+  });
+
+  it('every scored alert, with incident_id, page, silenced_by and its note, fits scored-alert.avsc as the codec writes it', () => {
+    const type = schema('scored-alert.avsc');
+    ok(scored.some((a) => a.incident_id !== undefined && a.incident !== undefined && a.page === true));
+    for (const a of scored) {
+      const value = avroValueOf(type, 'scored', a);
+      const paths: string[] = [];
+      type.isValid(value, { errorHook: (p) => paths.push(p.join('.')) });
+      deepStrictEqual(paths, [], `${a.alert_id}: ${paths.join(', ')}`);
+      const back = plain(type.fromBuffer(type.toBuffer(value)));
+      deepStrictEqual(
+        [back.incident_id, back.page, back.silenced_by, back.incident],
+        [a.incident_id, a.page, a.silenced_by ?? null, a.incident],
+      );
+    }
+  });
+
+  it('the codec writes page and incident records through the same mappings', () => {
+    const tierType = schema('tier-record.avsc');
+    for (const r of tier) ok(tierType.isValid(avroValueOf(tierType, 'page', r)), r.page_id);
+    const incType = schema('incident-record.avsc');
+    for (const i of incidents) ok(incType.isValid(avroValueOf(incType, 'incident', i)), i.incident_id);
   });
 });
