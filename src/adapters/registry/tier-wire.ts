@@ -1,6 +1,6 @@
 // The tier topics' records (page, acknowledge, resolve) as schemas/tier-record.avsc writes them: the
 // incident, the alert summary and the PagerDuty/Opsgenie/Slack bodies are JSON text fields (free-form
-// vendor bodies with many optional parts; a pager forwards them as they are). Not wired into the codec yet.
+// vendor bodies with many optional parts; a pager forwards them as they are). The codec applies them (codec.ts avroValueOf).
 import type { AcknowledgeRecord, PageRecord, ResolveRecord } from '../../core/incidents/types.ts';
 
 export type TierRecord = PageRecord | AcknowledgeRecord | ResolveRecord;
@@ -32,10 +32,21 @@ import type { IncidentRecord } from '../../core/incidents/types.ts';
 
 /** An incident record → the value incident-record.avsc encodes (cause as JSON text). */
 export function incidentToWire(i: IncidentRecord): Record<string, unknown> {
-  return { ...i, cause: i.cause === null ? null : JSON.stringify(i.cause) };
+  const verdict = (i as { verdict?: unknown }).verdict;
+  return {
+    ...i,
+    cause: i.cause === null ? null : JSON.stringify(i.cause),
+    ...(verdict === undefined ? {} : { verdict: JSON.stringify(verdict) }),
+  };
 }
 
 /** The inverse of incidentToWire. */
 export function incidentFromWire(w: Record<string, unknown>): IncidentRecord {
-  return { ...w, cause: w.cause === null ? null : JSON.parse(w.cause as string) } as IncidentRecord;
+  const { kind, verdict, ...rest } = w;
+  return {
+    ...rest,
+    cause: w.cause === null ? null : JSON.parse(w.cause as string),
+    ...(kind == null ? {} : { kind }),
+    ...(verdict == null ? {} : { verdict: JSON.parse(verdict as string) }),
+  } as IncidentRecord;
 }
