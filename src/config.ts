@@ -685,14 +685,6 @@ export function parseConfig(doc: unknown, source?: string): Config {
     );
   }
   const p = result.data;
-  if (p.kafka.incident_stage && p.output.format === 'avro')
-    throw new ConfigError(
-      [
-        'kafka.incident_stage: pages and incident records are written as JSON, and there is no Avro schema for ' +
-          'them yet: use output.format json with the incident stage',
-      ],
-      source,
-    );
   const defaults: ModelProfile = { ...BUILTIN_DEFAULTS, ...stripUndefined(p.defaults) };
   // Null-prototype maps: they are looked up by ids that come from alerts ("constructor", "__proto__").
   const models: Record<string, ModelProfile> = Object.create(null);
