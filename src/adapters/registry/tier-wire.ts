@@ -21,9 +21,11 @@ export function tierRecordToWire(r: TierRecord): Record<string, unknown> {
   return { [`io.alerttriage.v1.${branch}`]: out };
 }
 
-/** The inverse of tierRecordToWire. */
-export function tierRecordFromWire(wire: Record<string, Record<string, unknown>>): TierRecord {
-  const inner = { ...Object.values(wire)[0] };
+/** The inverse of tierRecordToWire: from the union branch, wrapped or not. */
+export function tierRecordFromWire(wire: Record<string, unknown>): TierRecord {
+  // The codec's decode unwraps the union (codec.ts plain); avsc's own fromBuffer keeps the branch name.
+  const inner: Record<string, unknown> =
+    'action' in wire ? { ...wire } : { ...(Object.values(wire)[0] as Record<string, unknown>) };
   for (const f of JSON_FIELDS) if (typeof inner[f] === 'string') inner[f] = JSON.parse(inner[f] as string);
   return inner as unknown as TierRecord;
 }
