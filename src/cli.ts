@@ -329,6 +329,10 @@ export function buildProgram(io: CliIo): {
       positiveNumber,
     )
     .option(
+      '--fit-source-precision',
+      'also fit the per-source false-positive term (default: it is set to 0, so the tuned config pages the same whether feedback flows or not)',
+    )
+    .option(
       '--force',
       'write the tuned config even when it is worse than the starting one on the held-out days',
     )
