@@ -283,6 +283,11 @@ const incidentsSchema = z
      */
     corroborate_tiers: z.array(tier).default(['P2']),
     /**
+     * An incident opened by a candidate (a change too long before the alert to suspect it) waits for
+     * corroboration at corroborate_tiers as well. false: it pages at once, as a suspected cause's does.
+     */
+    corroborate_candidates: z.boolean().default(true),
+    /**
      * Labels saying where a model is served: alerts no change explains that carry all of them, equal,
      * join one incident within gap, across models. [] : none.
      */
@@ -778,6 +783,7 @@ function incidentSettings(p: Parsed['incidents']): IncidentSettings {
     page_tiers: [...new Set(p.page_tiers)],
     group_wait: p.group_wait,
     corroborate_tiers: [...new Set(p.corroborate_tiers)],
+    corroborate_candidates: p.corroborate_candidates,
     group_by: [...new Set(p.group_by)],
     silences,
     max_silence: p.max_silence,

@@ -105,6 +105,11 @@ export interface IncidentSettings {
    */
   corroborate_tiers: Tier[];
   /**
+   * An incident an inhibition candidate opens (its change came too long before the alert to be its
+   * suspected cause) waits for corroboration at `corroborate_tiers` too, like one no change explains.
+   */
+  corroborate_candidates: boolean;
+  /**
    * Labels that say where a model is served (cluster, node pool): alerts no change explains, on any
    * models, that carry all of them with equal values join one incident within `gap` (Alertmanager's
    * `group_by`). Empty: none.

@@ -135,6 +135,7 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
   const pageTiers = new Set<Tier>(cfg.page_tiers);
   const corroborate = new Set<Tier>(cfg.corroborate_tiers);
   const wait = cfg.group_wait;
+  const corroborateCandidates = cfg.corroborate_candidates;
   // The highest page tier pages at once; a first page below it may wait for it (group_wait).
   const topTier = [...pageTiers].sort((a, b) => tierRank(a) - tierRank(b))[0];
   const rules = cfg.inhibit.map(compileInhibitRule);
@@ -199,6 +200,9 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
       hostedBy = hostOf(st, m);
       if (hostedBy === undefined && !st.incidents.has(c.incident_id)) {
         hostedBy = openIncident(c.incident_id, changeKey(c.event_id), c.change, a, s);
+        // Its change came too long before this alert to be its suspected cause: like an incident no
+        // change explains, it pages at a corroborate tier only once a second alert joins it.
+        if (corroborateCandidates) hostedBy.candidate_opened = true;
         st.incidents.set(hostedBy.id, hostedBy);
         hostOpened = true;
         out.events.push({
@@ -290,7 +294,7 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
     else if (inhibitedBy !== undefined) choice = { page: false, why: 'inhibited' };
     else if (!pageTiers.has(a.tier)) choice = { page: false, why: 'not_a_page_tier' };
     else if (
-      inc.cause === null &&
+      (inc.cause === null || inc.candidate_opened === true) &&
       inc.paged_tier === null &&
       inc.held === null &&
       !reopenedAfterFeedback &&

@@ -47,6 +47,11 @@ export interface Incident {
   readonly firing: Set<string>;
   /** Candidates' and group members' incident ids that joined it (book.ts aliases), dropped with it. */
   readonly aliases: string[];
+  /**
+   * Opened by an inhibition candidate (routing.ts, rule 3): its change came too long before its first
+   * alert to be a suspected cause, so it waits for corroboration like an incident no change explains.
+   */
+  candidate_opened?: boolean;
   /** `group:<label values>` when a group member opened it (routing.ts, rule 4): later ones join it. */
   group?: string;
   /** A first page held for `group_wait` (book.ts): plain data, null when none is held. */

@@ -101,7 +101,9 @@ export function pageSentence(
     case 'held':
       return `not paged: incident ${inc.id} holds a page at ${inc.held?.alert.tier} for the group wait of ${span(waitMs)}`;
     case 'uncorroborated':
-      return `not paged: no change explains incident ${inc.id} and it has no other alert yet; at ${tier} it pages from its second alert (incidents.corroborate_tiers)`;
+      return inc.candidate_opened === true && inc.cause !== null
+        ? `not paged: ${describeCause(inc.cause)} (${inc.cause.event_id}) came too long before to suspect it and incident ${inc.id} has no other alert yet; at ${tier} it pages from its second alert (incidents.corroborate_candidates)`
+        : `not paged: no change explains incident ${inc.id} and it has no other alert yet; at ${tier} it pages from its second alert (incidents.corroborate_tiers)`;
     case 'paged_already':
       return `not paged: incident ${inc.id} already paged at ${inc.paged_tier} (${inc.pages} page${inc.pages === 1 ? '' : 's'})`;
   }
