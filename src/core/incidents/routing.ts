@@ -8,7 +8,7 @@
 //   3. else a change that explains the model (its own, or an upstream service's, within max_lifetime)
 //      and an inhibit rule that targets it     → a candidate: stage 2 joins it to that change's incident
 //                                                 (opening it if the change has none), inhibited if the
-//                                                 rule's source holds there; rule 4's only if feedback
+//                                                 rule's source holds there; rule 5's only if feedback
 //                                                 closed the change's incident
 //   4. else, when the alert carries every label of `incidents.group_by` (where it is served: cluster,
 //      node pool)                               → a group: stage 2 joins it to the open incident of the
@@ -27,7 +27,7 @@ import type { IncidentCause } from './types.ts';
 /** What a lane remembers of one model: the incident its last alert joined. */
 export interface ModelMemory {
   incident_id: string;
-  /** The incident's key: `change:<event_id>` or `model:<model_id>`. */
+  /** The incident's key: `change:<event_id>`, `group:<label values>` (incidents.group_by) or `model:<model_id>`. */
   key: string;
   /** The key stage 2 is partitioned by: the incident's, or a candidate's change (rule 3). */
   route: string;
