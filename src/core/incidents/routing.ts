@@ -145,7 +145,7 @@ export function routeAlert(a: RouteInput, w: RouteWindows): RouteDecision {
   }
   // A model incident (no cause) does not hold an alert that carries group labels: where it is served
   // links it to the other models' alerts better than its model's unexplained ones (rule 4 first).
-  const grouped = a.group != null && m !== undefined && m.key.startsWith('model:');
+  const grouped = a.group != null && m?.key.startsWith('model:') === true;
   if (m !== undefined && !grouped && t - m.last <= w.gapMs && t - m.first <= w.lifetimeMs) {
     const memory = { ...m, last: Math.max(m.last, t) };
     return {
