@@ -130,7 +130,11 @@ export async function runNotifyService(options: NotifyServiceOptions): Promise<n
             observe({
               type: 'invalid',
               source,
-              error: { code: 'AVRO_DECODE_FAILED', field: '', message: `not a tier record in Avro: ${(e as Error).message}` },
+              error: {
+                code: 'AVRO_DECODE_FAILED',
+                field: '',
+                message: `not a tier record in Avro: ${(e as Error).message}`,
+              },
             });
             value = undefined;
           }
