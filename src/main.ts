@@ -10,7 +10,7 @@ import { createKafka } from './adapters/kafka/client.ts';
 import { KafkaIngestProducer } from './adapters/kafka/ingest-producer.ts';
 import { KafkaPlainSink } from './adapters/kafka/pipeline-ports.ts';
 import { kafkaSilenceStore } from './adapters/kafka/silence-store.ts';
-import { createCodec } from './adapters/registry/codec.ts';
+import { codecOptionsOf, createCodec } from './adapters/registry/codec.ts';
 import { consoleSilences } from './cli/console-silences.ts';
 import { ConsoleReadModel } from './console/read-model.ts';
 import type { AlertFeedback, DeployEvent } from './core/events.ts';
@@ -44,11 +44,7 @@ export async function runService(options: RunOptions): Promise<number> {
   const logger = createLogger({ level: config.log.level });
   const metrics = createMetrics();
   const codec = createCodec({
-    registryUrl: config.registry.url,
-    outputFormat: config.output.format,
-    ...(config.registry.ssl_ca_file ? { caFile: config.registry.ssl_ca_file } : {}),
-    ...(config.registry.username ? { username: config.registry.username } : {}),
-    ...(config.registry.password ? { password: config.registry.password } : {}),
+    ...codecOptionsOf(config),
     onCompatibility: (o) => {
       if (o.set)
         logger.info(o, `schema registry: subject ${o.subject} had no compatibility level; set ${o.level}`);

@@ -9,7 +9,7 @@ import { createHttpServer } from '../adapters/http/server.ts';
 import { partitionCounts } from '../adapters/kafka/admin.ts';
 import { createKafka } from '../adapters/kafka/client.ts';
 import { DeliveryLogTopic } from '../adapters/kafka/delivery-log-topic.ts';
-import { createCodec } from '../adapters/registry/codec.ts';
+import { codecOptionsOf, createCodec } from '../adapters/registry/codec.ts';
 import { tierRecordFromWire } from '../adapters/registry/tier-wire.ts';
 import { isConfluentFramed } from '../adapters/registry/wire-format.ts';
 import { createLogger, createNotifyMetrics } from '../telemetry.ts';
@@ -53,13 +53,7 @@ export async function runNotifyService(options: NotifyServiceOptions): Promise<n
   });
   // Tier records written with output.format avro (tier-record.avsc) are decoded through the registry;
   // JSON ones parsed as they are. Each record says which it is by its first byte (Confluent framing).
-  const codec = createCodec({
-    registryUrl: config.registry.url,
-    outputFormat: config.output.format,
-    ...(config.registry.ssl_ca_file ? { caFile: config.registry.ssl_ca_file } : {}),
-    ...(config.registry.username ? { username: config.registry.username } : {}),
-    ...(config.registry.password ? { password: config.registry.password } : {}),
-  });
+  const codec = createCodec(codecOptionsOf(config));
   const topics = config.notify.tiers.map((t) => config.topics[t]);
   const groupId = `${config.kafka.group_id}.notify`;
   const consumer = kafka.consumer({

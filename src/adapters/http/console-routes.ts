@@ -58,6 +58,27 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   return new URLSearchParams(body);
 }
 
+/** A write's form, once the console is writable and the form carries the token; else the 403 is sent. */
+async function writeForm(
+  req: IncomingMessage,
+  res: ServerResponse,
+  token: string | undefined,
+  writable: boolean,
+): Promise<URLSearchParams | undefined> {
+  if (!writable || !token) {
+    send(
+      res,
+      403,
+      renderErrorPage(403, 'Forbidden', ['the console is read-only: writes need ALERT_TRIAGE_CONSOLE_TOKEN']),
+    );
+    return undefined;
+  }
+  const form = await readForm(req);
+  if (tokenOk(form.get('token') ?? '', token)) return form;
+  send(res, 403, renderErrorPage(403, 'Forbidden', ['wrong token']));
+  return undefined;
+}
+
 /** Handles the console's paths; returns false when the path is not one of them. */
 export async function handleConsole(
   req: IncomingMessage,
@@ -68,21 +89,8 @@ export async function handleConsole(
   const writable = Boolean(o.token && o.addSilence);
   try {
     if (url.pathname === '/silences/expire' && req.method === 'POST') {
-      if (!writable || !o.token || !o.expireSilence) {
-        send(
-          res,
-          403,
-          renderErrorPage(403, 'Forbidden', [
-            'the console is read-only: writes need ALERT_TRIAGE_CONSOLE_TOKEN',
-          ]),
-        );
-        return true;
-      }
-      const form = await readForm(req);
-      if (!tokenOk(form.get('token') ?? '', o.token)) {
-        send(res, 403, renderErrorPage(403, 'Forbidden', ['wrong token']));
-        return true;
-      }
+      const form = await writeForm(req, res, o.token, Boolean(writable && o.expireSilence));
+      if (!form || !o.expireSilence) return true;
       const id = (form.get('id') ?? '').trim();
       const r = id
         ? await o.expireSilence(id)
@@ -92,21 +100,8 @@ export async function handleConsole(
       return true;
     }
     if (url.pathname === '/silences' && req.method === 'POST') {
-      if (!writable || !o.token || !o.addSilence) {
-        send(
-          res,
-          403,
-          renderErrorPage(403, 'Forbidden', [
-            'the console is read-only: writes need ALERT_TRIAGE_CONSOLE_TOKEN',
-          ]),
-        );
-        return true;
-      }
-      const form = await readForm(req);
-      if (!tokenOk(form.get('token') ?? '', o.token)) {
-        send(res, 403, renderErrorPage(403, 'Forbidden', ['wrong token']));
-        return true;
-      }
+      const form = await writeForm(req, res, o.token, writable);
+      if (!form || !o.addSilence) return true;
       const matchers = [...form.entries()]
         .filter(([k]) => k.startsWith('matcher_'))
         .map(([, v]) => v.trim())

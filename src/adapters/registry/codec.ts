@@ -179,6 +179,25 @@ interface Writer {
 /** A fresh object per call: avsc stores the named types it defines in `opts.registry`, mutating the options. */
 const typeOptions = (registry: Record<string, avro.Type> = {}) => ({ wrapUnions: 'auto' as const, registry });
 
+/** The codec's options from a config's `registry` block and output format (the service, notify). */
+export function codecOptionsOf(c: {
+  registry: {
+    url: string;
+    ssl_ca_file?: string | undefined;
+    username?: string | undefined;
+    password?: string | undefined;
+  };
+  output: { format: 'json' | 'avro' };
+}): CodecOptions {
+  return {
+    registryUrl: c.registry.url,
+    outputFormat: c.output.format,
+    ...(c.registry.ssl_ca_file ? { caFile: c.registry.ssl_ca_file } : {}),
+    ...(c.registry.username ? { username: c.registry.username } : {}),
+    ...(c.registry.password ? { password: c.registry.password } : {}),
+  };
+}
+
 export function createCodec(options: CodecOptions): RecordCodec {
   const maxBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   const registry = new RegistryClient(options);
