@@ -540,9 +540,9 @@ const configSchema = z.strictObject({
       /**
        * Page per incident in the stream, as `score` does: alerts go through a repartition topic keyed by
        * their incident's cause (`<group_id>-incidents-repartition`) to the incident stage, which writes
-       * the scored records, the pages and `topics.incidents`. Off: one page per alert, as before.
+       * the scored records, the pages and `topics.incidents` (the default). Off: one page per alert (each alert its own page on its tier topic), as before this release.
        */
-      incident_stage: z.boolean().default(false),
+      incident_stage: z.boolean().default(true),
     })
     .prefault({}),
   registry: z

@@ -88,7 +88,8 @@ export interface IncidentStageOptions {
   observer?: IncidentStageObserver;
 }
 
-type SourceMark = { time: number | null; idle: boolean };
+/** next: the highest alert offset the partition's writer said it committed up to (see StageRecord). */
+type SourceMark = { time: number | null; idle: boolean; next?: string };
 
 interface Book {
   state: IncidentState;
@@ -139,6 +140,19 @@ export function stageWatermark(
   return Number.isFinite(top) ? top + 1 : Number.NEGATIVE_INFINITY;
 }
 
+/** Some partition counts for the watermark only through its idle flag (said idle, not known behind). */
+export function leavesOutIdle(
+  sources: ReadonlyMap<number, SourceMark>,
+  count: number,
+  behind: ReadonlySet<number>,
+): boolean {
+  for (let p = 0; p < count; p++) {
+    const m = sources.get(p);
+    if (m?.idle && !behind.has(p)) return true;
+  }
+  return false;
+}
+
 /** Every alert partition heard from, and each idle and not behind: the stream is quiet. */
 export function allIdle(
   sources: ReadonlyMap<number, SourceMark>,
@@ -163,6 +177,8 @@ export class IncidentStage {
   private readonly restoring = new PartitionWaits();
   private readonly resumeAt = new Map<number, bigint>();
   private behind = new Set<number>();
+  /** The alert group's committed offset and end per alert partition, as last asked (refreshBehind). */
+  private progress = new Map<number, { position: bigint; end: bigint }>();
   /** Feedback that resolves and silences (from the side readers), per book, applied at its next chunk. */
   private readonly inbox = new Map<number, InboxInput[]>();
   /** The latest of each silence id read from the topic; null: tombstoned. Given to a book read back. */
@@ -377,6 +393,8 @@ export class IncidentStage {
     const changelog = new Map<string, string | null>();
     /** Members that came in this chunk and waited when they came. */
     const fresh = new Map<string, Pending>();
+    /** alert_id → offset of its member record in this chunk (where a dead letter came from). */
+    const memberOffsets = new Map<string, string>();
     const take = (r: { outputs: IncidentOutput[]; events: IncidentEvent[] }) => {
       for (const o of r.outputs) outputs.push(o);
       for (const e of r.events) events.push(e);
@@ -405,6 +423,7 @@ export class IncidentStage {
         continue;
       }
       if (parsed.type === 'member') {
+        memberOffsets.set(parsed.member.alert.alert_id, r.offset);
         take(this.step(book.state, { kind: 'member', member: parsed.member }));
         const pending = pendingAfter(book.state, parsed.member);
         if (pending !== null) fresh.set(pending.id, pending);
@@ -415,7 +434,14 @@ export class IncidentStage {
         const prev = book.sources.get(Number(p));
         const time =
           prev?.time == null ? mark.time : mark.time === null ? prev.time : Math.max(prev.time, mark.time);
-        book.sources.set(Number(p), { time, idle: mark.idle });
+        const next =
+          mark.next === undefined || (prev?.next !== undefined && BigInt(prev.next) > BigInt(mark.next))
+            ? prev?.next
+            : mark.next;
+        book.sources.set(
+          Number(p),
+          next === undefined ? { time, idle: mark.idle } : { time, idle: mark.idle, next },
+        );
       }
     }
     await this.refreshBehind(book.count);
@@ -423,9 +449,22 @@ export class IncidentStage {
     // Members only: feedback waits in the book for the alerts' time to reach its own.
     for (const p of book.state.pending.values()) if (p.rank === 0 && p.time > waiting) waiting = p.time;
     // (book.pending: the ids whose changelog record says waiting; reconciled with the book's queue below.)
-    const w = stageWatermark(book.sources, book.count, this.behind, waiting);
+    let behind = this.behindOf(book);
+    let w = stageWatermark(book.sources, book.count, behind, waiting);
+    if (
+      (w > book.state.drained && leavesOutIdle(book.sources, book.count, behind)) ||
+      allIdle(book.sources, book.count, behind)
+    ) {
+      // The watermark would move past a partition on its idle flag alone (or the stream would count as
+      // quiet): that flag may be older than records its partition has been given since (a quiet spell,
+      // then new alerts on every partition, one of them read first). Ask the log again, whatever the
+      // throttle, before taking members past it.
+      await this.refreshBehind(book.count, true);
+      behind = this.behindOf(book);
+      w = stageWatermark(book.sources, book.count, behind, waiting);
+    }
     if (w > book.state.drained) take(this.step(book.state, { kind: 'watermark', time: w }));
-    if (allIdle(book.sources, book.count, this.behind)) take(this.step(book.state, { kind: 'quiet' }));
+    if (allIdle(book.sources, book.count, behind)) take(this.step(book.state, { kind: 'quiet' }));
 
     // Members the book has taken since (a held page's member is taken, its scored record comes later).
     // One that came and was taken in this chunk is never written; one still waiting is written once.
@@ -453,23 +492,64 @@ export class IncidentStage {
 
     for (const o of outputs) {
       const route = incidentRouteOf(o, this.o.topics);
-      const value =
-        'json' in route.value
-          ? JSON.stringify(route.value.json)
-          : await this.ports.codec.encode(route.value.codec, route.topic, route.value.record);
-      out.push({ topic: route.topic, key: route.key, value, headers: route.headers });
+      if ('json' in route.value) {
+        out.push({
+          topic: route.topic,
+          key: route.key,
+          value: JSON.stringify(route.value.json),
+          headers: route.headers,
+        });
+        continue;
+      }
+      try {
+        const value = await this.ports.codec.encode(route.value.codec, route.topic, route.value.record);
+        out.push({ topic: route.topic, key: route.key, value, headers: route.headers });
+      } catch (err) {
+        const e = err as { canRetry?: boolean; code?: string; message: string };
+        // A registry away is retried (the chunk fails and is read back); an output that can never be
+        // encoded is dead-lettered alone, as stage 1 does, and the partition goes on.
+        if (e.canRetry) throw err;
+        const record = route.value.record as { alert_id?: string; alert?: { alert_id?: string } };
+        const alertId = record.alert_id ?? record.alert?.alert_id;
+        const code = e.code ?? 'ENCODE_FAILED';
+        deadLettered.push(code);
+        out.push(
+          deadLetterRecord(
+            this.o.topics.dlq,
+            {
+              topic: this.o.topics.repartition,
+              partition,
+              record: {
+                // The member's record when it came in this chunk; -1 for one that waited for the watermark.
+                offset: (alertId !== undefined ? memberOffsets.get(alertId) : undefined) ?? '-1',
+                key: route.key === null ? null : Buffer.from(route.key),
+                value: Buffer.from(JSON.stringify(route.value.record)),
+                headers: route.headers,
+              },
+            },
+            {
+              code,
+              message: `output not encodable (${route.topic}): ${e.message}`,
+              recordType: OUTPUT_RECORD_TYPE[o.kind] ?? o.kind,
+              stage: 'TASK_PUT',
+              executingClass: 'alert-triage.incident-stage',
+            },
+          ),
+        );
+      }
     }
     for (const [key, value] of changelog)
       out.push({ topic: this.o.topics.incidentChangelog, key, value, partition, headers: {} });
     return { records: out, outputs, events, deadLettered };
   }
 
-  private async refreshBehind(count: number): Promise<void> {
+  private async refreshBehind(count: number, force = false): Promise<void> {
     const now = this.ports.clock.now();
-    if (now - this.behindAt < 250 || count === 0) return;
+    if (count === 0 || (!force && now - this.behindAt < 250)) return;
     this.behindAt = now;
     const all = Array.from({ length: count }, (_, p) => p);
     const progress = await this.ports.sources.progress(all);
+    this.progress = progress;
     // One the log said nothing about counts as behind: holding is the safe side.
     this.behind = new Set(
       all.filter((p) => {
@@ -477,6 +557,21 @@ export class IncidentStage {
         return x === undefined || x.position < x.end;
       }),
     );
+  }
+
+  /**
+   * The alert partitions a book must wait for: those with alerts stage 1 has not processed yet, and those
+   * whose committed offset is past the latest `next` this book has read from them — members stage 1 has
+   * committed that are still on their way through the repartition topic (a partition said idle, then
+   * given new alerts that are processed and committed before this book reads them).
+   */
+  private behindOf(book: Book): ReadonlySet<number> {
+    const out = new Set(this.behind);
+    for (const [p, x] of this.progress) {
+      const next = book.sources.get(p)?.next;
+      if (next !== undefined && x.position > BigInt(next)) out.add(p);
+    }
+    return out;
   }
 
   private async readResume(partitions: number[]): Promise<void> {
@@ -551,6 +646,16 @@ export class IncidentStage {
 }
 
 /** A repartition record, or why it is not one. */
+/** The record type a dead letter of each stage-2 output names (x-dlq-record-type). */
+const OUTPUT_RECORD_TYPE: Partial<Record<IncidentOutput['kind'], string>> = {
+  scored: 'ScoredAlert',
+  page: 'PageRecord',
+  resolve: 'ResolveRecord',
+  acknowledge: 'AcknowledgeRecord',
+  action: 'ActionRecord',
+  incident: 'IncidentRecord',
+};
+
 export function parseStageRecord(value: Buffer | null): StageRecord | string {
   if (value === null) return 'record has no value';
   let v: unknown;

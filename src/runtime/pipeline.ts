@@ -99,7 +99,9 @@ export class AlertPipeline {
   private readonly resumeAt = new Map<number, bigint>();
   private behind: string[] = [];
   /** What the incident stage was last told of each partition, and when the last chunk committed. */
-  private readonly sentMarks = new Map<number, { time: number | null; idle: boolean }>();
+  private readonly sentMarks = new Map<number, { time: number | null; idle: boolean; next?: string }>();
+  /** Per alert partition, the offset this instance committed up to (said with its marks). */
+  private readonly committedNext = new Map<number, string>();
   private lastChunkAt = Number.NEGATIVE_INFINITY;
   private marksSentAt = Number.NEGATIVE_INFINITY;
   private progressAt = Number.NEGATIVE_INFINITY;
@@ -294,20 +296,25 @@ export class AlertPipeline {
    * stand: the stream time (null before any alert) and whether idle. `onlyChanged`: none if nothing
    * changed since last sent.
    */
-  private marks(partitions: readonly number[], idle: boolean, onlyChanged = false) {
+  private marks(partitions: readonly number[], idle: boolean, onlyChanged = false, next?: string) {
     const inc = this.o.incidents;
     if (inc === undefined || partitions.length === 0) return undefined;
     const t = this.state.streamTime;
-    const mark = { time: Number.isFinite(t) ? t : null, idle };
-    const sent = new Map(partitions.map((p) => [p, mark]));
+    const time = Number.isFinite(t) ? t : null;
+    // A chunk says the offset it commits; a tick the last one committed (none yet: left out).
+    const markOf = (p: number) => {
+      const n = next ?? this.committedNext.get(p);
+      return n === undefined ? { time, idle } : { time, idle, next: n };
+    };
+    const sent = new Map(partitions.map((p) => [p, markOf(p)]));
     if (onlyChanged) {
       const same = partitions.every((p) => {
         const m = this.sentMarks.get(p);
-        return m !== undefined && m.time === mark.time && m.idle === mark.idle;
+        return m !== undefined && m.time === time && m.idle === idle;
       });
       if (same) return undefined;
     }
-    const at = Object.fromEntries(partitions.map((p) => [String(p), mark]));
+    const at = Object.fromEntries(partitions.map((p) => [String(p), sent.get(p)!]));
     const records = watermarkRecords(this.o.topics.repartition!, inc.partitions, {
       type: 'watermark',
       sources: inc.sources,
@@ -335,9 +342,10 @@ export class AlertPipeline {
         try {
           const done = await this.score(partition, records, control, fetchedAt);
           const next = (BigInt(records.at(-1)!.offset) + 1n).toString();
-          const marks = this.marks([partition], false);
+          const marks = this.marks([partition], false, false, next);
           if (marks) done.records.push(...marks.records);
           await this.ports.sink.commit(partition, done.records, next);
+          this.committedNext.set(partition, next);
           this.lastChunkAt = this.ports.clock.now();
           if (marks) this.sentMarks.set(partition, marks.sent.get(partition)!);
           this.apply({ kind: 'transaction', op: 'commit', at: this.ports.clock.now() });

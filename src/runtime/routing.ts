@@ -107,9 +107,11 @@ export type StageRecord =
       sources: number;
       /**
        * Per alert partition of the writer: its stream time (no member below it will come from there,
-       * but late ones), or null before its first alert; idle: caught up and quiet for max_partition_idle.
+       * but late ones), or null before its first alert; idle: caught up and quiet for max_partition_idle;
+       * next: the alert offset the writer has committed up to (in this record's transaction for a chunk's
+       * own partition), so the stage can tell members still on their way from a partition said idle.
        */
-      at: Record<string, { time: number | null; idle: boolean }>;
+      at: Record<string, { time: number | null; idle: boolean; next?: string }>;
     };
 
 /** One watermark record for every partition of the repartition topic. */

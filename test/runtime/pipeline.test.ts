@@ -50,8 +50,10 @@ describe('pipeline: an alert whose output can never be encoded', () => {
     d.produce('deployments', weekLines('sample-week', 'deploys.ndjson'));
     d.produce('alerts', alerts);
     await d.start();
-    for (const inst of d.instances) {
-      const codec = inst.mem.ports.codec;
+    // Stage 1's codec, and with the incident stage (the default) stage 2's, which encodes the scored record.
+    for (const codec of d.instances.flatMap((i) =>
+      [i.mem.ports.codec, i.stageMem?.ports.codec ?? []].flat(),
+    )) {
       const encode = codec.encode.bind(codec);
       codec.encode = async (kind, topic, record) => {
         if ((record as { alert_id?: string }).alert_id === victim)
@@ -121,7 +123,7 @@ describe('pipeline: a new owner whose consumer fetched the committed offset befo
     a!.pipeline.assign([]);
     owner.pipeline.assign([0]);
     assert.equal(await owner.pipeline.chunk(0, records, control), 'committed');
-    const ids = d.scored().map((x) => x.alert_id);
+    const ids = d.stageOneAlerts().map((x) => x.alert_id);
     assert.equal(ids.length, alerts.length);
     assert.equal(new Set(ids).size, alerts.length, 'every alert once');
   });
@@ -150,7 +152,7 @@ describe('pipeline: a partition kept through a rebalance while one of its chunks
     a!.pipeline.assign([0]);
     assert.equal(await first, 'committed');
     assert.equal(await a!.pipeline.chunk(0, records, control), 'committed');
-    const ids = d.scored().map((x) => x.alert_id);
+    const ids = d.stageOneAlerts().map((x) => x.alert_id);
     assert.equal(ids.length, alerts.length);
     assert.equal(new Set(ids).size, alerts.length, 'every alert once');
   });

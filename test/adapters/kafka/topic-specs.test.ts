@@ -6,11 +6,16 @@ import { topicSpecs } from '../../../src/adapters/kafka/admin.ts';
 import { parseConfig } from '../../../src/config.ts';
 
 describe('topicSpecs', () => {
-  it('has no incident stage topics without the stage', () => {
-    const names = topicSpecs(parseConfig({})).map((s) => s.topic);
+  it('has no incident stage topics without the stage (kafka.incident_stage: false)', () => {
+    const names = topicSpecs(parseConfig({ kafka: { incident_stage: false } })).map((s) => s.topic);
     assert.ok(!names.includes('ml.incidents'));
     assert.ok(!names.includes('ml.silences'));
     assert.ok(!names.some((n) => n.includes('-incidents-')));
+  });
+  it('has them by default (the stage is on)', () => {
+    const names = topicSpecs(parseConfig({})).map((s) => s.topic);
+    assert.ok(names.includes('ml.incidents') && names.includes('ml.silences'));
+    assert.ok(names.includes('alert-triage-incidents-repartition'), names.join(' '));
   });
   it('adds the repartition topic, the books changelog (compacted, as many partitions) and ml.incidents', () => {
     const config = parseConfig({
