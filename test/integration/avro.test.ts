@@ -44,7 +44,7 @@ describe('stream: Avro in, Avro out', { skip: SKIP }, () => {
     admin = await createTopics(config);
     const t = config.topics;
     const codec = codecFor(config);
-    const ids = await codec.registerSchemas(registryTopicsOf(t));
+    const ids = await codec.registerSchemas(registryTopicsOf(t, config.kafka.incident_stage));
     // A producer's side of the wire format: the registered schema, every optional field null when absent.
     const schema = JSON.parse(readFileSync(join(ROOT, 'schemas', 'anomaly-alert.avsc'), 'utf8'));
     const type = avro.Type.forSchema(schema, { wrapUnions: 'auto' });
@@ -123,7 +123,7 @@ describe('stream: a producer evolves its Avro schemas; every record is scored', 
     config = testConfig();
     admin = await createTopics(config);
     const t = config.topics;
-    await codecFor(config).registerSchemas(registryTopicsOf(t));
+    await codecFor(config).registerSchemas(registryTopicsOf(t, config.kafka.incident_stage));
     const registry = new SchemaRegistry({ host: config.registry.url, retry: { retries: 0 } });
     const register = async (subject: string, schema: object) =>
       (

@@ -255,7 +255,7 @@ describe('native inputs into the running service', { skip: SKIP }, () => {
     const admin = await createTopics(config);
     await admin.disconnect();
     const codec = createCodec({ registryUrl: config.registry.url, outputFormat: 'avro' });
-    await codec.registerSchemas(registryTopicsOf(config.topics));
+    await codec.registerSchemas(registryTopicsOf(config.topics, config.kafka.incident_stage));
     const producer = new KafkaIngestProducer({ kafka: createKafka(config, quietLogger(), '-ingest') });
     const ingest = createIngest({
       topic: config.topics.alerts,

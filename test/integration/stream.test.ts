@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Admin } from 'kafkajs';
 import type { Config } from '../../src/config.ts';
+import type { TierRecord } from '../../src/core/incidents/types.ts';
 import type { ScoredAlert } from '../../src/core/processor.ts';
 import { runOffline } from '../../src/runtime/offline-pipeline.ts';
 import type { StreamService } from '../../src/runtime/stream-service.ts';
@@ -109,19 +110,26 @@ for (const variant of [
       assert.ok(a.context.deploys.some((d) => d.kind === 'model_deploy' && d.version === 'v32'));
     });
 
-    it('routes exactly the non-suppressed alerts to their tier topics', async () => {
+    it('puts on each tier topic exactly the pages of that tier (the incident stage, the default)', async () => {
+      let pages = 0;
       for (const tier of ['P1', 'P2', 'P3', 'P4'] as const) {
-        const want = scored
-          .filter((a) => a.tier === tier && !a.dedup.suppressed)
-          .map((a) => a.alert_id)
+        const want = [...expected.values()]
+          .filter((a) => a.tier === tier && a.page)
+          .map((a) => `${a.incident_id}/${a.alert_id}`)
           .sort();
-        const got = (
-          await readTopic(config.topics[tier], { expected: want.length, timeoutMs: 30_000, settleMs: 500 })
-        )
-          .map((m) => json<ScoredAlert>(m).alert_id)
+        const records = (await readTopic(config.topics[tier], { timeoutMs: 30_000, settleMs: 1_000 })).map(
+          (m) => json<TierRecord>(m),
+        );
+        const got = records
+          .filter((r) => r.action === 'trigger')
+          .map((r) => `${r.incident_id}/${r.alert.alert_id}`)
           .sort();
         assert.deepEqual(got, want, tier);
+        pages += got.length;
       }
+      assert.ok(pages > 0, 'the week pages');
+      // The scored topic says the same: page true on exactly those alerts.
+      assert.equal(scored.filter((a) => a.page).length, pages);
     });
 
     it('reports ready with the deploy state rebuilt, and the stream time at the last alert once idle', async () => {

@@ -3,6 +3,8 @@
 // each tier topic exactly the non-suppressed alerts of its tier, each once.
 //
 //   RELIABILITY_ALERTS (100000), RELIABILITY_KILLS (5), RELIABILITY_SEED (4) tune the run.
+// Alert by alert (kafka.incident_stage: false): this checks stage 1's exactly-once, each alert its own
+// record on its tier topic. The default (the incident stage) is crashed in incident-crash.test.ts.
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,14 +38,20 @@ describe('crash: SIGKILL at random moments, restart, nothing lost, nothing doubl
   let child: Child | undefined;
   let alertIds: string[] = [];
   const log = () => join(dir, 'service.log');
+  const ENV = { KAFKA_INCIDENT_STAGE: 'false' };
 
   before(async () => {
-    ({ dir, setup, config, admin } = await producedWorld('crash', ALERTS, async (c, d) => {
-      const lines = ndjsonLines(join(d, 'alerts.ndjson'));
-      alertIds = lines.map((l) => (JSON.parse(l) as { alert_id: string }).alert_id);
-      await produceLines(c.topics.deployments, ndjsonLines(join(d, 'deploys.ndjson')), 'model_id');
-      await produceLines(c.topics.alerts, lines, 'model_id');
-    }));
+    ({ dir, setup, config, admin } = await producedWorld(
+      'crash',
+      ALERTS,
+      async (c, d) => {
+        const lines = ndjsonLines(join(d, 'alerts.ndjson'));
+        alertIds = lines.map((l) => (JSON.parse(l) as { alert_id: string }).alert_id);
+        await produceLines(c.topics.deployments, ndjsonLines(join(d, 'deploys.ndjson')), 'model_id');
+        await produceLines(c.topics.alerts, lines, 'model_id');
+      },
+      ENV,
+    ));
   });
   after(async () => {
     if (child && child.proc.exitCode === null && child.proc.signalCode === null) {
@@ -66,7 +74,7 @@ describe('crash: SIGKILL at random moments, restart, nothing lost, nothing doubl
     const targets = Array.from({ length: KILLS }, () => 0.05 + random() * 0.85).sort((a, b) => a - b);
     const kills: { at: number; committed: number; delayMs: number }[] = [];
     for (const fraction of targets) {
-      child = spawnCli(['run', '--config', setup.configPath], log());
+      child = spawnCli(['run', '--config', setup.configPath], log(), ENV);
       const target = Math.floor(fraction * ALERTS);
       const deadline = Date.now() + 240_000;
       let committed = 0;
@@ -85,7 +93,7 @@ describe('crash: SIGKILL at random moments, restart, nothing lost, nothing doubl
       kills.push({ at: target, committed: (await progress()).committed, delayMs });
     }
     // The last run: to the end of the backlog, then SIGTERM.
-    child = spawnCli(['run', '--config', setup.configPath], log());
+    child = spawnCli(['run', '--config', setup.configPath], log(), ENV);
     const deadline = Date.now() + 300_000;
     // Drained, and this last process up and ready (a SIGTERM before its handler exists is not a drain).
     while ((await progress()).committed < ALERTS || !(await isReady(setup.port))) {

@@ -51,7 +51,9 @@ describe('poison: hostile records on the alerts topic', { skip: SKIP }, () => {
     setup = writeChildConfig(dir, CATALOG, await freePort());
     config = loadConfigFile(setup.configPath);
     admin = await createTopics(config);
-    const ids = await codecFor(config).registerSchemas(registryTopicsOf(config.topics));
+    const ids = await codecFor(config).registerSchemas(
+      registryTopicsOf(config.topics, config.kafka.incident_stage),
+    );
     const schemaId = ids[`${config.topics.alerts}-value`]!;
     world = hostileWorld({ seed: SEED, schemaId, binary: true, good: GOOD });
     // Good ones keep their order per model (event time); hostile ones are scattered between them.

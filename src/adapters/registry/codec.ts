@@ -103,7 +103,7 @@ export function registryTopicsOf(
     actions: string;
     incidents?: string;
   },
-  incidentStage = false,
+  incidentStage: boolean,
 ): RegistryTopics {
   return {
     alerts: topics.alerts,
