@@ -531,6 +531,13 @@ const configSchema = z.strictObject({
        */
       max_partition_idle: duration.default(10_000),
       /**
+       * With the incident stage: an alert partition whose stream time is more than this ahead of the
+       * stream time the others hold is paused until they are within half of it (0: never). Stage 2 takes
+       * members in event-time order across partitions, so those of a partition read ahead wait in memory;
+       * a backlog read one partition faster than another would otherwise hold them by the thousand.
+       */
+      max_partition_skew: duration.default(2 * 60 * 60_000),
+      /**
        * How long a chunk of alerts waits, after it was fetched, for change events produced just after
        * it (0: none, pages leave at once). Deploys arriving later than this are late side input: the
        * alerts keep the answer they were given, and deploys_stored_total{result="late"} counts them.

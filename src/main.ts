@@ -25,6 +25,12 @@ import { StreamService } from './runtime/stream-service.ts';
 import { VersionWatch } from './runtime/version-watch.ts';
 import { createLogger, createMetrics } from './telemetry.ts';
 
+
+/**
+ * What the service's console keeps: the latest scored alerts and incidents (each alert ~4 KB). 50,000 held
+ * ~200 MB, which a backlog drained with the incident stage showed as memory still growing late in the drain.
+ */
+const CONSOLE_MAX_ALERTS = 5_000;
 export interface RunOptions {
   config?: string;
   env: Record<string, string | undefined>;
@@ -74,7 +80,7 @@ export async function runService(options: RunOptions): Promise<number> {
   };
   const counted = metricsObserver(metrics, config);
   // The console at / reads what the service computed, bounded in memory (the latest 50,000 alerts).
-  const consoleModel = new ConsoleReadModel();
+  const consoleModel = new ConsoleReadModel(CONSOLE_MAX_ALERTS);
   const feed = consoleFeed(consoleModel);
   const observer = {
     ...counted,
@@ -161,6 +167,7 @@ export async function runService(options: RunOptions): Promise<number> {
                 now: Date.now,
                 user: `console@${userInfo().username}`,
                 limits: { maxDurationMs: config.incidents.max_silence },
+                held: () => service.heldSilences() ?? [],
               }),
             }
           : {}),

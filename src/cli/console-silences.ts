@@ -2,7 +2,7 @@
 // (silence-command.ts). Offline the store is the silence file and "now" the run's last event time; in the
 // service it is the compacted ml.silences topic the incident stage reads, and "now" the wall clock.
 import type { ConsoleRouteOptions as RouteOptions } from '../adapters/http/console-routes.ts';
-import { type SilenceLimits, silenceState } from '../core/silences.ts';
+import { type Silence, type SilenceLimits, silenceState } from '../core/silences.ts';
 import { describeMatchers, type SilenceStore, silenceAdd, silenceExpire } from './silence-command.ts';
 
 export interface ConsoleSilenceDeps {
@@ -12,6 +12,11 @@ export interface ConsoleSilenceDeps {
   /** Written as the silence's created_by. */
   user: string;
   limits: SilenceLimits;
+  /**
+   * The silences in force are listed from here when given (the service: what its incident stage holds,
+   * read from the topic already) instead of reading the whole store on every page.
+   */
+  held?: () => Silence[];
 }
 
 export function consoleSilences(
@@ -20,7 +25,7 @@ export function consoleSilences(
   return {
     silences: async () => {
       const now = d.now();
-      const latest = new Map((await d.store.all()).map((x) => [x.id, x]));
+      const latest = new Map((d.held ? d.held() : await d.store.all()).map((x) => [x.id, x]));
       return [...latest.values()]
         .filter((x) => silenceState(x, now) !== 'expired')
         .map((x) => ({ id: x.id, matchers: describeMatchers(x), ends_at: x.ends_at, comment: x.comment }));

@@ -205,6 +205,11 @@ export class IncidentStage {
     return [...this.assigned].sort((a, b) => a - b);
   }
 
+  /** The silences held (read from the topic, not tombstoned; active or not), latest record of each. */
+  heldSilences(): Silence[] {
+    return [...this.silences.values()].filter((s): s is Silence => s !== null);
+  }
+
   /** Silences held (read from the topic and not tombstoned; active or not) and topic records read. */
   silenceStats(): { held: number; read: number } {
     let held = 0;

@@ -134,6 +134,17 @@ export class AlertPipeline {
     return [...this.assigned].sort((a, b) => a - b);
   }
 
+  /**
+   * How far (event time, ms) the partition's lane is ahead of the stream time the lanes hold: 0 for a lane
+   * not ahead, not read yet or not held here. The service pauses a partition too far ahead (skew).
+   */
+  aheadBy(partition: number): number {
+    const lane = this.state.lanes.get(String(partition));
+    const t = this.state.streamTime;
+    if (lane === undefined || !Number.isFinite(lane.time) || !Number.isFinite(t)) return 0;
+    return Math.max(0, lane.time - t);
+  }
+
   stats() {
     return {
       windowEntries: this.state.deploys.size,

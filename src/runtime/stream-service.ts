@@ -10,6 +10,7 @@
 //   read back from <group>-incidents-changelog on assignment
 //   topics.silences (every instance reads it whole, from the beginning) ──► stage.silenceRecord: to every
 //   book held, in its next chunk; read to its end before any chunk is processed, as the deploys are
+
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import { partitionCounts } from '../adapters/kafka/admin.ts';
@@ -21,6 +22,7 @@ import { type RecordCodec, registryTopicsOf } from '../adapters/registry/codec.t
 import { type Config, incidentStageNames, triageSettings } from '../config.ts';
 import type { IncidentEvent, IncidentOutput } from '../core/incidents/types.ts';
 import type { ProcessorOptions } from '../core/processor.ts';
+import type { Silence } from '../core/silences.ts';
 import { IncidentStage } from './incident-stage.ts';
 import { AlertPipeline, type ChunkResult, type PipelineObserver } from './pipeline.ts';
 import type { InputRecord, PipelinePorts, SideInputs } from './ports.ts';
@@ -109,6 +111,8 @@ export class StreamService {
   private unreachable: string | undefined;
   private probeSince = 0;
   private ticking = false;
+  /** Alert partitions paused because they ran too far ahead of the stream time (kafka.max_partition_skew). */
+  private readonly paused = new Set<number>();
   /** Set when kafkajs gives the alert consumer up (a crash it will not restart): /healthz fails. */
   private dead: string | undefined;
   private timers: NodeJS.Timeout[] = [];
@@ -251,6 +255,11 @@ export class StreamService {
     }
   }
 
+  /** The silences the incident stage holds (what it applies); undefined without the stage. */
+  heldSilences(): Silence[] | undefined {
+    return this.incidents?.stage.heldSilences();
+  }
+
   health(): ServiceHealth {
     const p = this.pipeline;
     const inc = this.incidents;
@@ -365,6 +374,11 @@ export class StreamService {
       const fresh = this.memberId !== undefined && this.memberId !== payload.memberId;
       this.memberId = payload.memberId;
       this.log.info({ assigned, fresh }, 'joined the alert consumer group');
+      // A new assignment starts unpaused: the skew is judged again from the lanes it restores.
+      if (this.paused.size > 0) {
+        this.alerts.resume([{ topic: t.alerts, partitions: [...this.paused] }]);
+        this.paused.clear();
+      }
       this.pipeline.assign(assigned, { fresh });
       void this.sink.retain(assigned);
     });
@@ -522,6 +536,7 @@ export class StreamService {
       .catch((err: Error) => this.log.warn({ err }, 'tick failed'))
       .finally(() => {
         this.ticking = false;
+        this.resumeCaughtUp();
       });
   }
 
@@ -531,7 +546,40 @@ export class StreamService {
       this.alerts,
       (p, records, control) => this.pipeline.chunk(p, records, control),
       () => this.pipeline.fatal,
+      (p, next) => {
+        // Each chunk moves the stream time: a partition paused before may be within reach again.
+        this.resumeCaughtUp();
+        return this.pauseIfAhead(p, next);
+      },
     );
+  }
+
+  /**
+   * With the incident stage: a partition whose lane ran more than kafka.max_partition_skew ahead of the
+   * stream time stops here (paused, to be read again from `next`) until the others catch up (tick). The
+   * lane holding the stream time is never ahead of it, so some partition is always read.
+   */
+  private pauseIfAhead(partition: number, next: string): boolean {
+    const skew = this.config.kafka.max_partition_skew;
+    if (!this.incidents || skew <= 0 || this.pipeline.aheadBy(partition) <= skew) return false;
+    const topic = this.config.topics.alerts;
+    this.alerts.pause([{ topic, partitions: [partition] }]);
+    this.alerts.seek({ topic, partition, offset: next });
+    if (!this.paused.has(partition))
+      this.log.debug({ partition, aheadMs: this.pipeline.aheadBy(partition) }, 'alert partition paused: ahead');
+    this.paused.add(partition);
+    return true;
+  }
+
+  /** Paused partitions back within half the skew of the stream time (or no longer ours) are read again. */
+  private resumeCaughtUp(): void {
+    if (this.paused.size === 0) return;
+    const skew = this.config.kafka.max_partition_skew;
+    const mine = new Set(this.pipeline.partitions);
+    const back = [...this.paused].filter((p) => !mine.has(p) || this.pipeline.aheadBy(p) <= skew / 2);
+    if (back.length === 0) return;
+    for (const p of back) this.paused.delete(p);
+    this.alerts.resume([{ topic: this.config.topics.alerts, partitions: back }]);
   }
 
   /** A fetched batch, chunk by chunk, each committed (in its transaction) before the next. */
@@ -544,6 +592,8 @@ export class StreamService {
       control: { running(): boolean; heartbeat(): Promise<void> },
     ) => Promise<ChunkResult>,
     fatal: () => string | undefined,
+    /** After each committed chunk, with the next offset: true stops the batch there (the partition paused). */
+    after?: (partition: number, next: string) => boolean,
   ) {
     await this.untilSideRebuilt(heartbeat);
     const control = {
@@ -568,6 +618,7 @@ export class StreamService {
       }
       resolveOffset(chunk.at(-1)!.offset);
       await heartbeat();
+      if (after?.(batch.partition, (BigInt(chunk.at(-1)!.offset) + 1n).toString())) return;
     }
   }
 

@@ -74,6 +74,8 @@ interface Sample {
   heap: number;
   window: number;
   dedup: number;
+  open: number;
+  waiting: number;
 }
 
 describe('backlog: a large queue drains with memory bounded', { skip: SKIP }, () => {
@@ -128,6 +130,8 @@ describe('backlog: a large queue drains with memory bounded', { skip: SKIP }, ()
           heap: metricSum(metrics, 'alert_triage_nodejs_heap_size_used_bytes'),
           window: metricSum(metrics, 'alert_triage_window_store_entries'),
           dedup: metricSum(metrics, 'alert_triage_dedup_entries'),
+          open: metricSum(metrics, 'alert_triage_incidents_open'),
+          waiting: metricSum(metrics, 'alert_triage_incident_members_waiting'),
         });
       }
       if (committed >= ALERTS && (await isReady(setup.port))) break;
@@ -151,6 +155,8 @@ describe('backlog: a large queue drains with memory bounded', { skip: SKIP }, ()
         peak_heap_mib: Math.round(peak((x) => x.heap) / MiB),
         window_entries: peak((x) => x.window),
         dedup_entries: peak((x) => x.dedup),
+        incidents_open: peak((x) => x.open),
+        members_waiting: peak((x) => x.waiting),
       };
     });
     const peakRss = Math.max(...samples.map((x) => x.rss));

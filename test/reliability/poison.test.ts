@@ -29,6 +29,7 @@ import {
   produceSized,
   sleep,
   spawnCli,
+  untilStageDrained,
   workDir,
   writeChildConfig,
 } from './support.ts';
@@ -89,6 +90,11 @@ describe('poison: hostile records on the alerts topic', { skip: SKIP }, () => {
       assert.ok(Date.now() < deadline, `a partition stalled (see ${log})`);
       await sleep(250);
     }
+    await untilStageDrained(admin, config, setup.port, {
+      deadline,
+      alive: () => child?.proc.exitCode === null,
+      log,
+    });
     const processedMs = Date.now() - started;
     const metrics = await metricsText(setup.port);
     assert.ok(child.proc.exitCode === null, 'still running after the poison');

@@ -36,6 +36,7 @@ import {
   isReady,
   sleep,
   spawnCli,
+  untilStageDrained,
 } from './support.ts';
 
 const SECURE_SH = join(ROOT, 'scripts/infra/secure.sh');
@@ -233,6 +234,11 @@ describe('security: SASL/SCRAM over TLS to Kafka, basic auth to the registry, no
       assert.ok(Date.now() < deadline, `alerts not all committed (see ${join(dir, 'run.log')})`);
       await sleep(200);
     }
+    await untilStageDrained(admin, config, setup.port, {
+      deadline,
+      alive: () => run.proc.exitCode === null,
+      log: join(dir, 'run.log'),
+    });
     run.proc.kill('SIGTERM');
     assert.equal((await exitWithin(run, 30_000))?.code, 0, 'SIGTERM exits 0');
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Admin } from 'kafkajs';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { loadConfigFile } from '../../src/adapters/file/config-file.ts';
-import type { Config } from '../../src/config.ts';
+import { type Config, incidentStageNames } from '../../src/config.ts';
 import type { ScoredAlert } from '../../src/core/processor.ts';
 import {
   BROKERS,
@@ -257,6 +257,43 @@ export async function produceSized(
   }
   await flush();
   await producer.disconnect();
+}
+
+/**
+ * With the incident stage (the default), once stage 1 has committed every alert: waits until stage 2 has
+ * read every member (each repartition partition up to its end then, less the last transaction's commit
+ * marker, which is never read as a record) and holds none waiting (/readyz), so the scored topic is
+ * complete. Without the stage it returns at once.
+ */
+export async function untilStageDrained(
+  admin: Admin,
+  config: Config,
+  port: number,
+  o: { deadline: number; alive: () => boolean; log: string },
+): Promise<void> {
+  if (!config.kafka.incident_stage) return;
+  const names = incidentStageNames(config);
+  const ends = new Map(
+    (await admin.fetchTopicOffsets(names.repartition)).map((h) => [h.partition, BigInt(h.high)]),
+  );
+  for (;;) {
+    const [c] = await admin.fetchOffsets({ groupId: names.groupId, topics: [names.repartition] });
+    const at = new Map((c?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+    const behind = [...ends].filter(([p, end]) => end > 0n && (at.get(p) ?? -1n) < end - 1n);
+    let pending = Number.POSITIVE_INFINITY;
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(2_000) });
+      const body = (await r.json()) as { details?: { incidentStage?: { pending?: number } } };
+      pending = body.details?.incidentStage?.pending ?? Number.POSITIVE_INFINITY;
+    } catch {}
+    if (behind.length === 0 && pending === 0) return;
+    if (!o.alive()) throw new Error(`the service exited before stage 2 drained (see ${o.log})`);
+    if (Date.now() > o.deadline)
+      throw new Error(
+        `stage 2 not drained in time: ${JSON.stringify({ behind: behind.map(([p]) => p), pending })} (see ${o.log})`,
+      );
+    await sleep(1_000);
+  }
 }
 
 export async function isReady(port: number): Promise<boolean> {
