@@ -1,15 +1,18 @@
 // Composition root of `alert-triage run`: config (file + environment), logger, metrics, codec,
 // the stream service and its HTTP surface; drains on SIGTERM.
 
+import { hostname } from 'node:os';
 import { loadConfigFile } from './adapters/file/config-file.ts';
 import { createHttpServer } from './adapters/http/server.ts';
 import { createKafka } from './adapters/kafka/client.ts';
 import { KafkaIngestProducer } from './adapters/kafka/ingest-producer.ts';
 import { KafkaPlainSink } from './adapters/kafka/pipeline-ports.ts';
 import { createCodec } from './adapters/registry/codec.ts';
+import { drillOfId } from './core/drill.ts';
 import type { DeployEvent } from './core/events.ts';
 import { INGEST_ROUTES } from './core/inputs/ingest.ts';
 import type { Output } from './core/processor.ts';
+import { isDrillOutput, statusRecord } from './runtime/drill-tracker.ts';
 import { createIngest } from './runtime/ingest.ts';
 import { RegressionPublisher } from './runtime/regression-publisher.ts';
 import { metricsObserver } from './runtime/service-metrics.ts';
@@ -73,9 +76,12 @@ export async function runService(options: RunOptions): Promise<number> {
     ...counted,
     outputs: (outputs: Output[]) => {
       counted.outputs?.(outputs);
-      watch.outputs(outputs);
+      // A drill's alerts and deploys are no evidence about a version's serving (docs/DRILLS.md).
+      watch.outputs(outputs.some(isDrillOutput) ? outputs.filter((o) => !isDrillOutput(o)) : outputs);
     },
-    deploy: (d: DeployEvent) => watch.deploy(d),
+    deploy: (d: DeployEvent) => {
+      if (drillOfId(d.event_id) === null) watch.deploy(d);
+    },
   };
   watch.onVerdict = (verdict) => metrics.gateVerdicts.inc({ verdict });
   const census = setInterval(() => {
@@ -148,6 +154,21 @@ export async function runService(options: RunOptions): Promise<number> {
   let reason = await Promise.race([started, stop]);
   if (reason === 'started') {
     logger.info({ config_version: config.version }, 'alert-triage running');
+    // Say on topics.status what this service reads and whether it accepts drills: `alert-triage drill`
+    // checks there, on the cluster it writes to, before it writes (docs/DRILLS.md). Best effort: a
+    // missing topic costs the drills, never the service.
+    const instance = config.kafka.instance_id ?? `${hostname()}-${process.pid}`;
+    void regressionSink
+      .send([statusRecord(config, Date.now(), instance)])
+      .then(() =>
+        logger.info({ topic: t.status, drills: config.drills.enabled }, 'status published on topics.status'),
+      )
+      .catch((err: unknown) =>
+        logger.warn(
+          { err, topic: t.status },
+          'could not publish the service status (create the topic with `alert-triage topics`): drills will be refused',
+        ),
+      );
     reason = await stop;
   }
   logger.info({ reason }, 'stopping: finishing the batch in hand, committing, leaving the group');

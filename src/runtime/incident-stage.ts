@@ -38,6 +38,8 @@ import {
 import type { IncidentEvent, IncidentInput, IncidentOutput } from '../core/incidents/types.ts';
 import type { TriageSettings } from '../core/settings.ts';
 import { decodeSilenceRecord, type Silence } from '../core/silences.ts';
+import type { DrillObservation } from '../telemetry.ts';
+import { DrillTracker } from './drill-tracker.ts';
 import { backoffMs, decide } from './error-policy.ts';
 import type { ChunkControl, ChunkResult, PipelineLog } from './pipeline.ts';
 import type {
@@ -74,6 +76,8 @@ export interface IncidentStageObserver {
   transaction?(result: 'committed' | 'aborted'): void;
   deadLettered?(reason: string): void;
   retry?(reason: string): void;
+  /** A drill's figure (time to page, ack, resolve), once its record is committed (docs/DRILLS.md). */
+  drill?(observation: DrillObservation): void;
 }
 
 export interface IncidentStageOptions {
@@ -157,6 +161,7 @@ export class IncidentStage {
   private readonly o: IncidentStageOptions;
   private readonly ports: IncidentStagePorts;
   private readonly step: IncidentStep;
+  private readonly drills: DrillTracker;
   private readonly lock = new Mutex();
   private readonly books = new Map<number, Book>();
   private assigned = new Set<number>();
@@ -179,6 +184,7 @@ export class IncidentStage {
     this.o = options;
     this.ports = ports;
     this.step = createIncidentStep(options.settings);
+    this.drills = new DrillTracker(options.settings.sla, () => ports.clock.now());
   }
 
   get restored(): boolean {
@@ -341,6 +347,7 @@ export class IncidentStage {
           ob?.transaction?.('committed');
           ob?.incidentEvents?.(done.events);
           ob?.outputs?.(done.outputs);
+          for (const d of done.drills) ob?.drill?.(d);
           for (const code of done.deadLettered) ob?.deadLettered?.(code);
           return 'committed';
         } catch (err) {
@@ -451,7 +458,9 @@ export class IncidentStage {
     const extra: StageExtra = { sources: [...book.sources], count: book.count };
     changelog.set(META_KEY, encodeEntry(metaOf(book.state, extra)));
 
-    for (const o of outputs) {
+    // A drill's records go out marked [DRILL] (docs/DRILLS.md); the rest as the step made them.
+    const drilled = this.drills.mark(outputs);
+    for (const o of drilled.outputs) {
       const route = incidentRouteOf(o, this.o.topics);
       const value =
         'json' in route.value
@@ -461,7 +470,7 @@ export class IncidentStage {
     }
     for (const [key, value] of changelog)
       out.push({ topic: this.o.topics.incidentChangelog, key, value, partition, headers: {} });
-    return { records: out, outputs, events, deadLettered };
+    return { records: out, outputs: drilled.outputs, events, deadLettered, drills: drilled.observations };
   }
 
   private async refreshBehind(count: number): Promise<void> {

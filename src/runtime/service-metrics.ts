@@ -3,6 +3,7 @@ import type { Config } from '../config.ts';
 import {
   type Metrics,
   recordCoreEvents,
+  recordDrill,
   recordFeedbackOutcome,
   recordIncidentEvents,
   recordOutputs,
@@ -37,6 +38,7 @@ export function metricsObserver(metrics: Metrics, config: Config): ServiceObserv
       for (const o of outputs) if (o.kind === 'scored') recordScored(metrics, o.alert);
     },
     deadLettered: (reason) => metrics.dlqRecords.inc({ reason }),
+    drill: (d) => recordDrill(metrics, d),
     transaction: (result) => metrics.transactions.inc({ result }),
     retry: (reason) => metrics.retries.inc({ reason }),
     chunkProcessed: (seconds, records) => {

@@ -21,6 +21,7 @@ import { type RecordCodec, registryTopicsOf } from '../adapters/registry/codec.t
 import { type Config, incidentStageNames, triageSettings } from '../config.ts';
 import type { IncidentEvent, IncidentOutput } from '../core/incidents/types.ts';
 import type { ProcessorOptions } from '../core/processor.ts';
+import type { DrillObservation } from '../telemetry.ts';
 import { IncidentStage } from './incident-stage.ts';
 import { AlertPipeline, type ChunkResult, type PipelineObserver } from './pipeline.ts';
 import type { InputRecord, PipelinePorts, SideInputs } from './ports.ts';
@@ -36,6 +37,8 @@ export interface ServiceObserver extends PipelineObserver {
   }): void;
   incidentEvents?(events: IncidentEvent[]): void;
   incidentOutputs?(outputs: IncidentOutput[]): void;
+  /** A drill's time to page, ack or resolve (docs/DRILLS.md). */
+  drill?(observation: DrillObservation): void;
   incidentGauges?(g: { open: number; pending: number }): void;
 }
 
@@ -225,6 +228,7 @@ export class StreamService {
             transaction: (r) => observer?.transaction?.(r),
             deadLettered: (r) => observer?.deadLettered?.(r),
             retry: (r) => observer?.retry?.(r),
+            drill: (d) => observer?.drill?.(d),
           },
         },
         {

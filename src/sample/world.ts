@@ -165,8 +165,29 @@ export function rfc3339(t: number, offsetMin: number): string {
   return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
 }
 
+/** Where a world's alert lines go: a file (LineSink) or memory (MemoryLines, a drill). */
+export interface AlertLines {
+  push(line: string): void;
+  readonly lines: number;
+  readonly wantsFlush: boolean;
+  flush(): Promise<void>;
+}
+
+/** Alert lines kept in memory: a drill is one incident's worth. */
+export class MemoryLines implements AlertLines {
+  readonly all: string[] = [];
+  readonly wantsFlush = false;
+  get lines(): number {
+    return this.all.length;
+  }
+  push(line: string): void {
+    this.all.push(line);
+  }
+  async flush(): Promise<void> {}
+}
+
 /** NDJSON file written through a stream, honouring backpressure. */
-export class LineSink {
+export class LineSink implements AlertLines {
   private readonly stream: WriteStream;
   private buf: string[] = [];
   private bytes = 0;
@@ -218,7 +239,7 @@ export class World {
   readonly alertLimit: number;
   readonly keepFeedback: boolean;
   readonly catalog: Catalog;
-  readonly alerts: LineSink;
+  readonly alerts: AlertLines;
   readonly deploys: { t: number; line: string }[] = [];
   readonly feedback: { t: number; id: string; line: string }[] = [];
   readonly truth: TruthRow[] = [];
@@ -242,7 +263,7 @@ export class World {
     end: number;
     alertLimit: number;
     keepFeedback: boolean;
-    alerts: LineSink;
+    alerts: AlertLines;
     rng: Rng;
     catalog: Catalog;
   }) {
