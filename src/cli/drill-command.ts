@@ -88,7 +88,7 @@ export async function drillCommand(opts: DrillOptions, io: CliIo): Promise<numbe
     return EXIT.ok;
   }
 
-  const logger = createLogger({ level: 'warn', destination: io.stderr });
+  const logger = createLogger({ level: 'error', destination: io.stderr });
   const kafka = createKafka(config, logger, '-drill');
   const statuses = await readStatuses({
     kafka,
