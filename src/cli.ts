@@ -199,6 +199,38 @@ export function buildProgram(io: CliIo): {
       exitCode = await incidentsCommand(opts, io);
     });
 
+  inputOptions(
+    program
+      .command('console')
+      .summary('the triage console in the browser, over alert files (offline)')
+      .description(
+        'Scores the input files as `score` does and serves the triage console on --host:--port: open ' +
+          'incidents ranked by priority, the explain view of each, business and technical side by side, ' +
+          'filters as URL query parameters (tier, product_area, region, segment, model, signal, since, until, ' +
+          'status). Read-only unless ALERT_TRIAGE_CONSOLE_TOKEN is set: then a silence can be created from an ' +
+          'incident (with the token), written to --silence-file (default incidents.silence_file, else ' +
+          './silences.ndjson). Runs until SIGINT/SIGTERM. See docs/CONSOLE.md.',
+      ),
+    true,
+  )
+    .option(
+      '--port <port>',
+      'port to listen on (0: any free port)',
+      (v) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0 || n > 65535)
+          throw new InvalidArgumentError('must be a port, 0..65535');
+        return n;
+      },
+      8080,
+    )
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--silence-file <file>', 'where silences created from the page are written')
+    .action(async (opts: import('./cli/console-command.ts').ConsoleOptions) => {
+      const { consoleCommand } = await import('./cli/console-command.ts');
+      exitCode = await consoleCommand(opts, io);
+    });
+
   program
     .command('silence')
     .summary(
@@ -295,6 +327,10 @@ export function buildProgram(io: CliIo): {
       '--p1-per-week <n>',
       "paging budget: P1 alerts a week the P1 threshold is set to on the training days (default: the starting config's rate there)",
       positiveNumber,
+    )
+    .option(
+      '--fit-source-precision',
+      'also fit the per-source false-positive term (default: it is set to 0, so the tuned config pages the same whether feedback flows or not)',
     )
     .option(
       '--force',

@@ -19,6 +19,7 @@ import {
 import type { NotifySettings } from './core/notify/types.ts';
 import {
   DEFAULT_GATE,
+  DEFAULT_GROUP_BY,
   type GateSettings,
   type IncidentSettings,
   type InhibitRule,
@@ -281,6 +282,16 @@ const incidentsSchema = z
      * repeat): most false pages are lone background alerts. [] : every first alert pages.
      */
     corroborate_tiers: z.array(tier).default(['P2']),
+    /**
+     * An incident opened by a candidate (a change too long before the alert to suspect it) waits for
+     * corroboration at corroborate_tiers as well. false: it pages at once, as a suspected cause's does.
+     */
+    corroborate_candidates: z.boolean().default(true),
+    /**
+     * Labels saying where a model is served: alerts no change explains that carry all of them, equal,
+     * join one incident within gap, across models. [] : none.
+     */
+    group_by: z.array(z.string().min(1)).default([...DEFAULT_GROUP_BY]),
     /** Silences in force from the config (docs/SILENCES.md); parsed with parseSilence. */
     silences: z.array(z.unknown()).default([]),
     /** The longest silence accepted, from the config or from `ml.silences`. */
@@ -701,14 +712,6 @@ export function parseConfig(doc: unknown, source?: string): Config {
     );
   }
   const p = result.data;
-  if (p.kafka.incident_stage && p.output.format === 'avro')
-    throw new ConfigError(
-      [
-        'kafka.incident_stage: pages and incident records are written as JSON, and there is no Avro schema for ' +
-          'them yet: use output.format json with the incident stage',
-      ],
-      source,
-    );
   const defaults: ModelProfile = { ...BUILTIN_DEFAULTS, ...stripUndefined(p.defaults) };
   // Null-prototype maps: they are looked up by ids that come from alerts ("constructor", "__proto__").
   const models: Record<string, ModelProfile> = Object.create(null);
@@ -789,6 +792,8 @@ function incidentSettings(p: Parsed['incidents']): IncidentSettings {
     page_tiers: [...new Set(p.page_tiers)],
     group_wait: p.group_wait,
     corroborate_tiers: [...new Set(p.corroborate_tiers)],
+    corroborate_candidates: p.corroborate_candidates,
+    group_by: [...new Set(p.group_by)],
     silences,
     max_silence: p.max_silence,
     inhibit,

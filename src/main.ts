@@ -1,17 +1,24 @@
 // Composition root of `alert-triage run`: config (file + environment), logger, metrics, codec,
 // the stream service and its HTTP surface; drains on SIGTERM.
 
-import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { hostname, userInfo } from 'node:os';
 import { loadConfigFile } from './adapters/file/config-file.ts';
+import { handleConsole } from './adapters/http/console-routes.ts';
 import { createHttpServer } from './adapters/http/server.ts';
 import { createKafka } from './adapters/kafka/client.ts';
 import { KafkaIngestProducer } from './adapters/kafka/ingest-producer.ts';
 import { KafkaPlainSink } from './adapters/kafka/pipeline-ports.ts';
-import { createCodec } from './adapters/registry/codec.ts';
+import { kafkaSilenceStore } from './adapters/kafka/silence-store.ts';
+import { codecOptionsOf, createCodec } from './adapters/registry/codec.ts';
+import { consoleSilences } from './cli/console-silences.ts';
+import { ConsoleReadModel } from './console/read-model.ts';
 import { drillOfId } from './core/drill.ts';
-import type { DeployEvent } from './core/events.ts';
+import type { AlertFeedback, DeployEvent } from './core/events.ts';
+import type { IncidentOutput } from './core/incidents/types.ts';
 import { INGEST_ROUTES } from './core/inputs/ingest.ts';
 import type { Output } from './core/processor.ts';
+import { consoleFeed } from './runtime/console-feed.ts';
 import { isDrillOutput, statusRecord } from './runtime/drill-tracker.ts';
 import { createIngest } from './runtime/ingest.ts';
 import { RegressionPublisher } from './runtime/regression-publisher.ts';
@@ -39,11 +46,7 @@ export async function runService(options: RunOptions): Promise<number> {
   const logger = createLogger({ level: config.log.level });
   const metrics = createMetrics();
   const codec = createCodec({
-    registryUrl: config.registry.url,
-    outputFormat: config.output.format,
-    ...(config.registry.ssl_ca_file ? { caFile: config.registry.ssl_ca_file } : {}),
-    ...(config.registry.username ? { username: config.registry.username } : {}),
-    ...(config.registry.password ? { password: config.registry.password } : {}),
+    ...codecOptionsOf(config),
     onCompatibility: (o) => {
       if (o.set)
         logger.info(o, `schema registry: subject ${o.subject} had no compatibility level; set ${o.level}`);
@@ -72,12 +75,24 @@ export async function runService(options: RunOptions): Promise<number> {
     void regressions.publish(outputs);
   };
   const counted = metricsObserver(metrics, config);
+  // The console at / reads what the service computed, bounded in memory (the latest 50,000 alerts).
+  const consoleModel = new ConsoleReadModel();
+  const feed = consoleFeed(consoleModel);
   const observer = {
     ...counted,
     outputs: (outputs: Output[]) => {
       counted.outputs?.(outputs);
       // A drill's alerts and deploys are no evidence about a version's serving (docs/DRILLS.md).
       watch.outputs(outputs.some(isDrillOutput) ? outputs.filter((o) => !isDrillOutput(o)) : outputs);
+      feed.outputs(outputs);
+    },
+    incidentOutputs: (outputs: IncidentOutput[]) => {
+      counted.incidentOutputs?.(outputs);
+      feed.outputs(outputs);
+    },
+    feedback: (f: AlertFeedback) => {
+      counted.feedback?.(f);
+      feed.feedback(f);
     },
     deploy: (d: DeployEvent) => {
       if (drillOfId(d.event_id) === null) watch.deploy(d);
@@ -100,6 +115,24 @@ export async function runService(options: RunOptions): Promise<number> {
   const ingest = ingestProducer
     ? createIngest({ topic: config.topics.alerts, ports: { codec, producer: ingestProducer }, log: logger })
     : undefined;
+  // The console writes silences (to ml.silences, which the incident stage reads) only with a token in the
+  // environment and the stage on; otherwise it is read-only, and says how to turn writes on.
+  const consoleToken = options.env.ALERT_TRIAGE_CONSOLE_TOKEN?.trim() || undefined;
+  if (consoleToken && !config.kafka.incident_stage)
+    logger.warn(
+      'ALERT_TRIAGE_CONSOLE_TOKEN is set but kafka.incident_stage is off: the console stays read-only (silences live on ml.silences, which only the incident stage reads)',
+    );
+  const consoleStore =
+    consoleToken && config.kafka.incident_stage
+      ? kafkaSilenceStore({
+          kafka: createKafka(config, logger, '-console'),
+          topic: config.topics.silences,
+          limits: { maxDurationMs: config.incidents.max_silence },
+          groupId: `${config.kafka.group_id}.console.${randomBytes(4).toString('hex')}`,
+          logger,
+          onBad: (bad) => logger.warn(bad, 'console: a bad record on the silence topic, skipped'),
+        })
+      : undefined;
   const http = createHttpServer({
     port: config.http.port,
     metrics,
@@ -121,6 +154,22 @@ export async function runService(options: RunOptions): Promise<number> {
         }
       : {}),
     gate: (query) => watch.answer(query),
+    console: (req, res) =>
+      handleConsole(req, res, {
+        model: consoleModel,
+        now: Date.now,
+        ...(consoleToken && consoleStore
+          ? {
+              token: consoleToken,
+              ...consoleSilences({
+                store: consoleStore,
+                now: Date.now,
+                user: `console@${userInfo().username}`,
+                limits: { maxDurationMs: config.incidents.max_silence },
+              }),
+            }
+          : {}),
+      }),
     health: () => {
       const h = service.health();
       metrics.ready.set(h.ready ? 1 : 0);
@@ -177,6 +226,7 @@ export async function runService(options: RunOptions): Promise<number> {
   await regressionSink.close();
   await http.stop();
   await ingestProducer?.close();
+  await consoleStore?.close();
   logger.info('stopped');
   return failed ? 1 : 0;
 }

@@ -291,7 +291,7 @@ export function createMetrics(): Metrics {
   );
   // Zero series for every tier and kind, so rate() and increase() read 0 rather than "no data".
   for (const tier of TIERS) for (const kind of SLA_KINDS) slaBreaches.inc({ tier, kind }, 0);
-  return {
+  const metrics = {
     registry,
     recordsConsumed: counter('records_consumed_total', 'Records consumed from the input topics.', ['topic']),
     alertsScored: counter(
@@ -484,7 +484,21 @@ export function createMetrics(): Metrics {
       ['stage', 'tier', 'scenario'],
     ),
   };
+  // The same for the series whose labels are known in advance (tiers, verdicts): a dashboard panel reads 0
+  // for a quiet service, never "no data" (test/integration/grafana-render.test.ts).
+  for (const tier of TIERS) {
+    for (const c of [metrics.pages, metrics.pageResolves, metrics.pageAcknowledges, metrics.incidentsOpened])
+      c.inc({ tier }, 0);
+  }
+  for (const verdict of GATE_VERDICTS) {
+    metrics.gateVerdicts.inc({ verdict }, 0);
+    metrics.gateVersions.set({ verdict }, 0);
+  }
+  return metrics;
 }
+
+/** The gate's verdicts (core/versions), as the gate metrics label them. */
+export const GATE_VERDICTS = ['ok', 'regressed', 'insufficient_evidence'] as const;
 
 /** One drill figure (core/drill.ts: drillSummary) as the metrics count it. */
 export type DrillObservation =

@@ -25,6 +25,7 @@ interface Panel {
   gridPos?: { x: number; y: number; w: number; h: number };
   targets?: Target[];
   panels?: Panel[];
+  options?: { content?: string };
 }
 interface Dashboard {
   uid: string;
@@ -46,7 +47,7 @@ function allPanels(panels: Panel[]): Panel[] {
   return panels.flatMap((p) => [p, ...allPanels(p.panels ?? [])]);
 }
 const panels = allPanels(dashboard.panels);
-const queryPanels = panels.filter((p) => p.type !== 'row');
+const queryPanels = panels.filter((p) => p.type !== 'row' && p.type !== 'text');
 const rows = panels.filter((p) => p.type === 'row');
 const exprs = queryPanels.flatMap((p) =>
   (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr ?? '' })),
@@ -73,17 +74,22 @@ describe('grafana dashboard', () => {
     assert.ok(dashboard.schemaVersion >= 36, `schemaVersion ${dashboard.schemaVersion}`);
   });
 
-  it('has a Business and a Technical row, each with panels under it', () => {
-    assert.deepEqual(
-      rows.map((r) => r.title),
-      ['Business', 'Technical'],
-    );
-    const top = dashboard.panels;
-    const technical = top.findIndex((p) => p.title === 'Technical');
-    const business = top.slice(1, technical).filter((p) => p.type !== 'row');
-    const tech = top.slice(technical + 1).filter((p) => p.type !== 'row');
+  it('puts Business and Technical side by side: two columns, each headed, panels beside each other', () => {
+    const headers = panels.filter((p) => p.type === 'text');
+    const headed = (x: number) =>
+      headers.find((h) => h.gridPos?.x === x && h.gridPos.y === 0)?.options?.content ?? '';
+    assert.match(headed(0), /^## Business/);
+    assert.match(headed(12), /^## Technical/);
+    assert.deepEqual(rows, [], 'no full-width rows: they would stack the views');
+    const business = queryPanels.filter((p) => p.gridPos!.x + p.gridPos!.w <= 12);
+    const tech = queryPanels.filter((p) => p.gridPos!.x >= 12);
+    assert.equal(business.length + tech.length, queryPanels.length, 'every panel in one column');
     assert.ok(business.length >= 5, `business panels: ${business.length}`);
     assert.ok(tech.length >= 8, `technical panels: ${tech.length}`);
+    // Side by side: every band of the technical column has business panels beside it.
+    const bands = (ps: Panel[]) => new Set(ps.map((p) => p.gridPos!.y));
+    const b = bands(business);
+    for (const y of bands(tech)) assert.ok(b.has(y), `business beside the technical panels at y=${y}`);
   });
 
   it('gives every panel a unique id and a place on the 24-column grid, without overlaps', () => {

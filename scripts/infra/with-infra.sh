@@ -5,6 +5,8 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 started=0
+# The console's browser test needs Debian's Chromium (a fresh clone may not have it).
+bash "$here/ensure-chromium.sh" || echo "with-infra: chromium not installed: the console browser test will fail" >&2
 if [ -z "${KAFKA_BROKERS:-}" ]; then
   if ! bash "$here/infra.sh" status >/dev/null 2>&1; then started=1; fi
   bash "$here/infra.sh" up || { echo "with-infra: could not start Kafka and the schema registry (see above)" >&2; exit 1; }

@@ -20,5 +20,5 @@ until curl -fs "http://127.0.0.1:$HTTP_PORT/readyz" >/dev/null; do
   sleep 1
 done
 echo "ready; replaying examples/sample-week at $RATE alerts/s"
-node scripts/local/replay-sample.ts --config "$CONFIG" --rate "$RATE" &
+node scripts/local/replay-sample.ts --config "$CONFIG" --rate "$RATE" --feedback &
 node scripts/local/watch-pages.ts --config "$CONFIG"

@@ -30,6 +30,8 @@ export interface CalibrateOptions {
   trainShare: number;
   pagesPerDay?: number;
   p1PerWeek?: number;
+  /** Fit the per-source false-positive term too (default: it is set to 0). */
+  fitSourcePrecision?: boolean;
   /** Write the tuned config even when it is worse on the held-out days. */
   force?: boolean;
   seed?: number;
@@ -99,6 +101,7 @@ export async function calibrateCommand(
     trainShare: o.trainShare,
     budget,
     ...(o.seed !== undefined ? { seed: o.seed } : {}),
+    fitSourcePrecision: o.fitSourcePrecision === true,
     stage: say,
   });
   if (result.worse && !o.force) {

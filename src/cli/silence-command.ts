@@ -206,7 +206,7 @@ export function renderSilenceTable(silences: readonly Silence[], now: number): s
   return `${[header, ...rows].map(line).join('\n')}\n`;
 }
 
-function describeMatchers(s: Silence): string {
+export function describeMatchers(s: Silence): string {
   const m = s.matchers.map(formatMatcher).join(', ');
   return s.change_event_id === undefined ? m : `${m} (change ${s.change_event_id})`;
 }

@@ -123,6 +123,10 @@ function fromVector(v: number[]): LikelihoodCoefficients {
   };
 }
 
+/** Index of the per-source false-positive term in likelihoodFeatures. */
+const SOURCE_TERM = 5;
+const withoutSourceTerm = (f: number[]) => f.map((v, j) => (j === SOURCE_TERM ? 0 : v));
+
 const dot = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i]!, 0);
 
 function logLoss(xs: number[][], ys: number[], w: number[]): number {
@@ -370,6 +374,13 @@ export interface CalibrateOptions {
   replicates?: number;
   /** Told each stage as it starts (the CLI prints it on stderr). */
   stage?: (name: string) => void;
+  /**
+   * Fit the per-source false-positive term (`likelihood.source_precision`) too. Off by default: that term's
+   * input is learned from feedback as it arrives (the prior before any has), so a config fitted with it
+   * pages by how much feedback has flowed. Off, it is set to 0 and the tuned config pages the same whether
+   * feedback flows or not (README, "alert-triage calibrate").
+   */
+  fitSourcePrecision?: boolean;
 }
 
 /** Held-out figures with 95% bootstrap intervals (alerts resampled within each day). */
@@ -411,8 +422,17 @@ export function calibrate(
   const xs = labelled.map((a) => features.get(a.alert.alert_id)!);
   const ys = labelled.map((a) => (a.feedback!.outcome === 'actionable' ? 1 : 0));
   const start: LikelihoodCoefficients = { ...config.scoring.likelihood };
-  stage(`fitting the likelihood model on ${labelled.length} labelled alerts`);
-  const likelihood = fitLikelihood(xs, ys, start);
+  // Without the source term, its input is 0 for every alert, so the fit neither uses nor moves it.
+  const fitSource = options.fitSourcePrecision === true;
+  if (!fitSource) {
+    for (const [id, f] of features) features.set(id, withoutSourceTerm(f));
+  }
+  const fitXs = fitSource ? xs : xs.map(withoutSourceTerm);
+  const fitFrom: LikelihoodCoefficients = fitSource ? start : { ...start, source_precision: 0 };
+  stage(
+    `fitting the likelihood model on ${labelled.length} labelled alerts${fitSource ? '' : ' (source_precision held at 0)'}`,
+  );
+  const likelihood = fitLikelihood(fitXs, ys, fitFrom);
   stage('fitting the weights (coordinate search on NDCG@10)');
   const weights = fitWeights(labelled, features, likelihood, { ...config.scoring.weights }, config);
   const asScored = (a: LabelledAlert) => ({
@@ -486,7 +506,7 @@ export function calibrate(
     },
     logLoss: {
       before: round(logLoss(xs, ys, toVector(start))),
-      after: round(logLoss(xs, ys, toVector(likelihood))),
+      after: round(logLoss(fitXs, ys, toVector(likelihood))),
     },
     budget: {
       budget,

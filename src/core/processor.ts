@@ -12,6 +12,7 @@ import { inhibitionCandidate } from './incidents/candidate.ts';
 import { suspectedCause } from './incidents/cause.ts';
 import { compileInhibitRule } from './incidents/inhibit-rules.ts';
 import {
+  groupOf,
   isResolving,
   type ModelMemory,
   ModelMemoryStore,
@@ -484,6 +485,7 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
               state.deploys,
               candidateRules,
             ),
+          group: groupOf(alert.labels, inc.group_by),
         },
         routeWindows,
       );

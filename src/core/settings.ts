@@ -104,6 +104,17 @@ export interface IncidentSettings {
    * a lone alert with no suspected cause is scored and kept, not paged. Empty: every first alert pages.
    */
   corroborate_tiers: Tier[];
+  /**
+   * An incident an inhibition candidate opens (its change came too long before the alert to be its
+   * suspected cause) waits for corroboration at `corroborate_tiers` too, like one no change explains.
+   */
+  corroborate_candidates: boolean;
+  /**
+   * Labels that say where a model is served (cluster, node pool): alerts no change explains, on any
+   * models, that carry all of them with equal values join one incident within `gap` (Alertmanager's
+   * `group_by`). Empty: none.
+   */
+  group_by: string[];
   /** Silences from the config, parsed; those on `ml.silences` come as inputs. */
   silences: Silence[];
   max_silence: number;
@@ -148,6 +159,12 @@ export interface GateSettings {
    */
   history: number;
 }
+
+/**
+ * `incidents.group_by`'s default: the serving-infrastructure labels the Kubernetes SLO monitors put on
+ * their alerts (and the sample worlds' do). An alert without all of them is not grouped by them.
+ */
+export const DEFAULT_GROUP_BY: readonly string[] = ['k8s_cluster', 'node_pool'];
 
 export const DEFAULT_GATE: GateSettings = {
   alpha: 0.03,

@@ -9,6 +9,9 @@ import { createHttpServer } from '../adapters/http/server.ts';
 import { partitionCounts } from '../adapters/kafka/admin.ts';
 import { createKafka } from '../adapters/kafka/client.ts';
 import { DeliveryLogTopic } from '../adapters/kafka/delivery-log-topic.ts';
+import { codecOptionsOf, createCodec } from '../adapters/registry/codec.ts';
+import { tierRecordFromWire } from '../adapters/registry/tier-wire.ts';
+import { isConfluentFramed } from '../adapters/registry/wire-format.ts';
 import { createLogger, createNotifyMetrics } from '../telemetry.ts';
 import { Notifier } from './notifier.ts';
 import { livePorts, notifyObserver, summaryOf } from './notify-observer.ts';
@@ -51,6 +54,9 @@ export async function runNotifyService(options: NotifyServiceOptions): Promise<n
     notifier.stop();
     stopping.abort();
   });
+  // Tier records written with output.format avro (tier-record.avsc) are decoded through the registry;
+  // JSON ones parsed as they are. Each record says which it is by its first byte (Confluent framing).
+  const codec = createCodec(codecOptionsOf(config));
   const topics = config.notify.tiers.map((t) => config.topics[t]);
   const groupId = `${config.kafka.group_id}.notify`;
   const consumer = kafka.consumer({
@@ -114,16 +120,32 @@ export async function runNotifyService(options: NotifyServiceOptions): Promise<n
         const source = `${batch.topic}[${batch.partition}]@${m.offset}`;
         tally.records++;
         let value: unknown;
-        try {
-          value = m.value ? JSON.parse(m.value.toString('utf8')) : null;
-        } catch (e) {
-          observe({
-            type: 'invalid',
-            source,
-            error: { code: 'MALFORMED_JSON', field: '', message: `not JSON: ${(e as Error).message}` },
-          });
-          value = undefined;
-        }
+        if (m.value && isConfluentFramed(m.value)) {
+          try {
+            value = tierRecordFromWire((await codec.decode(m.value)) as Record<string, unknown>);
+          } catch (e) {
+            observe({
+              type: 'invalid',
+              source,
+              error: {
+                code: 'AVRO_DECODE_FAILED',
+                field: '',
+                message: `not a tier record in Avro: ${(e as Error).message}`,
+              },
+            });
+            value = undefined;
+          }
+        } else
+          try {
+            value = m.value ? JSON.parse(m.value.toString('utf8')) : null;
+          } catch (e) {
+            observe({
+              type: 'invalid',
+              source,
+              error: { code: 'MALFORMED_JSON', field: '', message: `not JSON: ${(e as Error).message}` },
+            });
+            value = undefined;
+          }
         if (value !== undefined && (await notifier.deliver(value, source)) === 'stopped') return;
         await consumer.commitOffsets([
           { topic: batch.topic, partition: batch.partition, offset: (BigInt(m.offset) + 1n).toString() },

@@ -4,6 +4,7 @@
 // which of them are behind, changelog restores, and the transaction around each chunk (an abort puts
 // the whole state back). Failures are decided by error-policy.ts. The service (stream-service.ts)
 // owns the Kafka clients and the lifecycle; the test driver runs the same pipeline on in-memory ports.
+import type { OutputKind } from '../adapters/registry/codec.ts';
 import type { DedupEntry } from '../core/dedup.ts';
 import type { AlertFeedback, CoreInput, DeployEvent } from '../core/events.ts';
 import type { ModelMemory } from '../core/incidents/routing.ts';
@@ -486,7 +487,7 @@ export class AlertPipeline {
     }
   }
 
-  private async encode(kind: 'scored' | 'action', topic: string, record: object, offset: string) {
+  private async encode(kind: OutputKind, topic: string, record: object, offset: string) {
     try {
       return await this.ports.codec.encode(kind, topic, record);
     } catch (err) {

@@ -1,5 +1,5 @@
 // Publishes what the live regression watch called (runtime/version-watch.ts): the version_regression
-// incident on topics.incidents (JSON, keyed by incident_id; only with the incident stage, which owns
+// incident on topics.incidents (the incident codec: Avro with output.format avro, else JSON; keyed by incident_id; only with the incident stage, which owns
 // that topic — without it the incident record is logged, not written) and its action on topics.actions
 // (the action codec, keyed by model_id). Outside the pipeline's transactions: the watch is fed what has
 // committed, and both records are keyed by ids derived from the model and version, so a record written

@@ -10,12 +10,12 @@
 //            beside them, after each chunk: {type:'watermark', …} to every partition (watermarkRecords)
 // and the incident stage's (incident-stage.ts), from the repartition topic:
 //   scored   topics.scored              model_id       by key           the ScoredAlert with its incident
-//   page     topics.P1 … P4             incident_id    by key           the PageRecord (JSON, action 'trigger')
-//   acknowledge topics.P1 … P4          incident_id    by key           the AcknowledgeRecord (JSON, action 'acknowledge')
-//   resolve  topics.P1 … P4             incident_id    by key           the ResolveRecord (JSON, action 'resolve'),
+//   page     topics.P1 … P4             incident_id    by key           the PageRecord (page codec, action 'trigger')
+//   acknowledge topics.P1 … P4          incident_id    by key           the AcknowledgeRecord (page codec, action 'acknowledge')
+//   resolve  topics.P1 … P4             incident_id    by key           the ResolveRecord (page codec, action 'resolve'),
 //            on the tier topic of the page it resolves: a consumer counts pages by action === 'trigger'
 //   action   topics.actions             model_id       by key           the Action (action codec)
-//   incident topics.incidents           incident_id    by key           the IncidentRecord (JSON)
+//   incident topics.incidents           incident_id    by key           the IncidentRecord (incident codec)
 //   (its state goes to <group>-incidents-changelog, partitioned like the repartition topic)
 //   (a record that cannot be processed goes to topics.dlq with its original bytes: deadLetterRecord)
 import type { OutputKind } from '../adapters/registry/codec.ts';
@@ -145,19 +145,19 @@ export const INCIDENT_ROUTES: IncidentRoutes = {
     topic: t[o.tier as Tier],
     key: o.key,
     headers: { tier: o.tier, type: 'page', ...drillOf(o.page) },
-    value: { json: o.page },
+    value: { codec: 'page', record: o.page },
   }),
   resolve: (o, t) => ({
     topic: t[o.tier as Tier],
     key: o.key,
     headers: { tier: o.tier, type: 'resolve', ...drillOf(o.resolve) },
-    value: { json: o.resolve },
+    value: { codec: 'page', record: o.resolve },
   }),
   acknowledge: (o, t) => ({
     topic: t[o.tier as Tier],
     key: o.key,
     headers: { tier: o.tier, type: 'acknowledge', ...drillOf(o.acknowledge) },
-    value: { json: o.acknowledge },
+    value: { codec: 'page', record: o.acknowledge },
   }),
   action: (o, t) => ROUTES.action(o, t),
   incident: (o, t) => {
@@ -166,7 +166,7 @@ export const INCIDENT_ROUTES: IncidentRoutes = {
       topic: t.incidents,
       key: o.key,
       headers: { status: o.incident.status },
-      value: { json: o.incident },
+      value: { codec: 'incident', record: o.incident },
     };
   },
 };

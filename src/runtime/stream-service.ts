@@ -310,7 +310,9 @@ export class StreamService {
     const t = this.config.topics;
     await this.admin.connect();
     await this.checkChangelogPartitions();
-    await this.pipeline.retrying('registry', () => this.o.codec.registerSchemas(registryTopicsOf(t)));
+    await this.pipeline.retrying('registry', () =>
+      this.o.codec.registerSchemas(registryTopicsOf(t, this.config.kafka.incident_stage)),
+    );
     await this.deadLetters.connect();
 
     const now = Date.now();

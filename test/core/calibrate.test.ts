@@ -133,4 +133,24 @@ describe('calibrate', () => {
     assert.equal(r.budget.budget.p1PerWeek, Math.round((r.train.before.p1Paged * 7 * 1000) / 3) / 1000);
     assert.equal(r.budget.budget.pagesPerDay, Math.round((r.train.before.paged * 1000) / 3) / 1000);
   });
+
+  it('holds the per-source false-positive term at 0 unless asked, so the fit does not depend on how much feedback flowed', () => {
+    const week = scoredWeek();
+    // The same alerts as a scorer fed feedback would see them: every source found 90% false positives.
+    const fed = week.map((a) => ({
+      ...a,
+      alert: { ...a.alert, evidence: { ...a.alert.evidence, source_false_positive_rate: 0.9 } },
+    }));
+    const options = { trainShare: 0.75, budget: { p1PerWeek: 21, pagesPerDay: 4 } };
+    const cold = calibrate(week, aConfig(), options);
+    const warm = calibrate(fed, aConfig(), options);
+    assert.equal(cold.likelihood.source_precision, 0);
+    assert.deepEqual(warm.likelihood, cold.likelihood);
+    assert.deepEqual(warm.weights, cold.weights);
+    assert.deepEqual(warm.cuts, cold.cuts);
+    assert.deepEqual(warm.budget.expected, cold.budget.expected);
+    const fitted = calibrate(fed, aConfig(), { ...options, fitSourcePrecision: true });
+    assert.notEqual(fitted.likelihood.source_precision, 0);
+    assert.notDeepEqual(fitted.likelihood, cold.likelihood);
+  });
 });

@@ -8,10 +8,20 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { createCodec, registryTopicsOf } from '../../src/adapters/registry/codec.ts';
 import { parseConfig } from '../../src/config.ts';
 import { PagerReceiver, type Received } from '../fixtures/pager-receiver.ts';
-import { aPage, aResolve, GENIE_KEY, PD_KEY } from '../fixtures/pages.ts';
-import { BROKERS, createTopics, produceRaw, ROOT, SKIP, uniqueTopics, waitUntil } from './harness.ts';
+import { anAcknowledge, aPage, aResolve, GENIE_KEY, PD_KEY } from '../fixtures/pages.ts';
+import {
+  BROKERS,
+  createTopics,
+  produceRaw,
+  REGISTRY,
+  ROOT,
+  SKIP,
+  uniqueTopics,
+  waitUntil,
+} from './harness.ts';
 
 const BIN = join(ROOT, 'bin', 'alert-triage.js');
 
@@ -43,6 +53,7 @@ describe('alert-triage notify on Kafka', { skip: SKIP }, () => {
         session_timeout: '10s',
       },
       http: { port: 0 },
+      registry: { url: REGISTRY ?? 'http://127.0.0.1:8081/apis/ccompat/v7' },
       notify: {
         receivers: {
           pd: {
@@ -152,5 +163,62 @@ describe('alert-triage notify on Kafka', { skip: SKIP }, () => {
       `notify on Kafka: ${expected} deliveries, ${afterFirst} before SIGTERM, ${expected - afterFirst} after the restart, ` +
         `${retried} injected faults retried, 0 doubled, 0 invalid bodies`,
     );
+  });
+  it('delivers tier records written in Avro (output.format avro), and names a framed record that does not decode', {
+    timeout: 120_000,
+  }, async () => {
+    const topics = doc.topics as Record<string, string>;
+    const config = parseConfig({
+      ...doc,
+      output: { format: 'avro' },
+      kafka: { ...(doc.kafka as object), incident_stage: true },
+    });
+    const codec = createCodec({ registryUrl: config.registry.url, outputFormat: 'avro' });
+    await codec.registerSchemas(registryTopicsOf(config.topics, true));
+    const p1 = Array.from({ length: 4 }, (_, i) => aPage({ incident: `inc-${id}-avro-${i}`, n: 1 }));
+    const p2 = Array.from({ length: 2 }, (_, i) => aPage({ incident: `inc-${id}-avro-b${i}`, tier: 'P2' }));
+    // As the incident stage writes them: every field tier-record.avsc requires.
+    const resolve = {
+      ...aResolve(`inc-${id}-avro-0`),
+      resolves: `inc-${id}-avro-0:1`,
+      reason: 'timed out: no alert for 30 min',
+      incident: p1[0]!.incident,
+    };
+    const ack = {
+      ...anAcknowledge(`inc-${id}-avro-1`),
+      reason: 'acknowledged (feedback on a-1)',
+      incident: p1[1]!.incident,
+    };
+    const framed = async (topic: string, r: { incident_id: string }) => ({
+      key: r.incident_id,
+      value: await codec.encode('page', topic, r),
+    });
+    const before = server.accepted().length;
+    await produceRaw(topics.P1!, [
+      ...(await Promise.all(p1.map((r) => framed(topics.P1!, r)))),
+      // Framed as Avro, but schema id 999999 is not in the registry: named, committed, not blocking.
+      { key: 'bad', value: Buffer.from([0, 0, 0x0f, 0x42, 0x3f, 1, 2, 3]) },
+      await framed(topics.P1!, ack),
+      await framed(topics.P1!, resolve),
+    ]);
+    await produceRaw(topics.P2!, await Promise.all(p2.map((r) => framed(topics.P2!, r))));
+    // P1 goes to PagerDuty and Slack, P2 to Opsgenie: 4 pages, an acknowledge and a resolve on P1.
+    const expected = 4 * 2 + 2 + 2 + 2;
+    const run = start();
+    try {
+      await waitUntil('the Avro deliveries', () => server.accepted().length - before >= expected, 60_000);
+      await new Promise((r) => setTimeout(r, 1_500));
+    } finally {
+      run.child.kill('SIGTERM');
+    }
+    assert.equal(await run.exited, 0, run.logs().slice(-3000));
+    assert.equal(server.accepted().length - before, expected);
+    assert.deepEqual(server.invalid(), []);
+    const delivered = new Set(server.accepted().slice(before).map(deliveryOf));
+    for (const r of p1) assert.ok(delivered.has(`pd:trigger:${r.incident_id}`), r.incident_id);
+    for (const r of p2) assert.ok(delivered.has(`og:create:${r.incident_id}`), r.incident_id);
+    assert.ok(delivered.has(`pd:resolve:${resolve.incident_id}`));
+    assert.ok(delivered.has(`pd:acknowledge:${ack.incident_id}`));
+    assert.match(run.logs(), /AVRO_DECODE_FAILED/);
   });
 });

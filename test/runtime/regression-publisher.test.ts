@@ -72,7 +72,7 @@ function logger() {
 }
 
 describe('RegressionPublisher', () => {
-  it('writes the incident as JSON keyed by incident_id and the action by its codec keyed by model_id', async () => {
+  it('writes the incident by the incident codec keyed by incident_id and the action by its codec keyed by model_id', async () => {
     const sent: OutputRecord[][] = [];
     const log = logger();
     const p = new RegressionPublisher({
@@ -88,7 +88,10 @@ describe('RegressionPublisher', () => {
     const inc = (outputs[0] as Extract<IncidentOutput, { kind: 'incident' }>).incident;
     assert.equal(incident!.topic, 'incidents');
     assert.equal(incident!.key, inc.incident_id);
-    assert.deepEqual(JSON.parse(String(incident!.value)), JSON.parse(JSON.stringify(inc)));
+    // Through the codec (incident-record.avsc with output.format avro, JSON otherwise).
+    const text = String(incident!.value);
+    assert.ok(text.startsWith('incident@incidents:'), text.slice(0, 40));
+    assert.deepEqual(JSON.parse(text.slice('incident@incidents:'.length)), JSON.parse(JSON.stringify(inc)));
     assert.equal(action!.topic, 'actions');
     assert.equal(action!.key, 'fraud-scorer');
     assert.match(String(action!.value), /^action@actions:\{.*"operation":"rollback_model"/);

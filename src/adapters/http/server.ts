@@ -30,6 +30,8 @@ export interface HttpServerOptions {
    * the parsed body of a known format and answers.
    */
   ingest?: IngestRoute;
+  /** The triage console (GET /, /incident/<id>, /alert/<id>, POST /silences): answers true when it handled the request. */
+  console?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
   /** How long stop() lets in-flight responses finish before cutting their connections. Default 1000. */
   stopGraceMs?: number;
 }
@@ -69,6 +71,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
     if (path.startsWith(INGEST_PREFIX)) return ingest(req, res, path.slice(INGEST_PREFIX.length));
+    if (options.console && !ROUTES.has(path) && (await options.console(req, res))) return;
     if (!ROUTES.has(path) || (path === '/v1/gate' && !options.gate))
       return send(res, req, 404, JSON_TYPE, JSON.stringify({ status: 'not_found', path }));
     if (req.method !== 'GET' && req.method !== 'HEAD') {

@@ -19,10 +19,13 @@ import { request as httpsRequest } from 'node:https';
 import { dirname, join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import avro from 'avsc';
+import type { IncidentRecord } from '../../core/incidents/types.ts';
 import { JSON_LIMITS, parseJsonText } from '../../core/json-text.ts';
+import { incidentToWire, type TierRecord, tierRecordToWire } from './tier-wire.ts';
 import { frame, HEADER_BYTES, isConfluentFramed, MAGIC_BYTE, schemaIdOf } from './wire-format.ts';
 
-export type OutputKind = 'scored' | 'action';
+/** `page`: a tier topic's record with the incident stage (trigger, acknowledge, resolve); `incident`: ml.incidents. */
+export type OutputKind = 'scored' | 'action' | 'page' | 'incident';
 /** What encode writes: the outputs, and AnomalyAlerts the ingest endpoint produces to the alerts topic. */
 export type EncodeKind = OutputKind | 'alert';
 
@@ -82,20 +85,26 @@ export interface RegistryTopics {
   scored: string;
   tiers: string[];
   actions: string;
+  /** With kafka.incident_stage: the tier topics carry tier records (tier-record.avsc), and ml.incidents its own. */
+  incidents?: string;
 }
 
 /** The topics whose subjects carry a schema, from the configured topic names. */
-export function registryTopicsOf(topics: {
-  alerts: string;
-  deployments: string;
-  feedback: string;
-  scored: string;
-  P1: string;
-  P2: string;
-  P3: string;
-  P4: string;
-  actions: string;
-}): RegistryTopics {
+export function registryTopicsOf(
+  topics: {
+    alerts: string;
+    deployments: string;
+    feedback: string;
+    scored: string;
+    P1: string;
+    P2: string;
+    P3: string;
+    P4: string;
+    actions: string;
+    incidents?: string;
+  },
+  incidentStage = false,
+): RegistryTopics {
   return {
     alerts: topics.alerts,
     deployments: topics.deployments,
@@ -103,6 +112,7 @@ export function registryTopicsOf(topics: {
     scored: topics.scored,
     tiers: [topics.P1, topics.P2, topics.P3, topics.P4],
     actions: topics.actions,
+    ...(incidentStage && topics.incidents !== undefined ? { incidents: topics.incidents } : {}),
   };
 }
 
@@ -148,6 +158,8 @@ export const SCHEMA_FILES = {
   feedback: 'alert-feedback.avsc',
   scored: 'scored-alert.avsc',
   action: 'alert-action.avsc',
+  page: 'tier-record.avsc',
+  incident: 'incident-record.avsc',
 } as const;
 type SchemaKey = keyof typeof SCHEMA_FILES;
 
@@ -166,6 +178,25 @@ interface Writer {
 
 /** A fresh object per call: avsc stores the named types it defines in `opts.registry`, mutating the options. */
 const typeOptions = (registry: Record<string, avro.Type> = {}) => ({ wrapUnions: 'auto' as const, registry });
+
+/** The codec's options from a config's `registry` block and output format (the service, notify). */
+export function codecOptionsOf(c: {
+  registry: {
+    url: string;
+    ssl_ca_file?: string | undefined;
+    username?: string | undefined;
+    password?: string | undefined;
+  };
+  output: { format: 'json' | 'avro' };
+}): CodecOptions {
+  return {
+    registryUrl: c.registry.url,
+    outputFormat: c.output.format,
+    ...(c.registry.ssl_ca_file ? { caFile: c.registry.ssl_ca_file } : {}),
+    ...(c.registry.username ? { username: c.registry.username } : {}),
+    ...(c.registry.password ? { password: c.registry.password } : {}),
+  };
+}
 
 export function createCodec(options: CodecOptions): RecordCodec {
   const maxBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
@@ -248,7 +279,7 @@ export function createCodec(options: CodecOptions): RecordCodec {
         }
       }
       const { id, type } = await writerFor(kind, subjectOf(topic));
-      const value = prepare(type, record);
+      const value = avroValueOf(type, kind, record);
       let payload: Buffer;
       try {
         payload = type.toBuffer(value);
@@ -268,19 +299,25 @@ export function createCodec(options: CodecOptions): RecordCodec {
         [subjectOf(topics.deployments), 'deploy'],
         [subjectOf(topics.feedback), 'feedback'],
         [subjectOf(topics.scored), 'scored'],
-        ...topics.tiers.map((t) => [subjectOf(t), 'scored'] as [string, SchemaKey]),
+        ...topics.tiers.map(
+          (t) => [subjectOf(t), topics.incidents === undefined ? 'scored' : 'page'] as [string, SchemaKey],
+        ),
         [subjectOf(topics.actions), 'action'],
+        ...(topics.incidents === undefined
+          ? []
+          : [[subjectOf(topics.incidents), 'incident'] as [string, SchemaKey]]),
       ]);
       const ids: Record<string, number> = {};
       for (const [subject, key] of plan) {
-        const wanted = key === 'scored' || key === 'action' ? SUBJECT_LEVEL.output : SUBJECT_LEVEL.input;
+        const output = key === 'scored' || key === 'action' || key === 'page' || key === 'incident';
+        const wanted = output ? SUBJECT_LEVEL.output : SUBJECT_LEVEL.input;
         const outcome = await ensureCompatibility(registry, subject, wanted);
         options.onCompatibility?.(outcome);
         const schema = local[key];
         const id = await registerOne(registry, subject, schema.text);
         ids[subject] = id;
         if (!byId.has(id)) byId.set(id, Promise.resolve(schema.type));
-        if (key === 'scored' || key === 'action') {
+        if (output) {
           writers.set(`${key}\u0000${subject}`, Promise.resolve({ id, type: schema.type }));
         }
       }
@@ -342,6 +379,8 @@ const READER_NAMES: Record<SchemaKind, string> = {
   feedback: 'AlertFeedback',
   scored: 'ScoredAlert',
   action: 'Action',
+  page: 'PageRecord | AcknowledgeRecord | ResolveRecord',
+  incident: 'IncidentRecord',
 };
 
 function decodeAvro(type: avro.Type, id: number, payload: Buffer, resolver?: AvroResolver): unknown {
@@ -416,6 +455,18 @@ function plain(type: AnyType, v: unknown, depth: number): unknown {
  * The core's objects → what avsc writes: absent or undefined optionals become null, and a value no branch of a
  * union accepts is written as its JSON text when the union has a string branch (pagerduty.custom_details).
  */
+/** The value avsc writes for a record of this kind: parts kept as JSON text, optional fields as null. */
+export function avroValueOf(type: avro.Type, kind: EncodeKind, record: object): unknown {
+  return prepare(type as AnyType, toWire(kind, record));
+}
+
+/** The tier records and incident records keep some parts as JSON text in Avro (tier-wire.ts says which). */
+function toWire(kind: EncodeKind, record: object): object {
+  if (kind === 'page') return tierRecordToWire(record as TierRecord);
+  if (kind === 'incident') return incidentToWire(record as IncidentRecord);
+  return record;
+}
+
 function prepare(type: AnyType, v: unknown): unknown {
   switch (type.typeName) {
     case 'record':

@@ -26,6 +26,7 @@ import { compileInhibitRule, equalHolds, inhibitMatches } from './inhibit-rules.
 import { OrderedQueue } from './ordered-queue.ts';
 import { changeKey, isResolving } from './routing.ts';
 import {
+  groupedSentence,
   hostedSentence,
   inhibitedSentence,
   joinSentence,
@@ -65,6 +66,8 @@ export interface IncidentState {
   readonly byAlert: Map<string, string>;
   /** dedup fingerprint → the incident its latest member of that fingerprint joined: a resolved alert finds it. */
   readonly byFingerprint: Map<string, string>;
+  /** `group:<label values>` → the latest incident a group member opened (routing.ts, rule 4). */
+  readonly groups: Map<string, string>;
   readonly silences: SilenceBook;
   seq: number;
 }
@@ -92,6 +95,7 @@ export function createIncidentState(s: TriageSettings): IncidentState {
     aliases: new Map(),
     byAlert: new Map(),
     byFingerprint: new Map(),
+    groups: new Map(),
     silences,
     seq: 0,
   };
@@ -131,6 +135,7 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
   const pageTiers = new Set<Tier>(cfg.page_tiers);
   const corroborate = new Set<Tier>(cfg.corroborate_tiers);
   const wait = cfg.group_wait;
+  const corroborateCandidates = cfg.corroborate_candidates;
   // The highest page tier pages at once; a first page below it may wait for it (group_wait).
   const topTier = [...pageTiers].sort((a, b) => tierRank(a) - tierRank(b))[0];
   const rules = cfg.inhibit.map(compileInhibitRule);
@@ -195,6 +200,9 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
       hostedBy = hostOf(st, m);
       if (hostedBy === undefined && !st.incidents.has(c.incident_id)) {
         hostedBy = openIncident(c.incident_id, changeKey(c.event_id), c.change, a, s);
+        // Its change came too long before this alert to be its suspected cause: like an incident no
+        // change explains, it pages at a corroborate tier only once a second alert joins it.
+        if (corroborateCandidates) hostedBy.candidate_opened = true;
         st.incidents.set(hostedBy.id, hostedBy);
         hostOpened = true;
         out.events.push({
@@ -212,6 +220,26 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
         id = hostedBy.id;
       }
     }
+    // Rule 4 of routing.ts: an alert no change explains, carrying the group_by labels, joins the open
+    // incident a member of the same label values opened (within gap of its last member, max_lifetime of
+    // its first), whatever its model; else it opens one, which later members of the group join.
+    let groupedBy: Incident | undefined;
+    let groupedSince = 0;
+    if (m.how === 'group' && id === m.incident_id && !st.incidents.has(id)) {
+      const host = st.incidents.get(st.groups.get(m.key) ?? '');
+      if (
+        host !== undefined &&
+        host.status === 'open' &&
+        a.event_time - host.last <= gap &&
+        a.event_time - host.first <= cfg.max_lifetime
+      ) {
+        groupedBy = host;
+        groupedSince = a.event_time - host.last;
+        st.aliases.set(m.incident_id, host.id);
+        host.aliases.push(m.incident_id);
+        id = host.id;
+      }
+    }
     let inc = st.incidents.get(id);
     const opened = inc === undefined;
     let reopenedAfterFeedback = false;
@@ -219,6 +247,10 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
       const cause = m.key.startsWith('change:') && m.cause !== null ? causeOf(m.cause) : null;
       inc = openIncident(id, m.key, cause, a, s);
       st.incidents.set(id, inc);
+      if (m.how === 'group') {
+        inc.group = m.key;
+        st.groups.set(m.key, id);
+      }
       out.events.push({
         type: 'incident_opened',
         incident_id: id,
@@ -248,7 +280,9 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
         ? inhibitedSentence(inhibitedBy, m)
         : hostedBy !== undefined
           ? hostedSentence(hostedBy, m, hostOpened)
-          : joinSentence(m, inc, opened, gap),
+          : groupedBy !== undefined
+            ? groupedSentence(groupedBy, m, groupedSince)
+            : joinSentence(m, inc, opened, gap),
     ];
 
     const silencedBy = silenceOf(st, a);
@@ -260,7 +294,7 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
     else if (inhibitedBy !== undefined) choice = { page: false, why: 'inhibited' };
     else if (!pageTiers.has(a.tier)) choice = { page: false, why: 'not_a_page_tier' };
     else if (
-      inc.cause === null &&
+      (inc.cause === null || inc.candidate_opened === true) &&
       inc.paged_tier === null &&
       inc.held === null &&
       !reopenedAfterFeedback &&
@@ -512,6 +546,7 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
     for (const alert of inc.alerts) if (st.byAlert.get(alert) === inc.id) st.byAlert.delete(alert);
     for (const fp of inc.fingerprints) if (st.byFingerprint.get(fp) === inc.id) st.byFingerprint.delete(fp);
     for (const alias of inc.aliases) st.aliases.delete(alias);
+    if (inc.group !== undefined && st.groups.get(inc.group) === inc.id) st.groups.delete(inc.group);
     out.events.push({ type: 'incident_dropped', incident_id: inc.id });
   };
 

@@ -45,8 +45,15 @@ export interface Incident {
   readonly fingerprints: Set<string>;
   /** Those of them firing: not resolved by their source since their last member. Empty: its source resolved it. */
   readonly firing: Set<string>;
-  /** Candidates' incident ids that joined it by inhibition (book.ts aliases), dropped with it. */
+  /** Candidates' and group members' incident ids that joined it (book.ts aliases), dropped with it. */
   readonly aliases: string[];
+  /**
+   * Opened by an inhibition candidate (routing.ts, rule 3): its change came too long before its first
+   * alert to be a suspected cause, so it waits for corroboration like an incident no change explains.
+   */
+  candidate_opened?: boolean;
+  /** `group:<label values>` when a group member opened it (routing.ts, rule 4): later ones join it. */
+  group?: string;
   /** A first page held for `group_wait` (book.ts): plain data, null when none is held. */
   held: HeldPage | null;
   /**
@@ -249,7 +256,8 @@ export function titleOf(inc: Incident): string {
     return `${describeCause(inc.cause)} (${inc.cause.event_id}): ${n} model${n === 1 ? '' : 's'} affected (${list})`;
   }
   const signals = [...inc.signals].join(', ');
-  return `${list}: ${signals}, ${inc.members} alert${inc.members === 1 ? '' : 's'}, no change suspected`;
+  const where = inc.group === undefined ? '' : ` on ${inc.group.slice('group:'.length)}`;
+  return `${list}: ${signals}, ${inc.members} alert${inc.members === 1 ? '' : 's'}${where}, no change suspected`;
 }
 
 export function recordOf(inc: Incident, s: TriageSettings): IncidentRecord {

@@ -8,9 +8,12 @@
 //   3. else a change that explains the model (its own, or an upstream service's, within max_lifetime)
 //      and an inhibit rule that targets it     → a candidate: stage 2 joins it to that change's incident
 //                                                 (opening it if the change has none), inhibited if the
-//                                                 rule's source holds there; rule 4's only if feedback
+//                                                 rule's source holds there; rule 5's only if feedback
 //                                                 closed the change's incident
-//   4. else                                     → a new incident of the model: key model:<M>
+//   4. else, when the alert carries every label of `incidents.group_by` (where it is served: cluster,
+//      node pool)                               → a group: stage 2 joins it to the open incident of the
+//                                                 same label values (key group:<values>), or opens it
+//   5. else                                     → a new incident of the model: key model:<M>
 // An alert whose own cause differs from the model's last incident's takes its own cause (rule 1 first):
 // no better cause separates it is the condition for rule 2.
 import { hash64 } from '../dedup.ts';
@@ -24,7 +27,7 @@ import type { IncidentCause } from './types.ts';
 /** What a lane remembers of one model: the incident its last alert joined. */
 export interface ModelMemory {
   incident_id: string;
-  /** The incident's key: `change:<event_id>` or `model:<model_id>`. */
+  /** The incident's key: `change:<event_id>`, `group:<label values>` (incidents.group_by) or `model:<model_id>`. */
   key: string;
   /** The key stage 2 is partitioned by: the incident's, or a candidate's change (rule 3). */
   route: string;
@@ -35,7 +38,7 @@ export interface ModelMemory {
   last: number;
 }
 
-export type JoinHow = 'cause' | 'model' | 'candidate' | 'opened';
+export type JoinHow = 'cause' | 'model' | 'candidate' | 'group' | 'opened';
 
 /**
  * A change that explains the alert's model but is not its suspected cause (rule 3): stage 2 joins the
@@ -78,6 +81,28 @@ export const changeIncidentId = (eventId: string) => `inc-${hash64(`change\u0000
 export const modelKey = (modelId: string) => `model:${modelId}`;
 export const modelIncidentId = (modelId: string, alertId: string) =>
   `inc-${hash64(`model\u0000${modelId}\u0000${alertId}`)}`;
+export const groupKey = (values: string) => `group:${values}`;
+export const groupIncidentId = (values: string, alertId: string) =>
+  `inc-${hash64(`group\u0000${values}\u0000${alertId}`)}`;
+
+/**
+ * The alert's group (rule 4): `k8s_cluster=prod-a,node_pool=gpu` for `group_by: [k8s_cluster, node_pool]`,
+ * or null when `by` is empty or the alert lacks one of its labels (or has it empty): an alert is grouped
+ * only by what it says, never by a missing value shared with every other alert that lacks it.
+ */
+export function groupOf(
+  labels: Readonly<Record<string, string>> | undefined,
+  by: readonly string[],
+): string | null {
+  if (by.length === 0 || labels === undefined) return null;
+  const parts: string[] = [];
+  for (const name of by) {
+    const v = labels[name];
+    if (v === undefined || v === '') return null;
+    parts.push(`${name}=${v}`);
+  }
+  return parts.join(',');
+}
 
 export interface RouteInput {
   alert_id: string;
@@ -87,6 +112,8 @@ export interface RouteInput {
   memory: ModelMemory | undefined;
   /** Looked up only when rules 1 and 2 do not apply (it scans the deploy window). */
   candidate: () => InhibitCandidate | null;
+  /** The alert's `incidents.group_by` label values (groupOf), or null: rule 4. */
+  group?: string | null;
 }
 
 export function routeAlert(a: RouteInput, w: RouteWindows): RouteDecision {
@@ -116,7 +143,10 @@ export function routeAlert(a: RouteInput, w: RouteWindows): RouteDecision {
       memory,
     };
   }
-  if (m !== undefined && t - m.last <= w.gapMs && t - m.first <= w.lifetimeMs) {
+  // A model incident (no cause) does not hold an alert that carries group labels: where it is served
+  // links it to the other models' alerts better than its model's unexplained ones (rule 4 first).
+  const grouped = a.group != null && m?.key.startsWith('model:') === true;
+  if (m !== undefined && !grouped && t - m.last <= w.gapMs && t - m.first <= w.lifetimeMs) {
     const memory = { ...m, last: Math.max(m.last, t) };
     return {
       incident_id: m.incident_id,
@@ -129,9 +159,23 @@ export function routeAlert(a: RouteInput, w: RouteWindows): RouteDecision {
       memory,
     };
   }
+  const candidate = a.candidate();
+  if (candidate === null && a.group != null) {
+    const gid = groupIncidentId(a.group, a.alert_id);
+    const gkey = groupKey(a.group);
+    return {
+      incident_id: gid,
+      key: gkey,
+      route: gkey,
+      how: 'group',
+      cause: null,
+      candidate: null,
+      since_last: null,
+      memory: { incident_id: gid, key: gkey, route: gkey, cause_event_id: null, first: t, last: t },
+    };
+  }
   const id = modelIncidentId(a.model_id, a.alert_id);
   const key = modelKey(a.model_id);
-  const candidate = a.candidate();
   const route = candidate === null ? key : changeKey(candidate.event_id);
   const memory: ModelMemory = { incident_id: id, key, route, cause_event_id: null, first: t, last: t };
   return {

@@ -32,10 +32,19 @@ export function joinSentence(m: IncidentMember, inc: Incident, opened: boolean, 
     const what = cause ? `opened by ${cause}` : `of ${m.alert.model_id}`;
     return `joined incident ${inc.id} ${what} ${span(t - inc.first)} ago: ${last} (within the gap of ${span(gapMs)}), and no change explains this alert better; ${modelsAffected(inc)}`;
   }
+  if (m.how === 'group' && opened) {
+    return `opened incident ${inc.id}: no change explains it; alerts on any model with ${m.key.slice('group:'.length)} (incidents.group_by) join it within the gap of ${span(gapMs)}`;
+  }
   if (m.how === 'candidate' && m.candidate !== null && opened) {
     return `opened incident ${inc.id}: ${m.candidate.kind} ${m.candidate.event_id} explains ${m.alert.model_id}, but its incident was closed by feedback`;
   }
   return `opened incident ${inc.id}: no change in the correlation window explains it strongly enough, and no incident of ${m.alert.model_id} is within the gap of ${span(gapMs)}`;
+}
+
+/** A group member (routing.ts, rule 4) that joined the open incident of its label values. */
+export function groupedSentence(inc: Incident, m: IncidentMember, sinceLast: number): string {
+  const t = m.alert.event_time;
+  return `joined incident ${inc.id} of ${m.key.slice('group:'.length)} (incidents.group_by), opened ${span(t - inc.first)} ago, its last alert ${span(sinceLast)} before: no change explains this alert, and it is served where that incident's alerts are; ${modelsAffected(inc)}`;
 }
 
 export function inhibitedSentence(inc: Incident, m: IncidentMember): string {
@@ -92,7 +101,9 @@ export function pageSentence(
     case 'held':
       return `not paged: incident ${inc.id} holds a page at ${inc.held?.alert.tier} for the group wait of ${span(waitMs)}`;
     case 'uncorroborated':
-      return `not paged: no change explains incident ${inc.id} and it has no other alert yet; at ${tier} it pages from its second alert (incidents.corroborate_tiers)`;
+      return inc.candidate_opened === true && inc.cause !== null
+        ? `not paged: ${describeCause(inc.cause)} (${inc.cause.event_id}) came too long before to suspect it and incident ${inc.id} has no other alert yet; at ${tier} it pages from its second alert (incidents.corroborate_candidates)`
+        : `not paged: no change explains incident ${inc.id} and it has no other alert yet; at ${tier} it pages from its second alert (incidents.corroborate_tiers)`;
     case 'paged_already':
       return `not paged: incident ${inc.id} already paged at ${inc.paged_tier} (${inc.pages} page${inc.pages === 1 ? '' : 's'})`;
   }

@@ -103,6 +103,16 @@ export function restoreBook<X>(
           st.byFingerprint.set(fp, inc.id);
       }
       for (const alias of inc.aliases) st.aliases.set(alias, inc.id);
+      // A group's latest incident takes its next members, whatever order the records come back in.
+      if (inc.group !== undefined) {
+        const other = st.incidents.get(st.groups.get(inc.group) ?? '');
+        if (
+          other === undefined ||
+          other.first < inc.first ||
+          (other.first === inc.first && other.id < inc.id)
+        )
+          st.groups.set(inc.group, inc.id);
+      }
       st.timers.push(timerOf(inc, s));
       // A page held for the group wait has its own timer.
       if (inc.held != null) st.timers.push({ at: inc.held.until, id: inc.id, kind: 'page' });

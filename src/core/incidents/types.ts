@@ -22,7 +22,7 @@ import type { InhibitCandidate, JoinHow } from './routing.ts';
 export interface IncidentMember {
   alert: ScoredAlert;
   incident_id: string;
-  /** The incident's key: `change:<event_id>` or `model:<model_id>`. */
+  /** The incident's key: `change:<event_id>`, `group:<label values>` (incidents.group_by) or `model:<model_id>`. */
   key: string;
   /** What stage 2 is partitioned by: the key, or the change of an inhibition candidate. */
   route: string;

@@ -5,6 +5,8 @@ import type { NotifyRecord } from './types.ts';
 
 export type NotifyRecordErrorCode =
   | 'MALFORMED_JSON'
+  /** A Confluent-framed (Avro) record that does not decode through the registry as a tier record. */
+  | 'AVRO_DECODE_FAILED'
   | 'NOT_AN_OBJECT'
   | 'NOT_A_PAGE'
   | 'MISSING_FIELD'

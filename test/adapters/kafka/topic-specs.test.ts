@@ -33,10 +33,8 @@ describe('topicSpecs', () => {
     const renamed = parseConfig({ kafka: { incident_stage: true }, topics: { silences: 'ops.silences' } });
     assert.ok(topicSpecs(renamed).some((s) => s.topic === 'ops.silences'));
   });
-  it('refuses the stage with Avro output, saying why', () => {
-    assert.throws(
-      () => parseConfig({ kafka: { incident_stage: true }, output: { format: 'avro' } }),
-      /kafka.incident_stage: pages and incident records are written as JSON/,
-    );
+  it('takes the stage with Avro output (tier-record.avsc and incident-record.avsc)', () => {
+    const config = parseConfig({ kafka: { incident_stage: true }, output: { format: 'avro' } });
+    assert.equal(config.output.format, 'avro');
   });
 });

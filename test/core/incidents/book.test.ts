@@ -522,12 +522,20 @@ describe('incident book: inhibition', () => {
         candidate,
       }),
     );
-    const r = runBook(inOrder(members));
+    // Without corroborate_candidates the first candidate pages at once. With it (the default) it waits
+    // for a second alert — the change came too long before it to suspect it — and the second pages.
+    const r = runBook(inOrder(members), aConfig({ incidents: { corroborate_candidates: false } }));
     assert.deepEqual(
       members.map((m) => r.scored.get(m.alert.alert_id)!.incident_id),
       members.map(() => changeIncidentId('pipe-1')),
     );
     assert.deepEqual(pages(r), ['c0']);
+    const waited = runBook(inOrder(members));
+    assert.deepEqual(pages(waited), ['c1']);
+    assert.match(
+      waited.scored.get('c0')!.incident!.reasons.at(-1)!,
+      /^not paged: data_pipeline_change of feature-pipeline-payments \(pipe-1\) came too long before to suspect it and incident inc-[0-9a-f]+ has no other alert yet; at P2 it pages from its second alert \(incidents\.corroborate_candidates\)$/,
+    );
     assert.match(
       r.scored.get('c0')!.incident!.reasons[0]!,
       /^opened incident inc-[0-9a-f]+ for data_pipeline_change of feature-pipeline-payments \(pipe-1\) 1 h 10 min before this alert: the change explains m1/,
@@ -536,6 +544,23 @@ describe('incident book: inhibition', () => {
     assert.equal(inc.cause?.event_id, 'pipe-1');
     assert.equal(inc.key, 'change:pipe-1');
     assert.equal(inc.models.length, 3);
+  });
+
+  it("corroborate_candidates: a lone P2 candidate that opens its change's incident waits; a P1 one, or one joining an incident a suspected cause opened, does not", () => {
+    const lone = runBook(inOrder([target()]));
+    assert.deepEqual(pages(lone), []);
+    assert.equal(lone.scored.get('t1')!.incident_id, changeIncidentId('pipe-1'));
+    const second = aMember({
+      alert_id: 't2',
+      model_id: 'fraud-scorer',
+      tier: 'P2',
+      event_time: T0 + 28 * MIN,
+      candidate,
+    });
+    assert.deepEqual(pages(runBook(inOrder([target(), second]))), ['t2']);
+    assert.deepEqual(pages(runBook(inOrder([target({ tier: 'P1' })]))), ['t1']);
+    // the change's incident opened by its suspected cause pages at once, as before
+    assert.deepEqual(pages(runBook(inOrder([host('P2')]))), ['h1']);
   });
 
   it('a candidate whose change incident was closed by feedback opens its own incident and pages', () => {
