@@ -452,7 +452,7 @@ export function createMetrics(): Metrics {
     ),
     drillPages: counter(
       'drill_pages_total',
-      'Pages of drills (marked [DRILL]; also in pages_total), by tier and scenario.',
+      'Pages of drills (marked [DRILL]), by tier and scenario: not in pages_total, which counts real pages only.',
       ['tier', 'scenario'],
     ),
     drillTimeToPage: histogram(

@@ -67,6 +67,18 @@ export function drillOfTierRecord(record: unknown): string | null {
   return null;
 }
 
+/**
+ * The drill an incident of the book belongs to, from what the book keeps of it (and so its changelog
+ * snapshot, core/incidents/snapshot.ts): a drill change as its cause, or a drill alert as its first member.
+ * A restarted stage knows its drills from this, not from memory (a time-out resolve carries no drill id).
+ */
+export function drillOfIncident(incident: {
+  cause: { event_id?: string } | null;
+  alerts: readonly string[];
+}): string | null {
+  return drillOfId(incident.cause?.event_id) ?? drillOfId(incident.alerts[0]);
+}
+
 const marked = (text: unknown): unknown =>
   typeof text === 'string' && !text.startsWith(DRILL_MARK) ? `${DRILL_MARK} ${text}` : text;
 
@@ -82,7 +94,8 @@ export function markDrillRecord<T extends object>(record: T, drillId: string): T
   if (isObject(r.pagerduty) && isObject(r.pagerduty.payload))
     r.pagerduty.payload.summary = marked(r.pagerduty.payload.summary);
   if (isObject(r.opsgenie)) {
-    r.opsgenie.message = marked(r.opsgenie.message);
+    // A close (resolve) has no message: none is added.
+    if (r.opsgenie.message !== undefined) r.opsgenie.message = marked(r.opsgenie.message);
     if (Array.isArray(r.opsgenie.tags)) r.opsgenie.tags = [...r.opsgenie.tags, 'drill'];
   }
   if (isObject(r.slack)) {

@@ -14,7 +14,7 @@ import {
   type ServiceStatus,
 } from '../core/drill.ts';
 import type { Tier } from '../core/events.ts';
-import type { IncidentOutput } from '../core/incidents/types.ts';
+import type { IncidentEvent, IncidentOutput } from '../core/incidents/types.ts';
 import type { Output } from '../core/processor.ts';
 import type { DrillObservation } from '../telemetry.ts';
 import type { OutputRecord } from './ports.ts';
@@ -41,34 +41,49 @@ export class DrillTracker {
     this.now = now;
   }
 
-  /** The outputs with drills' records marked, and the figures they completed. */
-  mark(outputs: readonly IncidentOutput[]): { outputs: IncidentOutput[]; observations: DrillObservation[] } {
+  /**
+   * The outputs with drills' records marked, and the figures they completed. `incidentDrill` says what the
+   * incident book knows of an incident's drill (core/drill.ts drillOfIncident), for a record that carries
+   * no drill id and an incident this instance has not seen page (it restored it from the changelog).
+   */
+  mark(
+    outputs: readonly IncidentOutput[],
+    incidentDrill: (incidentId: string) => string | null = () => null,
+  ): { outputs: IncidentOutput[]; observations: DrillObservation[] } {
     const observations: DrillObservation[] = [];
+    const drillOf = (incidentId: string, record: unknown) =>
+      drillOfTierRecord(record) ?? incidentDrill(incidentId);
     const marked = outputs.map((o): IncidentOutput => {
       switch (o.kind) {
         case 'page': {
-          const tracked = this.track(o.page.incident_id, drillOfTierRecord(o.page));
+          const tracked = this.track(o.page.incident_id, drillOf(o.page.incident_id, o.page));
           if (tracked === undefined) return o;
           const page = markDrillRecord(o.page, tracked.drill);
           this.note(tracked, { record: page, written_at: this.now() }, observations);
           return { ...o, page };
         }
         case 'acknowledge': {
-          const tracked = this.track(o.acknowledge.incident_id, drillOfTierRecord(o.acknowledge));
+          const tracked = this.track(
+            o.acknowledge.incident_id,
+            drillOf(o.acknowledge.incident_id, o.acknowledge),
+          );
           if (tracked === undefined) return o;
           const acknowledge = markDrillRecord(o.acknowledge, tracked.drill);
           this.note(tracked, { record: acknowledge }, observations);
           return { ...o, acknowledge };
         }
         case 'resolve': {
-          const tracked = this.track(o.resolve.incident_id, drillOfTierRecord(o.resolve));
+          const tracked = this.track(o.resolve.incident_id, drillOf(o.resolve.incident_id, o.resolve));
           if (tracked === undefined) return o;
           const resolve = markDrillRecord(o.resolve, tracked.drill);
           this.note(tracked, { record: resolve }, observations);
           return { ...o, resolve };
         }
         case 'incident': {
-          const tracked = this.track(o.incident.incident_id, drillOfTierRecord({ incident: o.incident }));
+          const tracked = this.track(
+            o.incident.incident_id,
+            drillOf(o.incident.incident_id, { incident: o.incident }),
+          );
           return tracked === undefined
             ? o
             : { ...o, incident: markDrillRecord({ incident: o.incident }, tracked.drill).incident };
@@ -78,6 +93,31 @@ export class DrillTracker {
       }
     });
     return { outputs: marked, observations };
+  }
+
+  /**
+   * The incident stage's events without those of drills, for the metrics: a drill's incident, pages,
+   * acknowledges and resolves are counted in the drill_* metrics only, so the paging panels show real
+   * pages. Call after mark (which learns the drills of this chunk's records).
+   */
+  withoutDrills(
+    events: readonly IncidentEvent[],
+    incidentDrill: (incidentId: string) => string | null = () => null,
+  ): IncidentEvent[] {
+    const isDrill = (id: string) => this.byIncident.has(id) || incidentDrill(id) !== null;
+    return events.filter((e) => {
+      switch (e.type) {
+        case 'incident_opened':
+        case 'incident_reopened':
+        case 'incident_resolved':
+        case 'page':
+        case 'page_resolved':
+        case 'page_acknowledged':
+          return !isDrill(e.incident_id);
+        default:
+          return true;
+      }
+    });
   }
 
   /** The drill an incident belongs to, from this record or what an earlier one said. */

@@ -19,6 +19,7 @@
 // `{kind: 'silence'}` (a tombstone as `silence_removed`); a book read back gets every silence held. They
 // are not in the changelog: the topic is the state, and it is read to its end before any chunk.
 
+import { drillOfIncident } from '../core/drill.ts';
 import type { AlertFeedback } from '../core/events.ts';
 import {
   createIncidentStep,
@@ -458,8 +459,13 @@ export class IncidentStage {
     const extra: StageExtra = { sources: [...book.sources], count: book.count };
     changelog.set(META_KEY, encodeEntry(metaOf(book.state, extra)));
 
-    // A drill's records go out marked [DRILL] (docs/DRILLS.md); the rest as the step made them.
-    const drilled = this.drills.mark(outputs);
+    // A drill's records go out marked [DRILL] (docs/DRILLS.md); the rest as the step made them. The book
+    // (restored from the changelog after a restart) says which incidents are drills when a record does not.
+    const incidentDrill = (id: string) => {
+      const inc = book.state.incidents.get(id);
+      return inc === undefined ? null : drillOfIncident(inc);
+    };
+    const drilled = this.drills.mark(outputs, incidentDrill);
     for (const o of drilled.outputs) {
       const route = incidentRouteOf(o, this.o.topics);
       const value =
@@ -470,7 +476,14 @@ export class IncidentStage {
     }
     for (const [key, value] of changelog)
       out.push({ topic: this.o.topics.incidentChangelog, key, value, partition, headers: {} });
-    return { records: out, outputs: drilled.outputs, events, deadLettered, drills: drilled.observations };
+    return {
+      records: out,
+      outputs: drilled.outputs,
+      // Counted apart: a drill's incident and pages are in the drill_* metrics, not pages_total.
+      events: this.drills.withoutDrills(events, incidentDrill),
+      deadLettered,
+      drills: drilled.observations,
+    };
   }
 
   private async refreshBehind(count: number): Promise<void> {

@@ -30,6 +30,7 @@ const BIN = join(ROOT, 'bin', 'alert-triage.js');
 /** What the test reads of a tier-topic record. */
 interface TierValue {
   action: string;
+  tier: string;
   drill?: string;
   alert: { alert_id: string };
   incident: { title: string };
@@ -162,6 +163,15 @@ describe('alert-triage drill against a running service', { skip: SKIP }, () => {
         )![1],
       );
       assert.ok(ttp >= 0 && ttp < (Date.now() - started) / 1000, `time to page ${ttp} s`);
+      // Counted apart: the paging panels (pages_total) show real pages only, and nothing else here pages.
+      assert.match(
+        text,
+        new RegExp(
+          `^alert_triage_drill_pages_total\\{tier="${page.value.tier}",scenario="bad-deploy"\\} 1$`,
+          'm',
+        ),
+      );
+      assert.match(text, new RegExp(`^alert_triage_pages_total\\{tier="${page.value.tier}"\\} 0$`, 'm'));
 
       // On-call acknowledges: feedback with acked_at on the page's alert.
       const now = Date.now();
