@@ -411,6 +411,10 @@ export function buildProgram(io: CliIo): {
       '--delivery-log <file>',
       'with --from-file: the delivery log (NDJSON), read at start and appended to, so a rerun sends nothing twice',
     )
+    .option(
+      '--deliver-drills',
+      'deliver the records of drills ([DRILL] pages) too; by default they are withheld and counted (drills.deliver)',
+    )
     .addHelpText(
       'after',
       '\nExit codes (--from-file): 0 every delivery done, 1 usage/config error, 2 some deliveries failed or records invalid.\n\n' +
@@ -430,6 +434,71 @@ export function buildProgram(io: CliIo): {
       // Stopped (and, on Kafka, out of the group): exit even if a client left a timer behind, as `run` does.
       const code = exitCode;
       if (!opts.fromFile) setTimeout(() => process.exit(code), 2_000).unref();
+    });
+
+  program
+    .command('drill')
+    .summary(
+      "produce a labelled drill (one incident's alerts and change events) to a running drill-enabled service",
+    )
+    .description(
+      "Builds one incident's worth of alerts and change events from the sample world's scenarios, on a model " +
+        "of the config's catalog, starting now and squeezed --speed times, and produces them to the service's " +
+        'input topics (topics.alerts, topics.deployments). Every record carries a `drill` header and label (the ' +
+        'drill id) and a drill-… id, so its pages go out marked [DRILL], `notify` withholds them from real ' +
+        'pagers (unless --deliver-drills), and the service exports the time to page, to ack (feedback with ' +
+        "acked_at on a drill alert) and to resolve against the tier's SLA (alert_triage_drill_* metrics). " +
+        'Refused unless the cluster has a service reading those topics that started with drills.enabled: true ' +
+        '(it says so on topics.status). The last line on stdout is one JSON object: the drill, and the feedback ' +
+        'record that acknowledges it. docs/DRILLS.md has the details.',
+    )
+    .requiredOption('--scenario <name>', 'bad-deploy, cascade, regression or seasonal-drift')
+    .option(
+      '--model <id>',
+      "the model to drill on, from the config's catalog (default: the scenario's choice, e.g. the most valuable)",
+    )
+    .option(
+      '--config <file>',
+      "the service's config (YAML or JSON): catalog, topics, brokers; the environment overrides it",
+    )
+    .option(
+      '--brokers <list>',
+      'Kafka bootstrap servers, comma-separated (default: kafka.brokers / KAFKA_BROKERS)',
+    )
+    .option(
+      '--speed <x>',
+      "how many times faster than the scenario's own pace (60: an hour in a minute; 1: real time)",
+      positiveNumber,
+      60,
+    )
+    .option('--seed <n>', 'seed of the scenario (default: from the clock)', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number >= 0');
+      return n;
+    })
+    .option('--dry-run', 'print the records (NDJSON, with topic, key, headers and when) and produce nothing')
+    .option('--timeout <seconds>', 'give up reading topics.status after this long', positiveNumber, 15)
+    .addHelpText(
+      'after',
+      '\nScenarios:\n' +
+        '  bad-deploy      a model_deploy that degrades the model: performance and prediction-drift alerts (a P1 on a valuable model)\n' +
+        '  cascade         a data_pipeline_change on a shared upstream service breaking up to four models at once\n' +
+        '  regression      a version raising a trickle of low-severity alerts (P3/P4: a ticket, not a page)\n' +
+        '  seasonal-drift  a weekend traffic-mix shift: population-wide drift, no regression (P4 noise; should not page)\n' +
+        '\nExit codes: 0 produced (or --dry-run), 1 usage/config error (DRILL_UNKNOWN_SCENARIO, DRILL_UNKNOWN_MODEL, …), ' +
+        '3 refused (DRILL_NO_SERVICE, DRILL_NOT_ENABLED, DRILL_NO_INCIDENT_STAGE).\n\n' +
+        'Examples:\n  alert-triage drill --scenario bad-deploy --config catalog.yaml\n' +
+        '  alert-triage drill --scenario cascade --model fraud-scorer --speed 120 --brokers kafka-1:9092\n' +
+        '  alert-triage drill --scenario seasonal-drift --dry-run --seed 7\n',
+    )
+    .action(async (opts: import('./cli/drill-command.ts').DrillOptions) => {
+      const { drillCommand } = await import('./cli/drill-command.ts');
+      try {
+        exitCode = await drillCommand(opts, io);
+      } finally {
+        // Done or refused: do not wait for a kafkajs client still winding down.
+        if (!opts.dryRun) setTimeout(() => process.exit(), 500).unref();
+      }
     });
 
   return { program, exitCode: () => exitCode };

@@ -487,6 +487,11 @@ const configSchema = z.strictObject({
        * silence --kafka`), read whole by every instance's incident stage (with `kafka.incident_stage`).
        */
       silences: z.string().min(1).default('ml.silences'),
+      /**
+       * Compacted, key group id: what each running service says about itself (its input topics, whether
+       * drills are enabled), which `alert-triage drill` reads before it writes to those topics (docs/DRILLS.md).
+       */
+      status: z.string().min(1).default('ml.alert-triage.status'),
     })
     .prefault({}),
   kafka: z
@@ -587,6 +592,15 @@ const configSchema = z.strictObject({
     .prefault({}),
   /** `alert-triage notify`: receivers, routes, retries (docs/NOTIFY.md); not part of `version`. */
   notify: notifySchema,
+  /** Drills (docs/DRILLS.md); not part of `version`. */
+  drills: z
+    .strictObject({
+      /** The service accepts drills: it says so on topics.status, and `alert-triage drill` refuses otherwise. */
+      enabled: z.boolean().default(false),
+      /** `notify` delivers drill pages to the receivers as well (default: they are withheld and counted). */
+      deliver: z.boolean().default(false),
+    })
+    .prefault({}),
 });
 
 /** Environment variables and the config keys they override. Empty strings count as unset. */
@@ -608,6 +622,7 @@ export const ENVIRONMENT: Record<string, { key: string[]; type: 'string' | 'list
   SCHEMA_REGISTRY_PASSWORD: { key: ['registry', 'password'], type: 'string' },
   OUTPUT_FORMAT: { key: ['output', 'format'], type: 'string' },
   HTTP_PORT: { key: ['http', 'port'], type: 'int' },
+  DRILLS_ENABLED: { key: ['drills', 'enabled'], type: 'bool' },
   LOG_LEVEL: { key: ['log', 'level'], type: 'string' },
 };
 
@@ -656,6 +671,7 @@ export interface Config extends TriageSettings {
   readonly http: Parsed['http'];
   readonly log: Parsed['log'];
   readonly notify: NotifySettings;
+  readonly drills: Parsed['drills'];
 }
 
 /** The part of a Config the core is given: what changes a score, nothing about connections or credentials. */
@@ -756,6 +772,7 @@ export function parseConfig(doc: unknown, source?: string): Config {
     http: p.http,
     log: p.log,
     notify: notifySettings(p.notify),
+    drills: p.drills,
     downstream,
     version: `cfg-${createHash('sha256').update(canonicalJson(effective)).digest('hex').slice(0, 12)}`,
   });

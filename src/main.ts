@@ -2,7 +2,7 @@
 // the stream service and its HTTP surface; drains on SIGTERM.
 
 import { randomBytes } from 'node:crypto';
-import { userInfo } from 'node:os';
+import { hostname, userInfo } from 'node:os';
 import { loadConfigFile } from './adapters/file/config-file.ts';
 import { handleConsole } from './adapters/http/console-routes.ts';
 import { createHttpServer } from './adapters/http/server.ts';
@@ -13,18 +13,19 @@ import { kafkaSilenceStore } from './adapters/kafka/silence-store.ts';
 import { codecOptionsOf, createCodec } from './adapters/registry/codec.ts';
 import { consoleSilences } from './cli/console-silences.ts';
 import { ConsoleReadModel } from './console/read-model.ts';
+import { drillOfId } from './core/drill.ts';
 import type { AlertFeedback, DeployEvent } from './core/events.ts';
 import type { IncidentOutput } from './core/incidents/types.ts';
 import { INGEST_ROUTES } from './core/inputs/ingest.ts';
 import type { Output } from './core/processor.ts';
 import { consoleFeed } from './runtime/console-feed.ts';
+import { isDrillOutput, statusRecord } from './runtime/drill-tracker.ts';
 import { createIngest } from './runtime/ingest.ts';
 import { RegressionPublisher } from './runtime/regression-publisher.ts';
 import { metricsObserver } from './runtime/service-metrics.ts';
 import { StreamService } from './runtime/stream-service.ts';
 import { VersionWatch } from './runtime/version-watch.ts';
 import { createLogger, createMetrics } from './telemetry.ts';
-
 
 /**
  * What the service's console keeps: the latest scored alerts and incidents (each alert ~4 KB). 50,000 held
@@ -86,7 +87,8 @@ export async function runService(options: RunOptions): Promise<number> {
     ...counted,
     outputs: (outputs: Output[]) => {
       counted.outputs?.(outputs);
-      watch.outputs(outputs);
+      // A drill's alerts and deploys are no evidence about a version's serving (docs/DRILLS.md).
+      watch.outputs(outputs.some(isDrillOutput) ? outputs.filter((o) => !isDrillOutput(o)) : outputs);
       feed.outputs(outputs);
     },
     incidentOutputs: (outputs: IncidentOutput[]) => {
@@ -97,7 +99,9 @@ export async function runService(options: RunOptions): Promise<number> {
       counted.feedback?.(f);
       feed.feedback(f);
     },
-    deploy: (d: DeployEvent) => watch.deploy(d),
+    deploy: (d: DeployEvent) => {
+      if (drillOfId(d.event_id) === null) watch.deploy(d);
+    },
   };
   watch.onVerdict = (verdict) => metrics.gateVerdicts.inc({ verdict });
   const census = setInterval(() => {
@@ -205,6 +209,21 @@ export async function runService(options: RunOptions): Promise<number> {
   let reason = await Promise.race([started, stop]);
   if (reason === 'started') {
     logger.info({ config_version: config.version }, 'alert-triage running');
+    // Say on topics.status what this service reads and whether it accepts drills: `alert-triage drill`
+    // checks there, on the cluster it writes to, before it writes (docs/DRILLS.md). Best effort: a
+    // missing topic costs the drills, never the service.
+    const instance = config.kafka.instance_id ?? `${hostname()}-${process.pid}`;
+    void regressionSink
+      .send([statusRecord(config, Date.now(), instance)])
+      .then(() =>
+        logger.info({ topic: t.status, drills: config.drills.enabled }, 'status published on topics.status'),
+      )
+      .catch((err: unknown) =>
+        logger.warn(
+          { err, topic: t.status },
+          'could not publish the service status (create the topic with `alert-triage topics`): drills will be refused',
+        ),
+      );
     reason = await stop;
   }
   logger.info({ reason }, 'stopping: finishing the batch in hand, committing, leaving the group');

@@ -119,7 +119,16 @@ export const METRIC_NAMES = [
   'incident_members_late_total',
   'incidents_open',
   'incident_members_waiting',
+  'drill_pages_total',
+  'drill_time_to_page_seconds',
+  'drill_time_to_ack_seconds',
+  'drill_time_to_resolve_seconds',
+  'drill_sla_total',
+  'drill_last_seconds',
 ].map((n) => METRIC_PREFIX + n);
+
+/** 0.5 s .. 1 h: from a drill's first alert to its page (the pipeline and the incident stage's hold). */
+export const DRILL_PAGE_BUCKETS = [0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600];
 
 /** 0.1 ms .. 5 s: one batch through decode → step → produce. */
 export const PROCESSING_LATENCY_BUCKETS = [
@@ -243,6 +252,15 @@ export interface Metrics {
   readonly membersLate: Counter;
   readonly incidentsOpen: Gauge;
   readonly incidentMembersWaiting: Gauge;
+  /** Drills (docs/DRILLS.md): see recordDrill. */
+  readonly drillPages: Counter<'tier' | 'scenario'>;
+  readonly drillTimeToPage: Histogram<'tier' | 'scenario'>;
+  readonly drillTimeToAck: Histogram<'tier' | 'scenario'>;
+  readonly drillTimeToResolve: Histogram<'tier' | 'scenario'>;
+  /** label `kind`: ack or resolve; `result`: met or missed (against the tier's SLA; none for a tier without one). */
+  readonly drillSla: Counter<'tier' | 'kind' | 'result'>;
+  /** The latest drill's figures, label `stage`: page, ack, resolve. */
+  readonly drillLast: Gauge<'stage' | 'tier' | 'scenario'>;
 }
 
 /** A fresh registry with every metric and the process defaults; never the global default registry. */
@@ -432,6 +450,39 @@ export function createMetrics(): Metrics {
       'incident_members_waiting',
       'Members held by the incident stage until the watermark passes them.',
     ),
+    drillPages: counter(
+      'drill_pages_total',
+      'Pages of drills (marked [DRILL]), by tier and scenario: not in pages_total, which counts real pages only.',
+      ['tier', 'scenario'],
+    ),
+    drillTimeToPage: histogram(
+      'drill_time_to_page_seconds',
+      "Seconds from a drill's first alert (event time) to its page on the tier topic (this service's clock).",
+      DRILL_PAGE_BUCKETS,
+      ['tier', 'scenario'],
+    ),
+    drillTimeToAck: histogram(
+      'drill_time_to_ack_seconds',
+      "Seconds from a drill's page to its acknowledgement (acked_at of feedback on one of its alerts).",
+      SLI_BUCKETS,
+      ['tier', 'scenario'],
+    ),
+    drillTimeToResolve: histogram(
+      'drill_time_to_resolve_seconds',
+      "Seconds from a drill's page to its incident's resolution (feedback, its source, or the time-out).",
+      SLI_BUCKETS,
+      ['tier', 'scenario'],
+    ),
+    drillSla: counter(
+      'drill_sla_total',
+      "Drills acknowledged / resolved within their tier's SLA (result met) or not (missed), by tier and kind (ack, resolve).",
+      ['tier', 'kind', 'result'],
+    ),
+    drillLast: gauge(
+      'drill_last_seconds',
+      'The latest drill of each tier and scenario: its time to page, to ack and to resolve (label stage), in seconds.',
+      ['stage', 'tier', 'scenario'],
+    ),
   };
   // The same for the series whose labels are known in advance (tiers, verdicts): a dashboard panel reads 0
   // for a quiet service, never "no data" (test/integration/grafana-render.test.ts).
@@ -448,6 +499,24 @@ export function createMetrics(): Metrics {
 
 /** The gate's verdicts (core/versions), as the gate metrics label them. */
 export const GATE_VERDICTS = ['ok', 'regressed', 'insufficient_evidence'] as const;
+
+/** One drill figure (core/drill.ts: drillSummary) as the metrics count it. */
+export type DrillObservation =
+  | { stage: 'page'; tier: string; scenario: string; seconds: number }
+  | { stage: 'ack' | 'resolve'; tier: string; scenario: string; seconds: number; withinSla: boolean | null };
+
+export function recordDrill(metrics: Metrics, o: DrillObservation): void {
+  const labels = { tier: o.tier, scenario: o.scenario };
+  metrics.drillLast.set({ stage: o.stage, ...labels }, o.seconds);
+  if (o.stage === 'page') {
+    metrics.drillPages.inc(labels);
+    metrics.drillTimeToPage.observe(labels, o.seconds);
+    return;
+  }
+  (o.stage === 'ack' ? metrics.drillTimeToAck : metrics.drillTimeToResolve).observe(labels, o.seconds);
+  if (o.withinSla !== null)
+    metrics.drillSla.inc({ tier: o.tier, kind: o.stage, result: o.withinSla ? 'met' : 'missed' });
+}
 
 /** Counts the incident stage's events. */
 export function recordIncidentEvents(metrics: Metrics, events: readonly IncidentEvent[]): void {
@@ -616,7 +685,7 @@ export const NOTIFY_METRIC_NAMES = [
 
 export interface NotifyMetrics {
   readonly registry: Registry;
-  /** label `result`: `routed`, `unrouted`, `invalid`. */
+  /** label `result`: `routed`, `unrouted`, `invalid`, `drill_withheld`. */
   readonly records: Counter<'result'>;
   /** label `result`: `delivered`, `failed`, `duplicate` (already in the delivery log, not sent again). */
   readonly deliveries: Counter<'receiver' | 'result'>;
@@ -633,7 +702,7 @@ export function createNotifyMetrics(): NotifyMetrics {
     registry,
     records: new Counter({
       name: `${METRIC_PREFIX}notify_records_total`,
-      help: 'Tier-topic records read by notify, by result: routed, unrouted (no route and no default), invalid.',
+      help: 'Tier-topic records read by notify, by result: routed, unrouted (no route and no default), invalid, drill_withheld (a drill, not delivered).',
       labelNames: ['result'],
       registers,
     }),

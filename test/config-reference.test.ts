@@ -20,6 +20,7 @@ describe('examples/alert-triage.full.yaml', () => {
     assert.deepEqual(full.incidents, minimal.incidents);
     assert.deepEqual(full.gate, minimal.gate);
     assert.deepEqual(full.notify, minimal.notify);
+    assert.deepEqual(full.drills, minimal.drills);
     assert.deepEqual({ ...full.services }, { ...minimal.services });
     assert.equal(full.version, minimal.version);
   });

@@ -12,6 +12,7 @@ import {
   OTHER_LABEL,
   REDACT_PATHS,
   recordCoreEvents,
+  recordDrill,
   recordFeedbackOutcome,
   recordIncidentEvents,
   recordOutputs,
@@ -231,8 +232,17 @@ describe('createMetrics + recordCoreEvents', () => {
     ]);
     metrics.incidentsOpen.set(1);
     metrics.incidentMembersWaiting.set(4);
+    recordDrill(metrics, { stage: 'page', tier: 'P1', scenario: 'bad-deploy', seconds: 3.5 });
+    recordDrill(metrics, { stage: 'ack', tier: 'P1', scenario: 'bad-deploy', seconds: 240, withinSla: true });
+    recordDrill(metrics, {
+      stage: 'resolve',
+      tier: 'P1',
+      scenario: 'bad-deploy',
+      seconds: 20_000,
+      withinSla: false,
+    });
     const text = await metrics.registry.metrics();
-    assert.equal(METRIC_NAMES.length, 37);
+    assert.equal(METRIC_NAMES.length, 43);
     for (const name of METRIC_NAMES) {
       assert.match(text, new RegExp(`^# HELP ${name} \\S`, 'm'), `${name} has help text`);
       assert.match(
@@ -250,6 +260,17 @@ describe('createMetrics + recordCoreEvents', () => {
     // A resolve is counted apart: never as a page.
     assert.match(text, /^alert_triage_page_resolves_total\{tier="P1"\} 1$/m);
     assert.match(text, /^alert_triage_incidents_opened_total\{tier="P1"\} 1$/m);
+    // Drills: their own figures, by tier and scenario, and against the SLA.
+    assert.match(
+      text,
+      /^alert_triage_drill_time_to_page_seconds_bucket\{le="5",tier="P1",scenario="bad-deploy"\} 1$/m,
+    );
+    assert.match(
+      text,
+      /^alert_triage_drill_last_seconds\{stage="ack",tier="P1",scenario="bad-deploy"\} 240$/m,
+    );
+    assert.match(text, /^alert_triage_drill_sla_total\{tier="P1",kind="ack",result="met"\} 1$/m);
+    assert.match(text, /^alert_triage_drill_sla_total\{tier="P1",kind="resolve",result="missed"\} 1$/m);
     // default process metrics, on this registry and with the prefix
     assert.match(text, /^alert_triage_process_cpu_user_seconds_total /m);
     assert.match(text, /^alert_triage_nodejs_eventloop_lag_seconds /m);

@@ -7,6 +7,7 @@
 //
 // Each side builds its own window and decodes its own alerts with its own code (scripts/bench/core.ts
 // of that checkout), so a change to parsing or to the window is measured too.
+import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,7 +41,11 @@ interface Side {
 
 async function prepare(name: string, root: string, alerts: number, window: number): Promise<Side> {
   const bench = await import(join(root, 'scripts/bench/core.ts'));
-  const { Rng } = await import(join(root, 'scripts/sample/prng.ts'));
+  // the generator's PRNG moved from scripts/sample to src/sample: a checkout from before has it at the old path
+  const prng = ['src/sample/prng.ts', 'scripts/sample/prng.ts']
+    .map((p) => join(root, p))
+    .find((p) => existsSync(p));
+  const { Rng } = await import(prng ?? join(root, 'src/sample/prng.ts'));
   const processor = await import(join(root, 'src/core/processor.ts'));
   const args = { alerts, models: 10_000, window, runs: 1, seed: 1, cpu: null };
   const config = bench.buildConfig(new Rng(1).fork('catalog'), 10_000);

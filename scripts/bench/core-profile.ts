@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { createState, createStep } from '../../src/core/processor.ts';
-import { Rng } from '../sample/prng.ts';
+import { Rng } from '../../src/sample/prng.ts';
 import { exitWithUsageIfAsked, parseArgsOrExit } from './common.ts';
 import { ALERT_SPAN, alertLine, buildConfig, buildWindow, DEPLOY_SPAN, decoded, T0 } from './core.ts';
 

@@ -18,7 +18,7 @@ import { fingerprintOf } from '../../src/core/dedup.ts';
 import type { CoreInput } from '../../src/core/events.ts';
 import { createState, createStep, type Step, type TriageState } from '../../src/core/processor.ts';
 import { decodeJsonText } from '../../src/runtime/decode.ts';
-import { Rng } from '../sample/prng.ts';
+import { Rng } from '../../src/sample/prng.ts';
 import { exitWithUsageIfAsked, median, parseArgsOrExit } from './common.ts';
 
 const USAGE = `

@@ -33,9 +33,9 @@ import { type Admin, Kafka, logLevel, type Message } from 'kafkajs';
 import { stringify as toYaml } from 'yaml';
 import { ensureTopics } from '../../src/adapters/kafka/admin.ts';
 import { parseConfig } from '../../src/config.ts';
+import { Rng } from '../../src/sample/prng.ts';
 import { uniqueTopics } from '../../test/integration/harness.ts';
 import { freePort } from '../../test/reliability/support.ts';
-import { Rng } from '../sample/prng.ts';
 import { codeVersion, exitWithUsageIfAsked, median, parseArgsOrExit } from './common.ts';
 import { buildCatalog, deployLine } from './core.ts';
 

@@ -9,7 +9,7 @@
 // The last line of stdout is one JSON object.
 import { parseConfig } from '../../src/config.ts';
 import { createState, createStep, dedupEntries } from '../../src/core/processor.ts';
-import { Rng } from '../sample/prng.ts';
+import { Rng } from '../../src/sample/prng.ts';
 import { exitWithUsageIfAsked, parseArgsOrExit } from './common.ts';
 import { alertLine, buildCatalog, decoded, T0 } from './core.ts';
 

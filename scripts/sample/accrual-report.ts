@@ -16,8 +16,8 @@ import type { AlertFeedback } from '../../src/core/events.ts';
 import { parseFeedback } from '../../src/core/parse-record.ts';
 import type { ScoredAlert } from '../../src/core/processor.ts';
 import { runOffline } from '../../src/runtime/offline-pipeline.ts';
+import type { TruthLine } from '../../src/sample/truth.ts';
 import { isPage, type PagedAlert, pagingFigures } from './paging-figures.ts';
-import type { TruthLine } from './truth.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

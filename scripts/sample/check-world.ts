@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import type { TruthLine } from './truth.ts';
+import type { TruthLine } from '../../src/sample/truth.ts';
 import { checkTruth } from './truth-checks.ts';
 
 const dir = process.argv[2] ?? 'examples/sample-week';

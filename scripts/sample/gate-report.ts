@@ -16,7 +16,7 @@ import { HOUR_MS, VersionLedger } from '../../src/core/versions/ledger.ts';
 import type { VersionRegressionIncident } from '../../src/core/versions/regression-watch.ts';
 import { gateVerdict } from '../../src/core/versions/verdict.ts';
 import { runOffline } from '../../src/runtime/offline-pipeline.ts';
-import type { VersionTruth } from './versions.ts';
+import type { VersionTruth } from '../../src/sample/versions.ts';
 
 interface Args {
   seeds: number[];

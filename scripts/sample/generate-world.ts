@@ -14,13 +14,13 @@
 // written.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { resetGenOrder, runWorld } from './engine.ts';
-import { planWorld } from './plan.ts';
-import { Rng } from './prng.ts';
-import { PROFILES, type WorldProfile } from './profiles.ts';
-import { renderTruth } from './truth.ts';
-import { DAY, type Incident, LineSink, World } from './world.ts';
-import { renderCatalogYaml } from './world-catalog.ts';
+import { resetGenOrder, runWorld } from '../../src/sample/engine.ts';
+import { planWorld } from '../../src/sample/plan.ts';
+import { Rng } from '../../src/sample/prng.ts';
+import { PROFILES, type WorldProfile } from '../../src/sample/profiles.ts';
+import { renderTruth } from '../../src/sample/truth.ts';
+import { DAY, type Incident, LineSink, World } from '../../src/sample/world.ts';
+import { renderCatalogYaml } from '../../src/sample/world-catalog.ts';
 
 /** Alerts per simulated day per unit of scale in benchmark mode, measured so N alerts span about --days. */
 const ALERTS_PER_DAY_AT_SCALE_1 = 470;

@@ -2,7 +2,7 @@
 // generated world's truth.ndjson and the pages a scoring run made. Pure: paging-report.ts does the I/O.
 
 import { TIERS, type Tier } from '../../src/core/events.ts';
-import type { TruthLine } from './truth.ts';
+import type { TruthLine } from '../../src/sample/truth.ts';
 
 /** What a page report needs of one scored alert. */
 export interface PagedAlert {

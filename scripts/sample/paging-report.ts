@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { loadConfigFile } from '../../src/adapters/file/config-file.ts';
 import { readNdjson } from '../../src/adapters/file/ndjson-source.ts';
 import { runOffline } from '../../src/runtime/offline-pipeline.ts';
+import type { TruthLine } from '../../src/sample/truth.ts';
 import { exitWithUsageIfAsked, parseArgsOrExit } from '../bench/common.ts';
 import {
   falsePages,
@@ -16,7 +17,6 @@ import {
   pagingFigures,
   repeatPages,
 } from './paging-figures.ts';
-import type { TruthLine } from './truth.ts';
 
 const USAGE = `
 Usage: npm run sample:paging -- <dir> [--config C] [--scored S.ndjson]

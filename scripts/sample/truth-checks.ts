@@ -1,6 +1,6 @@
 // What must hold between truth.ndjson and the rest of a generated world. Pure, so check-world.ts and the
 // tests ask the same questions.
-import type { TruthLine } from './truth.ts';
+import type { TruthLine } from '../../src/sample/truth.ts';
 
 export interface WorldFiles {
   /** alert_id, model_id and the event time in ms (`t`) of every alert, in file order */

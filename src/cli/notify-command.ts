@@ -14,12 +14,18 @@ export interface NotifyOptions {
   config?: string;
   fromFile?: string;
   deliveryLog?: string;
+  /** Deliver drill records too (else drills.deliver of the config decides). */
+  deliverDrills?: boolean;
 }
 
 export async function notifyCommand(opts: NotifyOptions, io: CliIo): Promise<number> {
   if (!opts.fromFile) {
     const { runNotifyService } = await import('../runtime/notify-service.ts');
-    return runNotifyService({ ...(opts.config ? { config: opts.config } : {}), env: process.env });
+    return runNotifyService({
+      ...(opts.config ? { config: opts.config } : {}),
+      env: process.env,
+      ...(opts.deliverDrills ? { deliverDrills: true } : {}),
+    });
   }
   const config = loadConfigFile(opts.config, process.env);
   const receivers = buildReceivers(config.notify, process.env, opts.config);
@@ -38,6 +44,7 @@ export async function notifyCommand(opts: NotifyOptions, io: CliIo): Promise<num
     receivers,
     livePorts(opened ? (e) => opened.log.append(e) : async () => {}, metrics, stopping.signal),
     observe,
+    { deliverDrills: opts.deliverDrills === true || config.drills.deliver },
   );
   if (opened) notifier.restore(opened.entries);
   process.once('SIGTERM', onSignal);

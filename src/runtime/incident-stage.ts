@@ -19,6 +19,7 @@
 // `{kind: 'silence'}` (a tombstone as `silence_removed`); a book read back gets every silence held. They
 // are not in the changelog: the topic is the state, and it is read to its end before any chunk.
 
+import { drillOfIncident } from '../core/drill.ts';
 import type { AlertFeedback } from '../core/events.ts';
 import {
   createIncidentStep,
@@ -38,6 +39,8 @@ import {
 import type { IncidentEvent, IncidentInput, IncidentOutput } from '../core/incidents/types.ts';
 import type { TriageSettings } from '../core/settings.ts';
 import { decodeSilenceRecord, type Silence } from '../core/silences.ts';
+import type { DrillObservation } from '../telemetry.ts';
+import { DrillTracker } from './drill-tracker.ts';
 import { backoffMs, decide } from './error-policy.ts';
 import type { ChunkControl, ChunkResult, PipelineLog } from './pipeline.ts';
 import type {
@@ -74,6 +77,8 @@ export interface IncidentStageObserver {
   transaction?(result: 'committed' | 'aborted'): void;
   deadLettered?(reason: string): void;
   retry?(reason: string): void;
+  /** A drill's figure (time to page, ack, resolve), once its record is committed (docs/DRILLS.md). */
+  drill?(observation: DrillObservation): void;
 }
 
 export interface IncidentStageOptions {
@@ -171,6 +176,7 @@ export class IncidentStage {
   private readonly o: IncidentStageOptions;
   private readonly ports: IncidentStagePorts;
   private readonly step: IncidentStep;
+  private readonly drills: DrillTracker;
   private readonly lock = new Mutex();
   private readonly books = new Map<number, Book>();
   private assigned = new Set<number>();
@@ -195,6 +201,7 @@ export class IncidentStage {
     this.o = options;
     this.ports = ports;
     this.step = createIncidentStep(options.settings);
+    this.drills = new DrillTracker(options.settings.sla, () => ports.clock.now());
   }
 
   get restored(): boolean {
@@ -362,6 +369,7 @@ export class IncidentStage {
           ob?.transaction?.('committed');
           ob?.incidentEvents?.(done.events);
           ob?.outputs?.(done.outputs);
+          for (const d of done.drills) ob?.drill?.(d);
           for (const code of done.deadLettered) ob?.deadLettered?.(code);
           return 'committed';
         } catch (err) {
@@ -495,7 +503,14 @@ export class IncidentStage {
     const extra: StageExtra = { sources: [...book.sources], count: book.count };
     changelog.set(META_KEY, encodeEntry(metaOf(book.state, extra)));
 
-    for (const o of outputs) {
+    // A drill's records go out marked [DRILL] (docs/DRILLS.md); the rest as the step made them. The book
+    // (restored from the changelog after a restart) says which incidents are drills when a record does not.
+    const incidentDrill = (id: string) => {
+      const inc = book.state.incidents.get(id);
+      return inc === undefined ? null : drillOfIncident(inc);
+    };
+    const drilled = this.drills.mark(outputs, incidentDrill);
+    for (const o of drilled.outputs) {
       const route = incidentRouteOf(o, this.o.topics);
       if ('json' in route.value) {
         out.push({
@@ -545,7 +560,14 @@ export class IncidentStage {
     }
     for (const [key, value] of changelog)
       out.push({ topic: this.o.topics.incidentChangelog, key, value, partition, headers: {} });
-    return { records: out, outputs, events, deadLettered };
+    return {
+      records: out,
+      outputs: drilled.outputs,
+      // Counted apart: a drill's incident and pages are in the drill_* metrics, not pages_total.
+      events: this.drills.withoutDrills(events, incidentDrill),
+      deadLettered,
+      drills: drilled.observations,
+    };
   }
 
   private async refreshBehind(count: number, force = false): Promise<void> {

@@ -1,6 +1,7 @@
 // Delivers one record to its receivers: route it, skip what the delivery log says is over, wait for the
 // receiver's rate limit, send, classify, back off and retry, and write the outcome to the log. The same
 // code serves `notify --from-file` and the Kafka consumer; the I/O comes in as ports.
+import { deliverable } from '../core/drill.ts';
 import {
   createDeliveryBook,
   DELIVERY_MEMORY_MS,
@@ -59,6 +60,8 @@ export type NotifyEvent =
       detail: string;
     }
   | { type: 'invalid'; source: string; error: NotifyRecordError }
+  /** A drill's record (docs/DRILLS.md), not handed to any receiver: drills are delivered only when asked. */
+  | { type: 'drill_withheld'; page_id: string; tier: string; drill: string }
   | { type: 'unrouted'; page_id: string; tier: string };
 
 /** Every this many deliveries, those older than the log's retention are forgotten. */
@@ -77,13 +80,17 @@ export class Notifier {
   private readonly receivers: Record<string, Receiver>;
   private readonly ports: NotifyPorts;
   private readonly observe: (e: NotifyEvent) => void;
+  /** `--deliver-drills` / drills.deliver: a drill's pages reach the receivers too. */
+  private readonly deliverDrills: boolean;
 
   constructor(
     settings: NotifySettings,
     receivers: Record<string, Receiver>,
     ports: NotifyPorts,
     observe: (e: NotifyEvent) => void = () => {},
+    options: { deliverDrills?: boolean } = {},
   ) {
+    this.deliverDrills = options.deliverDrills === true;
     this.settings = settings;
     this.receivers = receivers;
     this.ports = ports;
@@ -113,6 +120,17 @@ export class Notifier {
       return 'done';
     }
     const record = read.value;
+    // A drill never reaches a real pager unless asked (docs/DRILLS.md): done, and counted.
+    const drill = deliverable(record.raw, this.deliverDrills);
+    if (!drill.deliver) {
+      this.observe({
+        type: 'drill_withheld',
+        page_id: record.page_id,
+        tier: record.tier,
+        drill: drill.drill ?? '',
+      });
+      return 'done';
+    }
     const names = receiversFor(
       record,
       this.settings.routes,

@@ -13,6 +13,8 @@ export interface NotifyTally {
   failed: number;
   duplicate: number;
   retries: number;
+  /** Drill records not delivered (no --deliver-drills / drills.deliver). */
+  drills: number;
 }
 
 /** Turns the notifier's events into log lines, metrics and a tally. */
@@ -28,6 +30,7 @@ export function notifyObserver(
     failed: 0,
     duplicate: 0,
     retries: 0,
+    drills: 0,
   };
   const observe = (e: NotifyEvent) => {
     switch (e.type) {
@@ -58,6 +61,14 @@ export function notifyObserver(
         tally.invalid++;
         metrics.records.inc({ result: 'invalid' });
         logger.error(e, `notify: ${e.source}: ${e.error.code}: ${e.error.message}`);
+        break;
+      case 'drill_withheld':
+        tally.drills++;
+        metrics.records.inc({ result: 'drill_withheld' });
+        logger.info(
+          e,
+          `notify: ${e.page_id} (${e.tier}) is drill ${e.drill}: withheld (deliver with --deliver-drills)`,
+        );
         break;
       case 'unrouted':
         tally.unrouted++;
@@ -106,6 +117,7 @@ export function livePorts(
 export function summaryOf(t: NotifyTally): string {
   return (
     `alert-triage notify: ${t.records} records, ${t.delivered} delivered, ${t.failed} failed, ` +
-    `${t.duplicate} already delivered (skipped), ${t.retries} retries, ${t.invalid} invalid, ${t.unrouted} unrouted`
+    `${t.duplicate} already delivered (skipped), ${t.retries} retries, ${t.invalid} invalid, ${t.unrouted} unrouted` +
+    (t.drills > 0 ? `, ${t.drills} drill records withheld` : '')
   );
 }

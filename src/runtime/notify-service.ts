@@ -18,6 +18,8 @@ import { livePorts, notifyObserver, summaryOf } from './notify-observer.ts';
 import { buildReceivers } from './notify-receivers.ts';
 
 export interface NotifyServiceOptions {
+  /** `--deliver-drills`: a drill's records reach the receivers too (docs/DRILLS.md). */
+  deliverDrills?: boolean;
   config?: string;
   env: Record<string, string | undefined>;
   until?: Promise<unknown>;
@@ -46,6 +48,7 @@ export async function runNotifyService(options: NotifyServiceOptions): Promise<n
     receivers,
     livePorts((e) => log.append(e), metrics, stopping.signal),
     observe,
+    { deliverDrills: options.deliverDrills === true || config.drills.deliver },
   );
   void stopped.then(() => {
     notifier.stop();

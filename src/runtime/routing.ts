@@ -19,6 +19,7 @@
 //   (its state goes to <group>-incidents-changelog, partitioned like the repartition topic)
 //   (a record that cannot be processed goes to topics.dlq with its original bytes: deadLetterRecord)
 import type { OutputKind } from '../adapters/registry/codec.ts';
+import { DRILL_HEADER, drillOfId, drillOfTierRecord } from '../core/drill.ts';
 import type { Tier } from '../core/events.ts';
 import type { IncidentMember, IncidentOutput } from '../core/incidents/types.ts';
 import type { Output } from '../core/processor.ts';
@@ -47,25 +48,36 @@ export interface Route {
   value: { codec: OutputKind; record: object } | { json: unknown };
 }
 
+/** The `drill` header of a drill's record (docs/DRILLS.md), else none. */
+function drillHeader(alertId: string): Record<string, string> {
+  const drill = drillOfId(alertId);
+  return drill === null ? {} : { [DRILL_HEADER]: drill };
+}
+function drillOf(record: object): Record<string, string> {
+  const drill = drillOfTierRecord(record);
+  return drill === null ? {} : { [DRILL_HEADER]: drill };
+}
+
 type Routes = { [K in Output['kind']]: (o: Extract<Output, { kind: K }>, t: OutputTopics) => Route };
 
 export const ROUTES: Routes = {
   scored: (o, t) => ({
     topic: t.scored,
     key: o.key,
-    headers: { tier: o.alert.tier },
+    headers: { tier: o.alert.tier, ...drillHeader(o.alert.alert_id) },
     value: { codec: 'scored', record: o.alert },
   }),
   tier: (o, t) => ({
     topic: t[o.tier as Tier],
     key: o.key,
-    headers: { tier: o.tier },
+    headers: { tier: o.tier, ...drillHeader(o.alert.alert_id) },
     value: { codec: 'scored', record: o.alert },
   }),
+  // A drill's action says so in a header too: whoever automates rollbacks from this topic can skip it.
   action: (o, t) => ({
     topic: t.actions,
     key: o.key,
-    headers: { type: o.action.type },
+    headers: { type: o.action.type, ...drillHeader(o.action.alert_id) },
     value: { codec: 'action', record: o.action },
   }),
   // The changelog is partitioned like the alerts: partition p holds what alert partition p's episodes
@@ -134,19 +146,19 @@ export const INCIDENT_ROUTES: IncidentRoutes = {
   page: (o, t) => ({
     topic: t[o.tier as Tier],
     key: o.key,
-    headers: { tier: o.tier, type: 'page' },
+    headers: { tier: o.tier, type: 'page', ...drillOf(o.page) },
     value: { codec: 'page', record: o.page },
   }),
   resolve: (o, t) => ({
     topic: t[o.tier as Tier],
     key: o.key,
-    headers: { tier: o.tier, type: 'resolve' },
+    headers: { tier: o.tier, type: 'resolve', ...drillOf(o.resolve) },
     value: { codec: 'page', record: o.resolve },
   }),
   acknowledge: (o, t) => ({
     topic: t[o.tier as Tier],
     key: o.key,
-    headers: { tier: o.tier, type: 'acknowledge' },
+    headers: { tier: o.tier, type: 'acknowledge', ...drillOf(o.acknowledge) },
     value: { codec: 'page', record: o.acknowledge },
   }),
   action: (o, t) => ROUTES.action(o, t),

@@ -1,8 +1,10 @@
 // The service's observations, counted in the Prometheus metrics.
 import type { Config } from '../config.ts';
+import { drillOfId } from '../core/drill.ts';
 import {
   type Metrics,
   recordCoreEvents,
+  recordDrill,
   recordFeedbackOutcome,
   recordIncidentEvents,
   recordOutputs,
@@ -18,6 +20,8 @@ export function metricsObserver(metrics: Metrics, config: Config): ServiceObserv
       recordCoreEvents(metrics, events);
       for (const e of events) {
         if (e.type !== 'feedback_applied') continue;
+        // A drill's acknowledge is on-call rehearsing: its SLIs are the drill_* metrics, not the real ones.
+        if (drillOfId(e.alert_id) !== null) continue;
         recordFeedbackOutcome(metrics, e.outcome, e.source);
         // SLIs measure the tier the alert was given against that tier's SLA.
         if (e.tier) {
@@ -37,6 +41,7 @@ export function metricsObserver(metrics: Metrics, config: Config): ServiceObserv
       for (const o of outputs) if (o.kind === 'scored') recordScored(metrics, o.alert);
     },
     deadLettered: (reason) => metrics.dlqRecords.inc({ reason }),
+    drill: (d) => recordDrill(metrics, d),
     transaction: (result) => metrics.transactions.inc({ result }),
     retry: (reason) => metrics.retries.inc({ reason }),
     chunkProcessed: (seconds, records) => {

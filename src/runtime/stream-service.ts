@@ -23,6 +23,7 @@ import { type Config, incidentStageNames, triageSettings } from '../config.ts';
 import type { IncidentEvent, IncidentOutput } from '../core/incidents/types.ts';
 import type { ProcessorOptions } from '../core/processor.ts';
 import type { Silence } from '../core/silences.ts';
+import type { DrillObservation } from '../telemetry.ts';
 import { IncidentStage } from './incident-stage.ts';
 import { AlertPipeline, type ChunkResult, type PipelineObserver } from './pipeline.ts';
 import type { InputRecord, PipelinePorts, SideInputs } from './ports.ts';
@@ -38,6 +39,8 @@ export interface ServiceObserver extends PipelineObserver {
   }): void;
   incidentEvents?(events: IncidentEvent[]): void;
   incidentOutputs?(outputs: IncidentOutput[]): void;
+  /** A drill's time to page, ack or resolve (docs/DRILLS.md). */
+  drill?(observation: DrillObservation): void;
   incidentGauges?(g: { open: number; pending: number }): void;
 }
 
@@ -229,6 +232,7 @@ export class StreamService {
             transaction: (r) => observer?.transaction?.(r),
             deadLettered: (r) => observer?.deadLettered?.(r),
             retry: (r) => observer?.retry?.(r),
+            drill: (d) => observer?.drill?.(d),
           },
         },
         {
@@ -566,7 +570,10 @@ export class StreamService {
     this.alerts.pause([{ topic, partitions: [partition] }]);
     this.alerts.seek({ topic, partition, offset: next });
     if (!this.paused.has(partition))
-      this.log.debug({ partition, aheadMs: this.pipeline.aheadBy(partition) }, 'alert partition paused: ahead');
+      this.log.debug(
+        { partition, aheadMs: this.pipeline.aheadBy(partition) },
+        'alert partition paused: ahead',
+      );
     this.paused.add(partition);
     return true;
   }

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import type { TruthLine } from '../../scripts/sample/truth.ts';
 import { checkTruth, type WorldFiles } from '../../scripts/sample/truth-checks.ts';
+import type { TruthLine } from '../../src/sample/truth.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const WEEK = join(ROOT, 'examples', 'cascade-week');

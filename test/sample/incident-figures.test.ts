@@ -9,9 +9,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { type PagedAlert, type PagingFigures, pagingFigures } from '../../scripts/sample/paging-figures.ts';
-import type { TruthLine } from '../../scripts/sample/truth.ts';
 import { loadConfigFile } from '../../src/adapters/file/config-file.ts';
 import { runOffline } from '../../src/runtime/offline-pipeline.ts';
+import type { TruthLine } from '../../src/sample/truth.ts';
 
 const EXAMPLES = join(import.meta.dirname, '..', '..', 'examples');
 

@@ -9,7 +9,7 @@ import {
   pagingFigures,
   repeatPages,
 } from '../../scripts/sample/paging-figures.ts';
-import type { TruthLine } from '../../scripts/sample/truth.ts';
+import type { TruthLine } from '../../src/sample/truth.ts';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 10, 30);

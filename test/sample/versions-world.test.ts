@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import type { VersionTruth } from '../../scripts/sample/versions.ts';
+import type { VersionTruth } from '../../src/sample/versions.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const HOUR = 3_600_000;

@@ -67,6 +67,9 @@ export function topicSpecs(config: Config): TopicSpec[] {
         'retention.ms': String(DELIVERY_MEMORY_MS),
       },
     },
+    // What each service says about itself, key group id (docs/DRILLS.md): a record per start, the
+    // latest kept; one partition, read whole by `alert-triage drill`.
+    { topic: t.status, partitions: 1, configs: compacted },
     ...stage,
   ];
 }

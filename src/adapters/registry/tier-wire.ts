@@ -27,6 +27,8 @@ export function tierRecordFromWire(wire: Record<string, unknown>): TierRecord {
   const inner: Record<string, unknown> =
     'action' in wire ? { ...wire } : { ...(Object.values(wire)[0] as Record<string, unknown>) };
   for (const f of JSON_FIELDS) if (typeof inner[f] === 'string') inner[f] = JSON.parse(inner[f] as string);
+  // `drill` is only on a drill's records (core/drill.ts markDrillRecord): null on the wire means none.
+  if (inner.drill == null) delete inner.drill;
   return inner as unknown as TierRecord;
 }
 

@@ -15,6 +15,7 @@ import {
   tierRecordToWire,
 } from '../../../src/adapters/registry/tier-wire.ts';
 import { parseConfig } from '../../../src/config.ts';
+import { drillIdOf, drillOfTierRecord, markDrillRecord } from '../../../src/core/drill.ts';
 import type { ScoredAlert } from '../../../src/core/events.ts';
 import type { IncidentRecord } from '../../../src/core/incidents/types.ts';
 import { runOffline } from '../../../src/runtime/offline-pipeline.ts';
@@ -91,6 +92,23 @@ describe('incident stage records against their Avro schemas (cascade week)', asy
         [a.incident_id, a.page, a.silenced_by ?? null, a.incident],
       );
     }
+  });
+
+  it("a drill's marked page and resolve keep their drill id through tier-record.avsc", () => {
+    const type = schema('tier-record.avsc');
+    const drill = drillIdOf('bad-deploy', Date.UTC(2026, 11, 3, 9, 30), 7);
+    const kinds = new Set<string>();
+    for (const r of tier) {
+      if (kinds.has(r.action)) continue;
+      kinds.add(r.action);
+      const marked = markDrillRecord(r, drill);
+      const back = tierRecordFromWire(
+        plain(type.fromBuffer(type.toBuffer(avroValueOf(type, 'page', marked)))),
+      );
+      deepStrictEqual(back, marked);
+      ok(drillOfTierRecord(back) === drill);
+    }
+    deepStrictEqual([...kinds].sort(), ['resolve', 'trigger']);
   });
 
   it('the codec writes page and incident records through the same mappings', () => {

@@ -2,6 +2,17 @@
 // Scenario code decides *what* happens; World turns it into contract-exact records (PRODUCT.md).
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
+import type {
+  AlertFeedback,
+  AnomalyAlert,
+  DeployEvent,
+  DeployKind,
+  Outcome,
+  RootCauseLabel,
+  Severity,
+  Signal,
+  Tier,
+} from '../core/events.ts';
 import { breach, type MetricDef } from './metrics.ts';
 import { hash32, hex8, mix32, type Rng } from './prng.ts';
 import { IncidentGroup, type TruthRow } from './truth.ts';
@@ -12,33 +23,21 @@ export const MIN = 60_000;
 export const HOUR = 60 * MIN;
 export const DAY = 24 * HOUR;
 
-export type Tier = 'P1' | 'P2' | 'P3' | 'P4';
-export type Outcome = 'actionable' | 'false_positive' | 'duplicate' | 'noise';
-export type RootCause =
-  | 'deployment_regression'
-  | 'data_pipeline'
-  | 'upstream_schema_change'
-  | 'seasonal_drift'
-  | 'infrastructure'
-  | 'unknown';
-export type Signal =
-  | 'data_drift'
-  | 'prediction_drift'
-  | 'performance_degradation'
-  | 'data_quality'
-  | 'feature_shift'
-  | 'latency'
-  | 'error_rate'
-  | 'other';
-export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
-export type DeployKind =
-  | 'model_deploy'
-  | 'code_deploy'
-  | 'feature_flag'
-  | 'config_change'
-  | 'data_pipeline_change'
-  | 'schema_change'
-  | 'rollback';
+// The record contracts are the core's (src/core/events.ts): the generator writes what the service reads.
+export type { DeployKind, Outcome, Severity, Signal, Tier } from '../core/events.ts';
+export type RootCause = RootCauseLabel;
+
+/** A record as producers write it (PRODUCT.md): the core's contract, with event_time as epoch ms or RFC 3339. */
+type OnTheWire<T extends { event_time: number }> = Omit<T, 'event_time'> & { event_time: number | string };
+/** An alert line: severity may be left out (the core reads `medium`), and a few producers add fields it ignores. */
+export type AlertLine = Omit<OnTheWire<AnomalyAlert>, 'severity'> & {
+  severity?: Severity;
+  detector_run_id?: string;
+  dashboard_url?: string;
+  x_debug?: { sample_rows: number; baseline_window: string };
+};
+export type DeployLine = OnTheWire<DeployEvent>;
+export type FeedbackLine = OnTheWire<AlertFeedback>;
 export type Scenario =
   | 'bad_deploy'
   | 'pipeline_change'
@@ -166,8 +165,29 @@ export function rfc3339(t: number, offsetMin: number): string {
   return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
 }
 
+/** Where a world's alert lines go: a file (LineSink) or memory (MemoryLines, a drill). */
+export interface AlertLines {
+  push(line: string): void;
+  readonly lines: number;
+  readonly wantsFlush: boolean;
+  flush(): Promise<void>;
+}
+
+/** Alert lines kept in memory: a drill is one incident's worth. */
+export class MemoryLines implements AlertLines {
+  readonly all: string[] = [];
+  readonly wantsFlush = false;
+  get lines(): number {
+    return this.all.length;
+  }
+  push(line: string): void {
+    this.all.push(line);
+  }
+  async flush(): Promise<void> {}
+}
+
 /** NDJSON file written through a stream, honouring backpressure. */
-export class LineSink {
+export class LineSink implements AlertLines {
   private readonly stream: WriteStream;
   private buf: string[] = [];
   private bytes = 0;
@@ -219,7 +239,7 @@ export class World {
   readonly alertLimit: number;
   readonly keepFeedback: boolean;
   readonly catalog: Catalog;
-  readonly alerts: LineSink;
+  readonly alerts: AlertLines;
   readonly deploys: { t: number; line: string }[] = [];
   readonly feedback: { t: number; id: string; line: string }[] = [];
   readonly truth: TruthRow[] = [];
@@ -243,7 +263,7 @@ export class World {
     end: number;
     alertLimit: number;
     keepFeedback: boolean;
-    alerts: LineSink;
+    alerts: AlertLines;
     rng: Rng;
     catalog: Catalog;
   }) {
@@ -314,7 +334,7 @@ export class World {
 
   /** Writes the change to deploys.ndjson; returns its event id. */
   emitDeploy(t: number, rng: Rng, d: DeploySpec): string {
-    const rec: Record<string, unknown> = {
+    const rec: DeployLine = {
       event_id: this.nextDeployId(),
       event_time: this.timestamp(t, rng, 0.05, d.region),
       kind: d.kind,
@@ -329,7 +349,7 @@ export class World {
     if (d.region !== undefined) rec.region = d.region;
     this.deploys.push({ t, line: JSON.stringify(rec) });
     bump(this.deployCounts, d.kind);
-    return rec.event_id as string;
+    return rec.event_id;
   }
 
   emitAlert(t: number, rng: Rng, spec: AlertSpec, truth: Truth): void {
@@ -342,7 +362,7 @@ export class World {
       spec.region ??
       (profile ? rng.pick(profile.regions) : rng.pick(['eu-west-1', 'us-east-1', 'ap-south-1']));
 
-    const rec: Record<string, unknown> = {
+    const rec: AlertLine = {
       alert_id: alertId,
       event_time: this.timestamp(t, rng, 0.03, region),
       model_id: spec.model,
@@ -408,7 +428,6 @@ export class World {
   ): void {
     let outcome: Outcome;
     let tier: Tier;
-    const fb: Record<string, unknown> = { alert_id: alertId };
     let fbTime: number;
     const inc = truth.incident;
     if (inc) {
@@ -441,9 +460,7 @@ export class World {
     }
     this.truth.push({ alertId, group: inc ? inc.group : null, outcome, tier });
 
-    fb.event_time = 0; // placeholder keeps field order; set below
-    fb.outcome = outcome;
-    fb.true_tier = tier;
+    const fb: FeedbackLine = { alert_id: alertId, event_time: 0, outcome, true_tier: tier }; // event_time: set below, in this place
     if (inc && (outcome === 'actionable' || outcome === 'duplicate') && inc.rootCause)
       fb.root_cause = inc.rootCause;
     if (inc && outcome === 'actionable') {

@@ -127,3 +127,13 @@ export async function runWorld(w: World, gens: Gen[], horizon: number): Promise<
     if (w.alerts.wantsFlush) await w.alerts.flush();
   }
 }
+
+/** Runs a few generators (a drill's episode) in event-time order until `horizon`, at once and in memory. */
+export function runEpisodes(w: World, gens: readonly Gen[], horizon: number): void {
+  for (;;) {
+    let next: Gen | undefined;
+    for (const g of gens) if (g.t < horizon && (next === undefined || before(g, next))) next = g;
+    if (next === undefined || w.done) return;
+    next.step(w);
+  }
+}

@@ -1,6 +1,7 @@
 // The static business side of the synthetic world: the model catalog (PRODUCT.md format) plus the
 // simulation-only facts the catalog does not carry (features, quality metrics, regions, segments).
 import { Document, visit } from 'yaml';
+import type { ModelProfile as CatalogModel } from '../core/settings.ts';
 
 export type Direction = 'up' | 'down'; // "up": bad when value rises above threshold; "down": bad when it drops below
 
@@ -13,17 +14,8 @@ export interface QualityMetric {
   digits: number;
 }
 
-export interface CatalogEntry {
-  owner: string;
-  product_area: string;
-  revenue_per_hour: number;
-  traffic_per_hour: number;
-  compliance: string[];
-  safety: boolean;
-  rollback_allowed: boolean;
-  upstream: string[];
-  playbook?: string;
-}
+/** A model of the catalog, as the core reads it (settings.ts), with the product area always given. */
+export type CatalogEntry = Omit<CatalogModel, 'product_area' | 'escalation'> & { product_area: string };
 
 export interface ModelProfile {
   id: string;
