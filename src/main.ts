@@ -163,6 +163,7 @@ export async function runService(options: RunOptions): Promise<number> {
       handleConsole(req, res, {
         model: consoleModel,
         now: Date.now,
+        drills: () => service.drillFigures(),
         ...(consoleToken && consoleStore
           ? {
               token: consoleToken,

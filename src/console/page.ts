@@ -2,6 +2,7 @@
 
 import { renderExplanation } from '../cli/explain-view.ts';
 import type { Action } from '../core/actions.ts';
+import type { DrillFigures } from '../core/drill.ts';
 import type { ScoredAlert } from '../core/processor.ts';
 import { DIMENSIONS, money } from '../core/score.ts';
 import { type ConsoleFilters, type ConsoleView, queryOf } from './view-model.ts';
@@ -77,6 +78,8 @@ export interface PageContext {
   writable: boolean;
   /** Silences in force or pending, with an expire button (writes on). */
   silences?: readonly { id: string; matchers: string; ends_at: number; comment: string }[];
+  /** Drills the service paged: shown in their own table, never among the SLA figures of real incidents. */
+  drills?: readonly DrillFigures[];
 }
 
 export function renderQueuePage(v: ConsoleView, ctx: PageContext): string {
@@ -134,8 +137,29 @@ export function renderQueuePage(v: ConsoleView, ctx: PageContext): string {
 <h2>Queue: <span id="count">${v.queue.length}</span> of ${v.open_total} ${v.filters.status === 'all' ? '' : 'open '}incidents</h2>
 <table id="queue"><tr><th class="num">#</th><th>tier</th><th class="num">prio</th><th class="num">impact/h</th><th>incident</th><th>models</th><th>product areas</th><th>cause</th><th>owner</th><th>SLA</th><th class="num">alerts</th></tr>
 ${rows || '<tr><td colspan="11" class="muted">no incident matches</td></tr>'}</table>
-${panel}${silencesSection(ctx)}${ctx.writable ? '' : '<p class="muted">read-only: set ALERT_TRIAGE_CONSOLE_TOKEN to create silences from the page</p>'}`,
+${panel}${drillsSection(ctx)}${silencesSection(ctx)}${ctx.writable ? '' : '<p class="muted">read-only: set ALERT_TRIAGE_CONSOLE_TOKEN to create silences from the page</p>'}`,
   );
+}
+
+/** A drill's times are seconds to minutes: seconds below 90 s. */
+const fmtDrill = (ms: number) => (ms < 90_000 ? `${(ms / 1000).toFixed(1)}s` : fmtDuration(ms));
+
+function drillsSection(ctx: PageContext): string {
+  if (!ctx.drills || ctx.drills.length === 0) return '';
+  const took = (ms: number | null, budget: number | null, within: boolean | null) =>
+    ms === null
+      ? '<span class="muted">—</span>'
+      : `${e(fmtDrill(ms))}${budget === null ? '' : ` <span class="${within === false ? 'overdue' : 'muted'}">(SLA ${e(fmtDuration(budget))}${within === false ? ', missed' : ''})</span>`}`;
+  const rows = ctx.drills
+    .map(
+      (
+        d,
+      ) => `<tr data-drill="${e(d.drill_id)}"><td>[DRILL] ${e(d.scenario ?? 'unknown')}</td><td>${e(d.drill_id)}</td><td>${tierBadge(d.tier)}</td>
+<td><a href="/incident/${encodeURIComponent(d.incident_id)}">${e(d.incident_id)}</a></td><td class="num">${e(fmtDrill(d.time_to_page_ms))}</td>
+<td class="num">${took(d.time_to_ack_ms, d.sla.ack_ms, d.ack_within_sla)}</td><td class="num">${took(d.time_to_resolve_ms, d.sla.resolve_ms, d.resolve_within_sla)}</td></tr>`,
+    )
+    .join('');
+  return `<h2>Drills</h2><table id="drills"><tr><th>scenario</th><th>drill</th><th>tier</th><th>incident</th><th class="num">time to page</th><th class="num">time to ack</th><th class="num">time to resolve</th></tr>${rows}</table>`;
 }
 
 function silencesSection(ctx: PageContext): string {

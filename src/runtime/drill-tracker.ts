@@ -120,6 +120,11 @@ export class DrillTracker {
     });
   }
 
+  /** Every drill paged so far (the latest MAX_DRILLS), oldest first: what the console shows. */
+  figures(): DrillFigures[] {
+    return [...this.byIncident.values()].flatMap((t) => (t.figures ? [{ ...t.figures }] : []));
+  }
+
   /** The drill an incident belongs to, from this record or what an earlier one said. */
   private track(incidentId: string, drill: string | null): Tracked | undefined {
     const known = this.byIncident.get(incidentId);

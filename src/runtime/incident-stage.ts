@@ -19,6 +19,7 @@
 // `{kind: 'silence'}` (a tombstone as `silence_removed`); a book read back gets every silence held. They
 // are not in the changelog: the topic is the state, and it is read to its end before any chunk.
 
+import type { DrillFigures } from '../core/drill.ts';
 import { drillOfIncident } from '../core/drill.ts';
 import type { AlertFeedback } from '../core/events.ts';
 import {
@@ -215,6 +216,11 @@ export class IncidentStage {
   /** The silences held (read from the topic, not tombstoned; active or not), latest record of each. */
   heldSilences(): Silence[] {
     return [...this.silences.values()].filter((s): s is Silence => s !== null);
+  }
+
+  /** The drills this instance's books paged, with their figures so far (the console's drills table). */
+  drillFigures(): DrillFigures[] {
+    return this.drills.figures();
   }
 
   /** Silences held (read from the topic and not tombstoned; active or not) and topic records read. */

@@ -20,6 +20,7 @@ import { createKafka } from '../adapters/kafka/client.ts';
 import { KafkaAlertLog, KafkaPlainSink, KafkaTransactionalSink } from '../adapters/kafka/pipeline-ports.ts';
 import { type RecordCodec, registryTopicsOf } from '../adapters/registry/codec.ts';
 import { type Config, incidentStageNames, triageSettings } from '../config.ts';
+import type { DrillFigures } from '../core/drill.ts';
 import type { IncidentEvent, IncidentOutput } from '../core/incidents/types.ts';
 import type { ProcessorOptions } from '../core/processor.ts';
 import type { Silence } from '../core/silences.ts';
@@ -257,6 +258,11 @@ export class StreamService {
         dead: undefined,
       };
     }
+  }
+
+  /** The drills this instance's incident stage paged, with their figures (none without the stage). */
+  drillFigures(): DrillFigures[] {
+    return this.incidents?.stage.drillFigures() ?? [];
   }
 
   /** The silences the incident stage holds (what it applies); undefined without the stage. */

@@ -250,6 +250,34 @@ describe('console page', () => {
     assert.ok(!/https?:\/\//.test(html), 'nothing loaded from elsewhere');
   });
 
+  it('shows the drills the service paged in a table of their own, with the SLA they missed', () => {
+    const view = buildConsoleView({ incidents: [], alerts: [], filters: {}, now: T0 });
+    assert.ok(!renderQueuePage(view, { notices: [], writable: false }).includes('id="drills"'));
+    const drill = {
+      drill_id: 'bad-deploy-m1-s1',
+      scenario: 'bad-deploy' as const,
+      incident_id: 'inc-drill',
+      tier: 'P1' as const,
+      first_alert_at: T0,
+      paged_at: T0 + 3_000,
+      acked_at: T0 + 3_000 + 20 * 60_000,
+      resolved_at: null,
+      time_to_page_ms: 3_000,
+      time_to_ack_ms: 20 * 60_000,
+      time_to_resolve_ms: null,
+      sla: { ack_ms: 15 * 60_000, resolve_ms: 4 * 3_600_000 },
+      ack_within_sla: false,
+      resolve_within_sla: null,
+    };
+    const html = renderQueuePage(view, { notices: [], writable: false, drills: [drill] });
+    const table = html.slice(html.indexOf('id="drills"'));
+    assert.ok(html.includes('id="drills"'), 'the drills table');
+    assert.match(table, /\[DRILL\] bad-deploy/);
+    assert.match(table, /inc-drill/);
+    assert.match(table, />3\.0s</, 'time to page in seconds');
+    assert.match(table, /20m <span class="overdue">\(SLA 15m, missed\)/, 'the ack took longer than its SLA');
+  });
+
   it('an error page shows the messages and no stack', () => {
     const html = renderErrorPage(400, 'Bad filter', ['tier: "<P9>" is not a tier']);
     assert.ok(html.includes('tier: &quot;&lt;P9&gt;&quot; is not a tier'));

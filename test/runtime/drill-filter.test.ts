@@ -101,5 +101,11 @@ describe('DrillTracker', () => {
         .observations,
       [],
     );
+    // What the console's drills table shows: the drill paged, with its figures; the real incident not.
+    const figures = tracker.figures();
+    assert.deepEqual(
+      figures.map((f) => [f.incident_id, f.scenario, f.time_to_page_ms, f.time_to_ack_ms, f.ack_within_sla]),
+      [['inc-d', 'bad-deploy', 2_500, 60_000, true]],
+    );
   });
 });

@@ -1,6 +1,7 @@
 // The console's routes: GET / (the queue), GET /incident/<id>, GET /alert/<id> (the explain view),
 // POST /silences (writes enabled with a token). Thin: parse, build the view (console/view-model.ts),
 // render (console/page.ts). Never a stack trace on the page.
+
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
@@ -11,6 +12,7 @@ import {
 } from '../../console/page.ts';
 import type { ConsoleReadModel } from '../../console/read-model.ts';
 import { buildConsoleView, parseConsoleQuery } from '../../console/view-model.ts';
+import type { DrillFigures } from '../../core/drill.ts';
 import type { ScoredAlert } from '../../core/processor.ts';
 
 export interface ConsoleRouteOptions {
@@ -29,6 +31,8 @@ export interface ConsoleRouteOptions {
   }) => Promise<{ ok: true; id: string } | { ok: false; message: string }>;
   /** The silences in force or pending (shown with an expire button when writes are on). */
   silences?: () => Promise<{ id: string; matchers: string; ends_at: number; comment: string }[]>;
+  /** Drills paged by the service, with time to page / ack / resolve against the SLA (docs/DRILLS.md). */
+  drills?: () => DrillFigures[];
   expireSilence?: (id: string) => Promise<{ ok: true; id: string } | { ok: false; message: string }>;
 }
 
@@ -140,7 +144,8 @@ export async function handleConsole(
         now: o.now(),
       });
       const silences = writable && o.silences ? await o.silences() : [];
-      send(res, 200, renderQueuePage(view, { notices, writable, silences }));
+      const drills = o.drills ? o.drills() : [];
+      send(res, 200, renderQueuePage(view, { notices, writable, silences, drills }));
       return true;
     }
     const m = /^\/(incident|alert)\/([^/]{1,200})$/.exec(url.pathname);
