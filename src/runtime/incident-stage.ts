@@ -183,7 +183,6 @@ export class IncidentStage {
   private assigned = new Set<number>();
   private readonly restoring = new PartitionWaits();
   private readonly resumeAt = new Map<number, bigint>();
-  private behind = new Set<number>();
   /** The alert group's committed offset and end per alert partition, as last asked (refreshBehind). */
   private progress = new Map<number, { position: bigint; end: bigint }>();
   /** Feedback that resolves and silences (from the side readers), per book, applied at its next chunk. */
@@ -193,7 +192,7 @@ export class IncidentStage {
   private silenceRecordsRead = 0;
   /** The latest resolving feedback seen (bounded), given to a book when it is read back. */
   private readonly recent: AlertFeedback[] = [];
-  private behindAt = Number.NEGATIVE_INFINITY;
+  private progressAt = Number.NEGATIVE_INFINITY;
   private stopping = false;
   failing: string | undefined;
   fatal: string | undefined;
@@ -463,7 +462,7 @@ export class IncidentStage {
         );
       }
     }
-    await this.refreshBehind(book.count);
+    await this.refreshProgress(book.count);
     let waiting = Number.NEGATIVE_INFINITY;
     // Members only: feedback waits in the book for the alerts' time to reach its own.
     for (const p of book.state.pending.values()) if (p.rank === 0 && p.time > waiting) waiting = p.time;
@@ -478,7 +477,7 @@ export class IncidentStage {
       // quiet): that flag may be older than records its partition has been given since (a quiet spell,
       // then new alerts on every partition, one of them read first). Ask the log again, whatever the
       // throttle, before taking members past it.
-      await this.refreshBehind(book.count, true);
+      await this.refreshProgress(book.count, true);
       behind = this.behindOf(book);
       w = stageWatermark(book.sources, book.count, behind, waiting);
     }
@@ -576,20 +575,13 @@ export class IncidentStage {
     };
   }
 
-  private async refreshBehind(count: number, force = false): Promise<void> {
+  private async refreshProgress(count: number, force = false): Promise<void> {
     const now = this.ports.clock.now();
-    if (count === 0 || (!force && now - this.behindAt < 250)) return;
-    this.behindAt = now;
+    if (count === 0 || (!force && now - this.progressAt < 250)) return;
+    this.progressAt = now;
     const all = Array.from({ length: count }, (_, p) => p);
     const progress = await this.ports.sources.progress(all);
     this.progress = progress;
-    // One the log said nothing about counts as behind: holding is the safe side.
-    this.behind = new Set(
-      all.filter((p) => {
-        const x = progress.get(p);
-        return x === undefined || x.position < x.end;
-      }),
-    );
   }
 
   /**
@@ -599,10 +591,13 @@ export class IncidentStage {
    * given new alerts that are processed and committed before this book reads them).
    */
   private behindOf(book: Book): ReadonlySet<number> {
-    const out = new Set(this.behind);
-    for (const [p, x] of this.progress) {
+    const out = new Set<number>();
+    for (let p = 0; p < book.count; p++) {
+      const x = this.progress.get(p);
       const next = book.sources.get(p)?.next;
-      if (next !== undefined && x.position > BigInt(next)) out.add(p);
+      // One the log said nothing about counts as behind: holding is the safe side.
+      if (x === undefined || x.position < x.end || (next !== undefined && x.position > BigInt(next)))
+        out.add(p);
     }
     return out;
   }

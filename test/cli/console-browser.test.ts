@@ -2,56 +2,15 @@
 // `alert-triage console` command on the sample week (a child process). Needs /usr/bin/chromium
 // (scripts/infra/ensure-chromium.sh installs it); without it the test fails, it does not skip.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Page } from 'playwright-core';
-import { ROOT, SAMPLE } from './support.ts';
+import { CHROMIUM, CHROMIUM_ARGS, sampleWeekConsoleArgs, startConsole } from '../fixtures/console.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const TOKEN = 'console-test-token';
-
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-/** Starts `alert-triage console` on a free port; resolves with its base URL once it listens. */
-export function startConsole(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ child: ChildProcess; base: string }> {
-  const child = spawn(
-    process.execPath,
-    [join(ROOT, 'bin', 'alert-triage.js'), 'console', '--port', '0', ...args],
-    { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  return new Promise((resolve, reject) => {
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`console did not start in 60 s:\n${err}`)), 60_000);
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (s: string) => {
-      err += s;
-      const m = /console: (http:\/\/\S+?)\/ /.exec(err);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, base: m[1] as string });
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`console exited with ${code}:\n${err}`));
-    });
-  });
-}
 
 describe('the triage console in Chromium', { timeout: 180_000 }, () => {
   let dir: string;
@@ -67,21 +26,9 @@ describe('the triage console in Chromium', { timeout: 180_000 }, () => {
       existsSync(CHROMIUM),
       `${CHROMIUM} is missing: run scripts/infra/ensure-chromium.sh (apt-get install -y chromium)`,
     );
-    ({ child, base } = await startConsole(
-      [
-        '--alerts',
-        join(SAMPLE, 'alerts.ndjson'),
-        '--deploys',
-        join(SAMPLE, 'deploys.ndjson'),
-        '--feedback',
-        join(SAMPLE, 'feedback.ndjson'),
-        '--config',
-        join(SAMPLE, 'catalog.yaml'),
-        '--silence-file',
-        silenceFile(),
-      ],
-      { ALERT_TRIAGE_CONSOLE_TOKEN: TOKEN },
-    ));
+    ({ child, base } = await startConsole(sampleWeekConsoleArgs(silenceFile()), {
+      ALERT_TRIAGE_CONSOLE_TOKEN: TOKEN,
+    }));
     browser = await chromium.launchPersistentContext(join(dir, 'profile'), {
       executablePath: CHROMIUM,
       headless: true,

@@ -21,6 +21,7 @@ import {
   producedWorld,
   sleep,
   spawnCli,
+  untilStageDrained,
 } from './support.ts';
 
 const ALERTS = Number(process.env.RELIABILITY_INCIDENT_ALERTS ?? 12_000);
@@ -92,48 +93,21 @@ describe('crash with the incident stage: SIGKILL, restart, every page once', { s
     // to be idle for max_partition_idle), and this process ready, so SIGTERM is a drain. (Not the sum
     // of the stage's committed offsets: it was above zero while it still had 3,000 members to read.)
     const deadline = Date.now() + 300_000;
-    const waiting = async () => {
-      try {
-        const r = await fetch(`http://127.0.0.1:${setup.port}/readyz`, {
-          signal: AbortSignal.timeout(2_000),
-        });
-        const body = (await r.json()) as { details: { incidentStage?: { pending: number } } };
-        return body.details.incidentStage?.pending ?? Number.POSITIVE_INFINITY;
-      } catch {
-        return Number.POSITIVE_INFINITY;
-      }
-    };
-    // What the last look saw, for the message when the drain does not come.
-    let seen = {};
-    // Stage 2 has every member once it has read its input up to where the input stood when stage 1 had
-    // committed every alert (after that stage 1 writes only watermark records, outside transactions):
-    // in each repartition partition, up to the end then less one (the last member-writing transaction's
-    // commit marker, which a consumer never reads as a record; a member is always before its marker).
-    let membersEnd: Map<number, bigint> | undefined;
-    const stageBehind = async (ends: Map<number, bigint>) => {
-      const [c] = await admin.fetchOffsets({ groupId: names.groupId, topics: [names.repartition] });
-      const at = new Map((c?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
-      return [...ends].filter(([p, end]) => (at.get(p) ?? -1n) < end - 1n).map(([p]) => p);
-    };
-    const drained = async () => {
-      const a = await alerts();
-      if (a.committed === ALERTS && membersEnd === undefined) {
-        const highs = await admin.fetchTopicOffsets(names.repartition);
-        membersEnd = new Map(highs.map((h) => [h.partition, BigInt(h.high)]));
-      }
-      const behind = membersEnd ? await stageBehind(membersEnd) : null;
-      const [pending, ready] = [await waiting(), await isReady(setup.port)];
-      seen = { alerts_committed: a.committed, stage_behind: behind, stage_pending: pending, ready };
-      return a.committed === ALERTS && behind?.length === 0 && pending === 0 && ready;
-    };
-    while (!(await drained())) {
+    // Stage 1 first: every alert committed and this process ready.
+    while (!((await alerts()).committed === ALERTS && (await isReady(setup.port)))) {
       assert.ok(child.proc.exitCode === null, `service exited by itself (see ${log()})`);
       assert.ok(
         Date.now() < deadline,
-        `not every alert scored in time: ${JSON.stringify({ kills, ...seen })} (see ${log()})`,
+        `not every alert committed in time: ${JSON.stringify({ kills, committed: (await alerts()).committed })} (see ${log()})`,
       );
       await sleep(3_000);
     }
+    // Then stage 2: every member read and none waiting (support.ts says how it tells).
+    await untilStageDrained(admin, config, setup.port, {
+      deadline,
+      alive: () => child?.proc.exitCode === null,
+      log: log(),
+    });
     await sleep(2_000);
     child.proc.kill('SIGTERM');
     assert.equal((await child.exited).code, 0, 'SIGTERM exits 0');
