@@ -5,22 +5,10 @@
 // the topic. Without the token's value a POST is refused (403) and nothing is written.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { parse as parseYaml, stringify as toYaml } from 'yaml';
-import { parseConfig } from '../../src/config.ts';
-import { childConfigDoc, freePort, isReady, spawnCli, workDir } from '../reliability/support.ts';
-import {
-  createTopics,
-  json,
-  ndjsonLines,
-  produceLines,
-  readTopics,
-  SAMPLE,
-  SKIP,
-  waitUntil,
-} from './harness.ts';
+import { isReady, sampleChildConfig, spawnCli } from '../reliability/support.ts';
+import { json, ndjsonLines, produceLines, readTopics, SAMPLE, SKIP, waitUntil } from './harness.ts';
 
 /** A topic read whole, read_committed, until 1.5 s pass with nothing new. */
 const readAll = async (topic: string) =>
@@ -41,23 +29,13 @@ interface Scored {
 
 describe('the console in the running service', { skip: SKIP }, () => {
   it('shows the queue, creates and expires a silence on ml.silences with the token, 403 without', async (t) => {
-    const id = randomBytes(4).toString('hex');
-    const dir = workDir('console');
-    const port = await freePort();
-    const doc = childConfigDoc(
-      `it-console-${id}`,
-      parseYaml(readFileSync(join(SAMPLE, 'catalog.yaml'), 'utf8')),
-      {
-        partitions: { alerts: 2, deployments: 1, outputs: 1 },
-        sessionTimeout: '10s',
-        port,
-      },
-    );
-    const full = { ...doc, kafka: { ...doc.kafka, incident_stage: true } };
-    const configPath = join(dir, 'config.yaml');
-    writeFileSync(configPath, toYaml(full));
-    const admin = await createTopics(parseConfig(full));
-    await admin.disconnect();
+    const {
+      id,
+      dir,
+      port,
+      doc: full,
+      configPath,
+    } = await sampleChildConfig('console', { alertPartitions: 2 });
     const topics = full.topics as { alerts: string; scored: string; silences: string };
     const token = `console-${randomBytes(12).toString('hex')}`;
     const child = spawnCli(['run', '--config', configPath], join(dir, 'service.log'), {

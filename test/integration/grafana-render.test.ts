@@ -7,14 +7,11 @@
 // source, metric names, rates over counters only) is checked without a broker in test/grafana-dashboard.test.ts.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { parse as parseYaml, stringify as toYaml } from 'yaml';
-import { parseConfig } from '../../src/config.ts';
-import { childConfigDoc, freePort, isReady, NODE, spawnCli, workDir } from '../reliability/support.ts';
-import { BROKERS, createTopics, ndjsonLines, REGISTRY, ROOT, SAMPLE, SKIP, waitUntil } from './harness.ts';
+import { isReady, NODE, sampleChildConfig, spawnCli } from '../reliability/support.ts';
+import { BROKERS, ndjsonLines, REGISTRY, ROOT, SAMPLE, SKIP, waitUntil } from './harness.ts';
 
 const DASHBOARD = join(ROOT, 'deploy', 'grafana', 'dashboards', 'alert-triage.json');
 
@@ -76,22 +73,7 @@ describe('the Grafana dashboard against the running service', { skip: SKIP }, ()
   it('every panel draws: each selector matches a series the service exports after the sample week', {
     timeout: 300_000,
   }, async (t) => {
-    const id = randomBytes(4).toString('hex');
-    const dir = workDir('grafana');
-    const port = await freePort();
-    const doc = childConfigDoc(
-      `it-grafana-${id}`,
-      parseYaml(readFileSync(join(SAMPLE, 'catalog.yaml'), 'utf8')),
-      {
-        partitions: { alerts: 2, deployments: 1, outputs: 1 },
-        sessionTimeout: '10s',
-        port,
-      },
-    );
-    const configPath = join(dir, 'config.yaml');
-    writeFileSync(configPath, toYaml(doc));
-    const admin = await createTopics(parseConfig(doc));
-    await admin.disconnect();
+    const { dir, port, doc, configPath } = await sampleChildConfig('grafana', { alertPartitions: 2 });
     const child = spawnCli(['run', '--config', configPath], join(dir, 'service.log'));
     t.after(async () => {
       child.proc.kill('SIGTERM');

@@ -5,19 +5,17 @@
 // a bad Alertmanager item rejected alone (HTTP 207; Kafka: DLQ with the reason, the others scored).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import type { KafkaMessage } from 'kafkajs';
-import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { createKafka } from '../../src/adapters/kafka/client.ts';
 import { KafkaIngestProducer } from '../../src/adapters/kafka/ingest-producer.ts';
 import { createCodec, registryTopicsOf } from '../../src/adapters/registry/codec.ts';
 import { isConfluentFramed } from '../../src/adapters/registry/wire-format.ts';
-import { parseConfig } from '../../src/config.ts';
 import { createIngest } from '../../src/runtime/ingest.ts';
 import { DLQ_HEADERS } from '../../src/runtime/routing.ts';
-import { childConfigDoc, freePort, isReady, spawnCli, workDir } from '../reliability/support.ts';
+import { isReady, sampleChildConfig, spawnCli } from '../reliability/support.ts';
 import {
   createTopics,
   INPUT_PRODUCER,
@@ -26,7 +24,6 @@ import {
   quietLogger,
   readTopic,
   readTopics,
-  SAMPLE,
   SKIP,
   sendExactly,
   testConfig,
@@ -39,23 +36,16 @@ const example = (f: string) => readFileSync(join(EXAMPLES, `${f}.json`), 'utf8')
 
 /** `alert-triage run` as a child on topics of its own, with an ingest token; stopped after the test. */
 async function startChild(t: TestContext, kafkaOverrides: Record<string, unknown> = {}) {
-  const id = randomBytes(4).toString('hex');
-  const dir = workDir('ingest');
-  const port = await freePort();
-  const doc = childConfigDoc(
-    `it-ingest-${id}`,
-    parseYaml(readFileSync(join(SAMPLE, 'catalog.yaml'), 'utf8')),
-    {
-      partitions: { alerts: 3, deployments: 1, outputs: 1 },
-      sessionTimeout: '10s',
-      port,
-    },
-  );
-  const full = { ...doc, kafka: { ...doc.kafka, ...kafkaOverrides } };
-  const configPath = join(dir, 'config.yaml');
-  writeFileSync(configPath, toYaml(full));
-  const admin = await createTopics(parseConfig(full));
-  await admin.disconnect();
+  const {
+    id,
+    dir,
+    port,
+    doc: full,
+    configPath,
+  } = await sampleChildConfig('ingest', {
+    alertPartitions: 3,
+    kafka: kafkaOverrides,
+  });
   const token = `ingest-${randomBytes(12).toString('hex')}`;
   const log = join(dir, 'service.log');
   const child = spawnCli(['run', '--config', configPath], log, { ALERT_TRIAGE_INGEST_TOKEN: token });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Admin } from 'kafkajs';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { loadConfigFile } from '../../src/adapters/file/config-file.ts';
-import { type Config, incidentStageNames } from '../../src/config.ts';
+import { type Config, incidentStageNames, parseConfig } from '../../src/config.ts';
 import type { ScoredAlert } from '../../src/core/processor.ts';
 import {
   BROKERS,
@@ -92,6 +92,31 @@ export function childConfigDoc(name: string, catalog: Record<string, unknown>, o
     ...(o.port === undefined ? {} : { http: { port: o.port } }),
     log: { level: 'info' },
   };
+}
+
+/**
+ * A child `alert-triage run` over the sample week's catalog, before it starts: its config (topics, group and
+ * ids of its own, a free HTTP port, `kafka` overrides on top) written to a directory of its own, and its
+ * topics made.
+ */
+export async function sampleChildConfig(
+  tag: string,
+  o: { alertPartitions: number; kafka?: Record<string, unknown> },
+): Promise<{ id: string; dir: string; port: number; doc: Record<string, unknown>; configPath: string }> {
+  const id = randomBytes(4).toString('hex');
+  const dir = workDir(tag);
+  const port = await freePort();
+  const base = childConfigDoc(
+    `it-${tag}-${id}`,
+    parseYaml(readFileSync(join(ROOT, 'examples', 'sample-week', 'catalog.yaml'), 'utf8')),
+    { partitions: { alerts: o.alertPartitions, deployments: 1, outputs: 1 }, sessionTimeout: '10s', port },
+  );
+  const doc = { ...base, kafka: { ...base.kafka, ...o.kafka } };
+  const configPath = join(dir, 'config.yaml');
+  writeFileSync(configPath, toYaml(doc));
+  const admin = await createTopics(parseConfig(doc));
+  await admin.disconnect();
+  return { id, dir, port, doc, configPath };
 }
 
 /** A YAML config of its own for a child `alert-triage run`: the catalog, unique topics, group, tx prefix. */
