@@ -44,7 +44,7 @@ describe('rebalance: instances join and leave mid-stream', { skip: SKIP }, () =>
     generateWorld(dir, ALERTS);
     config = testConfig({}, join(dir, 'catalog.yaml'));
     // Alert by alert (kafka.incident_stage: false): it counts one tier record per routed alert. The stage's
-    // rebalances are the in-memory property cases' and conformance's (a second instance joining).
+    // rebalances are incident-rebalance.test.ts's, and the in-memory property cases' and conformance's.
     config = { ...config, kafka: { ...config.kafka, session_timeout: 6_000, incident_stage: false } };
     admin = await createTopics(config);
     await produceLines(config.topics.deployments, ndjsonLines(join(dir, 'deploys.ndjson')), 'model_id');

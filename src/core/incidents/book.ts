@@ -64,12 +64,28 @@ export interface IncidentState {
   readonly aliases: Map<string, string>;
   /** alert id → incident id: feedback on any member finds its incident. */
   readonly byAlert: Map<string, string>;
-  /** dedup fingerprint → the incident its latest member of that fingerprint joined: a resolved alert finds it. */
+  /**
+   * `fingerprintKey(route, fingerprint)` → the incident its latest member of that fingerprint and route
+   * joined: a resolved alert, and a repeat of a lone alert (corroboration), find it. By route too, because
+   * in the stream a book holds only its partition's routes: keyed by fingerprint alone, `score`'s one book
+   * would find incidents of other routes that the stream's book cannot, and page otherwise.
+   */
   readonly byFingerprint: Map<string, string>;
+  /**
+   * The same keys → every incident held that has a member of them: when the one `byFingerprint` names is
+   * dropped, the key falls back to the latest of the others, as it does in a book read back.
+   */
+  readonly holders: Map<string, Set<string>>;
   /** `group:<label values>` → the latest incident a group member opened (routing.ts, rule 4). */
   readonly groups: Map<string, string>;
   readonly silences: SilenceBook;
   seq: number;
+  /**
+   * Members taken so far, in the book's order: each incident notes, per fingerprint, when its latest member
+   * of it was taken (Incident.fingerprint_taken), so a book read back finds the incident `byFingerprint`
+   * held. Not in the changelog's meta: a book read back starts from the highest its incidents noted.
+   */
+  taken: number;
 }
 
 export interface IncidentStepResult {
@@ -78,6 +94,9 @@ export interface IncidentStepResult {
 }
 
 export type IncidentStep = (state: IncidentState, input: IncidentInput) => IncidentStepResult;
+
+/** The key of `IncidentState.byFingerprint` (and of `Incident.fingerprint_taken`). */
+export const fingerprintKey = (route: string, fingerprint: string) => `${route}\u0000${fingerprint}`;
 
 export function createIncidentState(s: TriageSettings): IncidentState {
   const silences = new SilenceBook();
@@ -95,10 +114,60 @@ export function createIncidentState(s: TriageSettings): IncidentState {
     aliases: new Map(),
     byAlert: new Map(),
     byFingerprint: new Map(),
+    holders: new Map(),
     groups: new Map(),
     silences,
     seq: 0,
+    taken: 0,
   };
+}
+
+/**
+ * An incident's `byFingerprint` keys: from `fingerprint_taken`, or for a record written before it, each
+ * fingerprint under the incident's own key (its route but for a candidate's or group member's alias).
+ */
+export function fingerprintKeysOf(inc: Incident): Iterable<string> {
+  if (inc.fingerprint_taken instanceof Map) return inc.fingerprint_taken.keys();
+  return [...inc.fingerprints].map((fp) => fingerprintKey(inc.key, fp));
+}
+
+const takenOf = (inc: Incident, key: string): number | undefined =>
+  inc.fingerprint_taken instanceof Map ? inc.fingerprint_taken.get(key) : undefined;
+
+/**
+ * Whether the latest member of `key` (route and fingerprint) is in `a` rather than `b`: by when it was
+ * taken; for records written before that was noted, by the incidents' latest members.
+ */
+export function laterFor(key: string, a: Incident, b: Incident): boolean {
+  const ta = takenOf(a, key);
+  const tb = takenOf(b, key);
+  if (ta !== undefined && tb !== undefined) return ta > tb;
+  if (ta !== undefined || tb !== undefined) return ta !== undefined;
+  return b.last < a.last || (b.last === a.last && b.id < a.id);
+}
+
+/** `inc` holds a member of `key`; a book read back notes it too (snapshot.ts), and the highest taken. */
+export function holdKey(st: IncidentState, key: string, id: string): void {
+  let ids = st.holders.get(key);
+  if (ids === undefined) st.holders.set(key, (ids = new Set()));
+  ids.add(id);
+  const at = st.incidents.get(id)?.fingerprint_taken?.get(key);
+  if (at !== undefined && at > st.taken) st.taken = at;
+}
+
+/** `inc` is dropped: `key` falls back to the latest of the incidents still holding it, or goes. */
+function releaseKey(st: IncidentState, key: string, inc: Incident): void {
+  const ids = st.holders.get(key);
+  ids?.delete(inc.id);
+  if (ids !== undefined && ids.size === 0) st.holders.delete(key);
+  if (st.byFingerprint.get(key) !== inc.id) return;
+  let best: Incident | undefined;
+  for (const id of ids ?? []) {
+    const other = st.incidents.get(id);
+    if (other !== undefined && (best === undefined || laterFor(key, other, best))) best = other;
+  }
+  if (best === undefined) st.byFingerprint.delete(key);
+  else st.byFingerprint.set(key, best.id);
 }
 
 /** Open incidents held (for gauges). */
@@ -269,12 +338,16 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
     }
     // A repeat of a lone alert left unpaged for want of a second (corroborate_tiers): the condition
     // persisted, which corroborates it — the repeat pages, in whichever incident it joined.
-    const lone = st.incidents.get(st.byFingerprint.get(a.dedup.fingerprint) ?? '');
+    const fpKey = fingerprintKey(m.route, a.dedup.fingerprint);
+    const lone = st.incidents.get(st.byFingerprint.get(fpKey) ?? '');
     const persisted =
       a.dedup.suppressed && lone !== undefined && lone.waiting !== null && lone.paged_tier === null;
     addMember(inc, a);
     st.byAlert.set(a.alert_id, inc.id);
-    st.byFingerprint.set(a.dedup.fingerprint, inc.id);
+    st.byFingerprint.set(fpKey, inc.id);
+    st.taken++;
+    (inc.fingerprint_taken ??= new Map()).set(fpKey, st.taken);
+    holdKey(st, fpKey, inc.id);
     const notes = [
       inhibitedBy !== undefined
         ? inhibitedSentence(inhibitedBy, m)
@@ -544,7 +617,7 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
     if (inc.status !== 'resolved' || inc.last + retention !== t.at) return;
     st.incidents.delete(inc.id);
     for (const alert of inc.alerts) if (st.byAlert.get(alert) === inc.id) st.byAlert.delete(alert);
-    for (const fp of inc.fingerprints) if (st.byFingerprint.get(fp) === inc.id) st.byFingerprint.delete(fp);
+    for (const k of fingerprintKeysOf(inc)) releaseKey(st, k, inc);
     for (const alias of inc.aliases) st.aliases.delete(alias);
     if (inc.group !== undefined && st.groups.get(inc.group) === inc.id) st.groups.delete(inc.group);
     out.events.push({ type: 'incident_dropped', incident_id: inc.id });
@@ -603,7 +676,8 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
     const a = m.alert;
     const firing = a.alert_id.endsWith(RESOLVED_SUFFIX) ? a.alert_id.slice(0, -RESOLVED_SUFFIX.length) : null;
     const id =
-      (firing === null ? undefined : st.byAlert.get(firing)) ?? st.byFingerprint.get(a.dedup.fingerprint);
+      (firing === null ? undefined : st.byAlert.get(firing)) ??
+      st.byFingerprint.get(fingerprintKey(m.route, a.dedup.fingerprint));
     const inc = id === undefined ? undefined : st.incidents.get(id);
     let note: string;
     if (inc === undefined)

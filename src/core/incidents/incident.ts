@@ -43,6 +43,12 @@ export interface Incident {
   readonly alerts: string[];
   /** Its members' dedup fingerprints, so a resolved alert of any of them finds it (book.ts). */
   readonly fingerprints: Set<string>;
+  /**
+   * `fingerprintKey(route, fingerprint)` → when its latest member in this incident was taken
+   * (IncidentState.taken): of the incidents a fingerprint is in on a route, the one it last joined is what
+   * `byFingerprint` holds, and a book read back finds it by this. Absent in records written before it.
+   */
+  fingerprint_taken?: Map<string, number>;
   /** Those of them firing: not resolved by their source since their last member. Empty: its source resolved it. */
   readonly firing: Set<string>;
   /** Candidates' and group members' incident ids that joined it (book.ts aliases), dropped with it. */
@@ -58,7 +64,7 @@ export interface Incident {
   held: HeldPage | null;
   /**
    * Its lone first alert, not paged for want of a second (`corroborate_tiers`), until one comes: a second
-   * alert, or a repeat of this one (in any incident), pages. Null otherwise.
+   * alert, or a repeat of this one (in any incident of the same route), pages. Null otherwise.
    */
   waiting: string | null;
   /** Its pages since it last resolved, in order: each gets a resolve on its tier topic when it resolves. */

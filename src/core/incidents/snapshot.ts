@@ -5,7 +5,15 @@
 // Timers (time-out or drop, and a held page's), aliases and the alert → incident index are not written:
 // they follow from the incidents.
 import type { TriageSettings } from '../settings.ts';
-import { createIncidentState, type IncidentState, type Pending, timerOf } from './book.ts';
+import {
+  createIncidentState,
+  fingerprintKeysOf,
+  holdKey,
+  type IncidentState,
+  laterFor,
+  type Pending,
+  timerOf,
+} from './book.ts';
 import type { Incident } from './incident.ts';
 import type { IncidentMember } from './types.ts';
 
@@ -96,11 +104,14 @@ export function restoreBook<X>(
             : [];
       st.incidents.set(inc.id, inc);
       for (const alert of inc.alerts) st.byAlert.set(alert, inc.id);
-      // A fingerprint in several incidents finds the latest, whatever order the records come back in.
-      for (const fp of inc.fingerprints) {
-        const other = st.incidents.get(st.byFingerprint.get(fp) ?? '');
-        if (other === undefined || other.last < inc.last || (other.last === inc.last && other.id < inc.id))
-          st.byFingerprint.set(fp, inc.id);
+      // A fingerprint (on a route) in several incidents finds the one its latest member joined, whatever
+      // order the records come back in — not the one with the latest member of any fingerprint: a repeat
+      // would find an older incident of it, still waiting for corroboration, and page there. Records
+      // written before fingerprint_taken: the incident with the latest member.
+      for (const k of fingerprintKeysOf(inc)) {
+        holdKey(st, k, inc.id);
+        const other = st.incidents.get(st.byFingerprint.get(k) ?? '');
+        if (other === undefined || laterFor(k, inc, other)) st.byFingerprint.set(k, inc.id);
       }
       for (const alias of inc.aliases) st.aliases.set(alias, inc.id);
       // A group's latest incident takes its next members, whatever order the records come back in.

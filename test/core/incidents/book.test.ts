@@ -789,6 +789,23 @@ describe('incident book: corroboration (incidents.corroborate_tiers, default P2)
     assert.notEqual(later.scored.get('c2')!.incident_id, lone);
   });
 
+  it('a repeat on another route (a change it suspects) does not: that route may be on another partition', () => {
+    // In the stream each stage-2 book holds its partition's routes only; a repeat routed by the change it
+    // suspects may land where the lone alert's incident is not. `score`'s one book answers as the stream's
+    // books do: the repeat is judged on its own route, and a suppressed repeat there pages nothing.
+    const repeat = aMember({
+      alert_id: 'c2',
+      tier: 'P2',
+      suppressed: true,
+      cause: pipe,
+      event_time: T0 + 5 * MIN,
+    });
+    const r = runBook(inOrder([first(), repeat]));
+    assert.notEqual(r.scored.get('c2')!.incident_id, lone);
+    assert.deepEqual(pages(r), []);
+    assert.equal(r.incidents.get(lone)!.pages, 0, 'the lone alert still waits for its second');
+  });
+
   it('a P2 alert with a suspected change, and a P1 alert, page at once', () => {
     assert.deepEqual(pages(runBook(inOrder([first({ cause: pipe })]))), ['c1']);
     assert.deepEqual(pages(runBook(inOrder([first({ tier: 'P1' })]))), ['c1']);

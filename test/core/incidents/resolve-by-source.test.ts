@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AnomalyAlert, ScoredAlert } from '../../../src/core/events.ts';
-import { createIncidentState, createIncidentStep } from '../../../src/core/incidents/book.ts';
+import { createIncidentState, createIncidentStep, fingerprintKey } from '../../../src/core/incidents/book.ts';
 import { encodeEntry, restoreBook } from '../../../src/core/incidents/snapshot.ts';
 import type { IncidentOutput, IncidentRecord } from '../../../src/core/incidents/types.ts';
 import { mapIngest } from '../../../src/core/inputs/ingest.ts';
@@ -148,7 +148,8 @@ describe('a resolved native alert resolves its incident', () => {
     const { state } = restoreBook(run.config, [[`inc:${inc.id}`, encodeEntry(inc)]]);
     const back = state.incidents.get(inc.id)!;
     assert.deepEqual([...back.firing], [...inc.firing]);
-    assert.equal(state.byFingerprint.get([...inc.fingerprints][0]!), inc.id);
+    // Keyed by route and fingerprint: the firing alert opened the incident of its model, its route.
+    assert.equal(state.byFingerprint.get(fingerprintKey(inc.key, [...inc.fingerprints][0]!)), inc.id);
   });
 });
 

@@ -3,7 +3,7 @@
 // stopped: the same outputs (scored records, pages, incident records) and events for the rest.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createIncidentStep, type IncidentState } from '../../../src/core/incidents/book.ts';
+import { createIncidentStep, fingerprintKey, type IncidentState } from '../../../src/core/incidents/book.ts';
 import {
   decodeEntry,
   encodeEntry,
@@ -69,6 +69,11 @@ describe('incident book snapshot', () => {
       const { state: b, extra } = restoreBook<{ note: string }>(config, recordsOf(a));
       assert.deepEqual(extra, { note: 'kept' });
       assert.ok(b.incidents.size > 0 && b.pending.size > 0, 'the cut leaves incidents and waiting members');
+      assert.deepEqual(
+        b.byFingerprint,
+        a.byFingerprint,
+        'each fingerprint finds the incident it last joined',
+      );
       const rest = all.slice(cut);
       const left = rest.map((x) => step(a, x));
       const right = rest.map((x) => step(b, x));
@@ -79,6 +84,47 @@ describe('incident book snapshot', () => {
       );
     });
   }
+
+  it('a fingerprint in several incidents finds, read back, the one its latest member joined', () => {
+    // f joins X, then Y (both on one route); X then takes a member of another fingerprint, so X has the
+    // latest member of any.
+    // Read back by "the incident with the latest member", f would find X: a repeat of f would then be
+    // judged against X (waiting for corroboration, say) instead of Y — a page the live book never sends.
+    const config = aConfig();
+    const step = createIncidentStep(config);
+    const { state: live } = restoreBook(config, []);
+    const fp = (id: string, f: string, time: number, cause: string) => {
+      const m = aMember({
+        alert_id: id,
+        event_time: time,
+        cause: aChange({ event_id: cause, event_time: T0 - 5 * MIN }),
+      });
+      return {
+        ...m,
+        route: 'change:shared',
+        alert: { ...m.alert, dedup: { ...m.alert.dedup, fingerprint: f } },
+      };
+    };
+    for (const member of [
+      fp('a1', 'f', T0, 'chg-x'),
+      fp('a2', 'f', T0 + 5 * MIN, 'chg-y'),
+      fp('a3', 'g', T0 + 10 * MIN, 'chg-x'),
+    ])
+      step(live, { kind: 'member', member });
+    step(live, { kind: 'watermark', time: T0 + 11 * MIN });
+    const x = live.byAlert.get('a1')!;
+    const y = live.byAlert.get('a2')!;
+    assert.notEqual(x, y);
+    const f = fingerprintKey('change:shared', 'f');
+    assert.equal(live.byFingerprint.get(f), y);
+    assert.ok(live.incidents.get(x)!.last > live.incidents.get(y)!.last, 'X has the latest member of any');
+    // Records in either order: the answer does not depend on it.
+    for (const rows of [recordsOf(live), recordsOf(live).reverse()]) {
+      const { state } = restoreBook(config, rows);
+      assert.equal(state.byFingerprint.get(f), y);
+      assert.equal(state.byFingerprint.get(fingerprintKey('change:shared', 'g')), x);
+    }
+  });
 
   it('keeps ±∞, Maps and Sets through JSON', () => {
     const v = { a: Number.NEGATIVE_INFINITY, m: new Map([['k', new Set([1, 2])]]) };
