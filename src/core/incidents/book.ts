@@ -148,8 +148,8 @@ export function laterFor(key: string, a: Incident, b: Incident): boolean {
 
 /** `inc` holds a member of `key`; a book read back notes it too (snapshot.ts), and the highest taken. */
 export function holdKey(st: IncidentState, key: string, id: string): void {
-  let ids = st.holders.get(key);
-  if (ids === undefined) st.holders.set(key, (ids = new Set()));
+  const ids = st.holders.get(key) ?? new Set<string>();
+  if (ids.size === 0) st.holders.set(key, ids);
   ids.add(id);
   const at = st.incidents.get(id)?.fingerprint_taken?.get(key);
   if (at !== undefined && at > st.taken) st.taken = at;
@@ -346,7 +346,8 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
     st.byAlert.set(a.alert_id, inc.id);
     st.byFingerprint.set(fpKey, inc.id);
     st.taken++;
-    (inc.fingerprint_taken ??= new Map()).set(fpKey, st.taken);
+    if (inc.fingerprint_taken === undefined) inc.fingerprint_taken = new Map();
+    inc.fingerprint_taken.set(fpKey, st.taken);
     holdKey(st, fpKey, inc.id);
     const notes = [
       inhibitedBy !== undefined
