@@ -95,6 +95,35 @@ export function pagedIncidents(
   return out;
 }
 
+/**
+ * The real incidents of a tier the pager heard about: paged by one of their own alerts (pagedIncidents), or
+ * with an alert that joined an incident of ours that paged — by another alert, before or after — and, when
+ * the real incident's change is recorded, is that change's incident (its key `change:<event_id>`). The
+ * second kind is what "paged" misses: an alert outside the real incident (noise on the same model, or
+ * another real incident's) opened the right change's incident and paged it, and the real alerts joined it
+ * without paging again. One joined to an incident blamed on another change is not covered.
+ */
+export function coveredIncidents(
+  truth: readonly TruthLine[],
+  scored: readonly PagedAlert[],
+  tier: Tier,
+): Set<string> {
+  const out = pagedIncidents(truth, scored, tier);
+  const pagedOurs = new Set(scored.filter((s) => s.page && s.incident).map((s) => s.incident!.id));
+  const byAlert = new Map(scored.map((s) => [s.alert_id, s]));
+  const best = new Map<string, Tier>();
+  for (const t of truth)
+    if (t.incident_id !== null) best.set(t.incident_id, better(best.get(t.incident_id) ?? 'P4', t.true_tier));
+  for (const t of truth) {
+    if (t.incident_id === null || best.get(t.incident_id) !== tier || out.has(t.incident_id)) continue;
+    const ours = byAlert.get(t.alert_id)?.incident;
+    if (ours === undefined || !pagedOurs.has(ours.id)) continue;
+    if (t.cause_recorded === true && ours.key !== `change:${t.cause_event_id}`) continue;
+    out.add(t.incident_id);
+  }
+  return out;
+}
+
 /** Why a false page paged: whether its alert is in a real incident, how it joined ours, its tier. */
 export function falsePages(
   truth: readonly TruthLine[],

@@ -8,6 +8,7 @@ import { runOffline } from '../../src/runtime/offline-pipeline.ts';
 import type { TruthLine } from '../../src/sample/truth.ts';
 import { exitWithUsageIfAsked, parseArgsOrExit } from '../bench/common.ts';
 import {
+  coveredIncidents,
   falsePages,
   isPage,
   type MeanMax,
@@ -45,6 +46,10 @@ Figures:
   P1 incidents paged              share of real incidents of true tier P1 (best tier of their alerts)
                                   with at least one page
   incidents never paged           real incidents with no page at all, by true tier
+  P1 incidents covered            (before/after only) P1 incidents paged, or with an alert that joined an
+                                  incident of ours another alert paged — the recorded change's incident
+                                  when the real one has a recorded change: the pager heard of it; one
+                                  joined to an incident blamed on another change is not covered
 The last line of stdout is one JSON object with the figures.
 
 Options:
@@ -165,7 +170,13 @@ function table(f: PagingFigures): string {
 }
 
 /** The issue's figures before (alert by alert) and after (incidents), and its floors. */
-function beforeAfter(b: PagingFigures, f: PagingFigures, lostP1: readonly string[]): string {
+function beforeAfter(
+  b: PagingFigures,
+  f: PagingFigures,
+  lostP1: readonly string[],
+  uncovered: readonly string[],
+  covered: number,
+): string {
   const m = (x: MeanMax) => (x.mean === null ? '-' : x.mean.toFixed(2));
   const ok = (yes: boolean) => (yes ? 'met' : 'MISSED');
   const lost = lostP1.length > 0;
@@ -176,6 +187,7 @@ function beforeAfter(b: PagingFigures, f: PagingFigures, lostP1: readonly string
     `    pages per multi-model incident  ${m(b.pages_per_multi_model_incident)} -> ${m(f.pages_per_multi_model_incident)}   <= 1.5: ${ok((f.pages_per_multi_model_incident.mean ?? 0) <= 1.5)}`,
     `    false pages per day             ${b.false_pages_per_day.toFixed(2)} -> ${f.false_pages_per_day.toFixed(2)} (${b.false_pages_per_day === 0 ? '-' : Math.round((f.false_pages_per_day / b.false_pages_per_day) * 100)}% of before)   <= half: ${ok(f.false_pages_per_day <= b.false_pages_per_day / 2)}`,
     `    real P1 incidents paged         ${b.p1_incidents_paged} -> ${f.p1_incidents_paged} of ${f.p1_incidents}   none lost: ${ok(!lost)}${lost ? ` (${lostP1.join(', ')})` : ''}`,
+    `      ... or covered (joined the right incident, paged by another alert): ${covered} of ${f.p1_incidents}   none lost: ${ok(uncovered.length === 0)}${uncovered.length > 0 ? ` (${uncovered.join(', ')})` : ''}`,
     `    real P2 incidents never paged   ${b.real_incidents_without_page.P2} -> ${f.real_incidents_without_page.P2}`,
   ].join('\n');
 }
@@ -206,12 +218,17 @@ async function main(): Promise<void> {
   // Before: the same alerts paged alert by alert (incidents off), the issue's "today".
   let before: PagingFigures | null = null;
   let lostP1: string[] = [];
+  let uncoveredP1: string[] = [];
+  let coveredP1: number | null = null;
   if (incidentPaging && a.scored === undefined) {
     const was = (await scoredAlerts(a, 'off')).alerts;
     before = pagingFigures(truth, was);
     const now = pagedIncidents(truth, alerts, 'P1');
     lostP1 = [...pagedIncidents(truth, was, 'P1')].filter((i) => !now.has(i)).sort();
-    process.stdout.write(`\n${beforeAfter(before, f, lostP1)}\n`);
+    const covered = coveredIncidents(truth, alerts, 'P1');
+    uncoveredP1 = [...pagedIncidents(truth, was, 'P1')].filter((i) => !covered.has(i)).sort();
+    coveredP1 = covered.size;
+    process.stdout.write(`\n${beforeAfter(before, f, lostP1, uncoveredP1, coveredP1)}\n`);
   }
   // the per-incident list stays in the table; the JSON keeps the largest cascade (the one-change, many-pages case)
   const { multi_model: multi, ...figures } = f;
@@ -219,7 +236,14 @@ async function main(): Promise<void> {
   const summary = { world: a.dir, source, ...figures, largest_cascade: largest, repeat_pages: repeats };
   const then = before === null ? null : (({ multi_model: _, ...rest }) => rest)(before);
   process.stdout.write(
-    `${JSON.stringify({ ...summary, false_pages_by_why: falseWhy, lost_p1_incidents: lostP1, before: then })}\n`,
+    `${JSON.stringify({
+      ...summary,
+      false_pages_by_why: falseWhy,
+      lost_p1_incidents: lostP1,
+      p1_incidents_covered: coveredP1,
+      lost_p1_incidents_uncovered: uncoveredP1,
+      before: then,
+    })}\n`,
   );
 }
 

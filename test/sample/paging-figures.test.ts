@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  coveredIncidents,
   falsePages,
   isPage,
   type PagedAlert,
@@ -202,5 +203,36 @@ describe('pagedIncidents: which real incidents of a tier paged (for the P1 incid
     const scored = [paged('a', 0), paged('b', 0, false), paged('c', 0, false), paged('d', 0), paged('n', 0)];
     assert.deepEqual([...pagedIncidents(truth, scored, 'P1')], ['inc-1']);
     assert.deepEqual([...pagedIncidents(truth, scored, 'P2')], ['inc-3']);
+  });
+});
+
+describe('coveredIncidents: the P1 incidents the pager heard of, by their own page or the incident they joined', () => {
+  const inc = (id: string, key: string) => ({ id, key, how: 'cause', model_id: 'm' });
+  const at = (alert_id: string, page: boolean, id: string, key: string): PagedAlert => ({
+    ...paged(alert_id, 0, page),
+    incident: inc(id, key),
+  });
+  it('counts one whose alert joined the right change incident another alert paged, not one blamed elsewhere', () => {
+    const truth: TruthLine[] = [
+      noise('n1'),
+      member('a', 'inc-1', { true_tier: 'P1', cause_event_id: 'chg-1', cause_recorded: true }),
+      noise('n2'),
+      member('b', 'inc-2', { true_tier: 'P1', cause_event_id: 'chg-2', cause_recorded: true }),
+      member('c', 'inc-3', { true_tier: 'P1' }),
+      member('d', 'inc-4', { true_tier: 'P1' }),
+    ];
+    const scored = [
+      // noise opened chg-1's incident and paged it; inc-1's alert joined it: covered.
+      at('n1', true, 'ours-1', 'change:chg-1'),
+      at('a', false, 'ours-1', 'change:chg-1'),
+      // inc-2's alert joined a paged incident blamed on another change: not covered.
+      at('n2', true, 'ours-2', 'change:chg-9'),
+      at('b', false, 'ours-2', 'change:chg-9'),
+      // no recorded change: any paged incident it joined covers it; one that never paged does not.
+      at('c', false, 'ours-2', 'change:chg-9'),
+      at('d', false, 'ours-3', 'model:m'),
+    ];
+    assert.deepEqual([...pagedIncidents(truth, scored, 'P1')], []);
+    assert.deepEqual([...coveredIncidents(truth, scored, 'P1')].sort(), ['inc-1', 'inc-3']);
   });
 });
