@@ -10,10 +10,9 @@
 //   RELIABILITY_OUTAGE_ALERTS (20000), RELIABILITY_BROKER_DOWN_MS (15000),
 //   RELIABILITY_REGISTRY_PAUSE_MS (25000) tune the run.
 // Alert by alert (kafka.incident_stage: false): the tier topics checked hold one record per alert. With
-// the stage, failed and retried transactions are covered by the in-memory property cases
-// (test/runtime/conformance-memory.test.ts) and SIGKILLs by incident-crash.test.ts.
+// the stage, the broker restart is incident-outage.test.ts's, SIGKILLs incident-crash.test.ts's, and
+// failed and retried transactions the in-memory property cases' (test/runtime/conformance-memory.test.ts).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -26,7 +25,6 @@ import { parseAlert } from '../../src/core/parse-record.ts';
 import type { ScoredAlert } from '../../src/core/processor.ts';
 import { DLQ_HEADERS } from '../../src/runtime/routing.ts';
 import {
-  BROKERS,
   createTopics,
   json,
   ndjsonLines,
@@ -43,9 +41,12 @@ import {
   checkTierTopics,
   childWorld,
   groupProgress,
+  infra,
   isReady,
   metricSum,
   metricsText,
+  ownInfra,
+  restoreInfra,
   scoredOnce,
   sleep,
   spawnCli,
@@ -54,24 +55,6 @@ import {
 const ALERTS = Number(process.env.RELIABILITY_OUTAGE_ALERTS ?? 20_000);
 const BROKER_DOWN_MS = Number(process.env.RELIABILITY_BROKER_DOWN_MS ?? 15_000);
 const REGISTRY_PAUSE_MS = Number(process.env.RELIABILITY_REGISTRY_PAUSE_MS ?? 25_000);
-const INFRA = join(ROOT, 'scripts/infra/infra.sh');
-
-function infra(...args: string[]): void {
-  const r = spawnSync('bash', [INFRA, ...args], { encoding: 'utf8', timeout: 120_000 });
-  if (r.status !== 0) throw new Error(`infra.sh ${args.join(' ')} failed: ${r.stderr}`);
-}
-
-/** The broker and registry under test are the ones infra.sh runs (so this test may restart them). */
-function ownInfra(): string | false {
-  if (SKIP) return SKIP;
-  const env = spawnSync('bash', [INFRA, 'env'], { encoding: 'utf8' }).stdout;
-  const status = spawnSync('bash', [INFRA, 'status'], { encoding: 'utf8' });
-  if (status.status !== 0) return 'the broker and registry are not the ones scripts/infra/infra.sh runs';
-  if (!env.includes(`KAFKA_BROKERS=${BROKERS}\n`) || !env.includes(`SCHEMA_REGISTRY_URL=${REGISTRY}\n`))
-    return `KAFKA_BROKERS / SCHEMA_REGISTRY_URL are not the infra.sh ones (${env.replace(/\n/g, ' ')})`;
-  return false;
-}
-
 /** Samples /readyz every 250 ms, so the test can ask what it said during each phase. */
 class ReadinessLog {
   readonly samples: { at: number; ready: boolean }[] = [];
@@ -94,7 +77,7 @@ class ReadinessLog {
   }
 }
 
-const skip = ownInfra();
+const skip = ownInfra(SKIP);
 
 const ENV = { KAFKA_INCIDENT_STAGE: 'false' };
 
@@ -126,8 +109,7 @@ describe('outage: broker restart and registry hang mid-stream', { skip }, () => 
 
   after(async () => {
     // Whatever happened, leave the infrastructure running for the suites after this one.
-    spawnSync('bash', [INFRA, 'resume', 'registry'], { encoding: 'utf8' });
-    spawnSync('bash', [INFRA, 'start', 'kafka'], { encoding: 'utf8', timeout: 120_000 });
+    restoreInfra();
     await readiness?.stop();
     if (child && child.proc.exitCode === null && child.proc.signalCode === null) {
       child.proc.kill('SIGKILL');

@@ -378,3 +378,31 @@ export async function checkTierTopics(
   }
   return report;
 }
+
+const INFRA = join(ROOT, 'scripts/infra/infra.sh');
+
+/** `scripts/infra/infra.sh <args>` (stop/start kafka, pause/resume registry), failing on a non-zero exit. */
+export function infra(...args: string[]): void {
+  const r = spawnSync('bash', [INFRA, ...args], { encoding: 'utf8', timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`infra.sh ${args.join(' ')} failed: ${r.stderr}`);
+}
+
+/**
+ * Why a test that restarts the broker or hangs the registry must skip, or false: the pair under test must be
+ * the one infra.sh runs, never a broker it did not start. `skip`: the harness's own reason (no broker).
+ */
+export function ownInfra(skip: string | false): string | false {
+  if (skip) return skip;
+  const env = spawnSync('bash', [INFRA, 'env'], { encoding: 'utf8' }).stdout;
+  const status = spawnSync('bash', [INFRA, 'status'], { encoding: 'utf8' });
+  if (status.status !== 0) return 'the broker and registry are not the ones scripts/infra/infra.sh runs';
+  if (!env.includes(`KAFKA_BROKERS=${BROKERS}\n`) || !env.includes(`SCHEMA_REGISTRY_URL=${REGISTRY}\n`))
+    return `KAFKA_BROKERS / SCHEMA_REGISTRY_URL are not the infra.sh ones (${env.replace(/\n/g, ' ')})`;
+  return false;
+}
+
+/** Whatever a test did to them, the broker running and the registry resumed, for the suites after it. */
+export function restoreInfra(): void {
+  spawnSync('bash', [INFRA, 'resume', 'registry'], { encoding: 'utf8' });
+  spawnSync('bash', [INFRA, 'start', 'kafka'], { encoding: 'utf8', timeout: 120_000 });
+}
