@@ -175,8 +175,8 @@ function report(
     `  ${name.padEnd(22)} NDCG@10 ${x.ndcg.toFixed(3)}  P@10 ${x.precisionAtK.toFixed(2)}  P1 precision ${x.p1Precision.toFixed(2)} (${x.p1Paged} P1)  paged noise ${x.pagedNoise.toFixed(2)} (${x.paged} paged)`;
   lines.push(
     to === undefined
-      ? `NOT written: the tuned config is worse than ${from} on the held-out days (NDCG@10 ${r.test.before.ndcg.toFixed(3)} → ${r.test.after.ndcg.toFixed(3)}); --force writes it anyway`
-      : `calibrated ${from} → ${to}, written to ${o.out}${r.worse ? ' (--force: it is worse on the held-out days)' : ''}`,
+      ? `NOT written: the tuned config is worse than ${from} on the held-out days (NDCG@10 ${r.test.before.ndcg.toFixed(3)} → ${r.test.after.ndcg.toFixed(3)}, change ${iv(r.heldOut.ndcgChange, 3)}, wholly below 0); --force writes it anyway`
+      : `calibrated ${from} → ${to}, written to ${o.out}${r.worse ? ' (--force: it is worse on the held-out days)' : r.heldOut.ndcgChange.value < 0 ? ` (NDCG@10 lower on the held-out days by ${(-r.heldOut.ndcgChange.value).toFixed(3)}, within resampling noise: change ${iv(r.heldOut.ndcgChange, 3)})` : ''}`,
   );
   lines.push(
     `train: ${r.train.days.join(', ')} — ${r.train.alerts} alerts, ${r.train.labelled} with feedback`,
@@ -192,6 +192,9 @@ function report(
   );
   lines.push(heldOutLine('before', r.heldOut.before));
   lines.push(heldOutLine('after', r.heldOut.after));
+  lines.push(
+    `  ${'change (paired)'.padEnd(22)} NDCG@10 ${iv(r.heldOut.ndcgChange, 3)} — refused only when wholly below 0`,
+  );
   lines.push(`paging budget: ${budgetText(r)}`);
   lines.push(`  expected on the training days: ${expectedText(r)}`);
   lines.push('');

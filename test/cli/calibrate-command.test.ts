@@ -77,11 +77,14 @@ describe('calibrate', () => {
     const r = cli(args);
     assert.equal(r.status, 1, r.stderr);
     const m =
-      /^NOT written: the tuned config is worse than cfg-\w+ on the held-out days \(NDCG@10 (\d\.\d+) → (\d\.\d+)\); --force writes it anyway/.exec(
+      /^NOT written: the tuned config is worse than cfg-\w+ on the held-out days \(NDCG@10 (\d\.\d+) → (\d\.\d+), change (-\d\.\d+) \[(-\d\.\d+), (-\d\.\d+)\], wholly below 0\); --force writes it anyway/.exec(
         r.stdout,
       );
     assert.ok(m, r.stdout);
     assert.ok(Number(m[2]) < Number(m[1]));
+    // Refused on the paired change's interval, not the point: its upper end is below 0.
+    assert.ok(Number(m[4]) <= Number(m[3]) && Number(m[3]) <= Number(m[5]) && Number(m[5]) < 0, r.stdout);
+    assert.match(r.stdout, /change \(paired\)\s+NDCG@10 -\d\.\d+ \[/);
     assert.match(
       r.stdout,
       /paging budget: 20 P1 a week, [\d.]+ pages \(P1\+P2\) a day \(the starting config's rate\)/,

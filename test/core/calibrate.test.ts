@@ -54,7 +54,8 @@ describe('fitLikelihood', () => {
   });
 });
 
-function scoredWeek(): LabelledAlert[] {
+/** Four days of 12 alerts, 3 real each; `flipFrom`: from that day on the real ones are the unconfident ones. */
+function scoredWeek(flipFrom = 4): LabelledAlert[] {
   const config = aConfig();
   const step = createStep(config);
   const state = createState(config);
@@ -62,11 +63,12 @@ function scoredWeek(): LabelledAlert[] {
   for (let day = 0; day < 4; day++) {
     for (let i = 0; i < 12; i++) {
       const real = i % 4 === 0;
+      const confident = day < flipFrom ? real : !real;
       const alert = anAlert({
         alert_id: `d${day}-${i}`,
         event_time: T0 + day * 24 * HOUR + i * HOUR,
         feature: `f${i}`,
-        confidence: real ? 0.95 : 0.3,
+        confidence: confident ? 0.95 : 0.3,
         severity: real ? 'low' : 'critical',
       });
       const r = step(state, alertInput(alert));
@@ -125,6 +127,24 @@ describe('calibrate', () => {
     assert.ok(r.heldOut.after.ndcg.value <= r.heldOut.after.ndcg.high);
     const again = calibrate(week, aConfig(), { trainShare: 0.75, budget: { p1PerWeek: 21, pagesPerDay: 4 } });
     assert.deepEqual(again.heldOut, r.heldOut);
+  });
+
+  it('judges worse on the paired change in NDCG@10, not on the two points', () => {
+    const budget = { p1PerWeek: 21, pagesPerDay: 4 };
+    const check = (r: ReturnType<typeof calibrate>) => {
+      const c = r.heldOut.ndcgChange;
+      const point = Math.round((r.test.after.ndcg - r.test.before.ndcg) * 1000) / 1000;
+      assert.ok(Math.abs(c.value - point) < 1e-9, `${c.value} vs ${point}`);
+      assert.ok(c.low <= c.value && c.value <= c.high, JSON.stringify(c));
+      assert.equal(r.worse, c.high < 0);
+      return c;
+    };
+    // A tie is not worse (the sample week's refusal, wholly below 0, is calibrate-command.test.ts's).
+    for (const flip of [4, 2]) {
+      const r = calibrate(scoredWeek(flip), aConfig(), { trainShare: 0.5, budget });
+      check(r);
+      if (r.heldOut.ndcgChange.value === 0) assert.equal(r.worse, false);
+    }
   });
 
   it("defaults the budget to the starting config's rate on the training days", () => {
