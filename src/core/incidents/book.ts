@@ -123,12 +123,15 @@ export function createIncidentState(s: TriageSettings): IncidentState {
 }
 
 /**
- * An incident's `byFingerprint` keys: from `fingerprint_taken`, or for a record written before it, each
- * fingerprint under the incident's own key (its route but for a candidate's or group member's alias).
+ * An incident's `byFingerprint` keys: those of `fingerprint_taken`, and each fingerprint only members
+ * from before it was noted have (a record written before it) under the incident's own key — its route but
+ * for a candidate's or group member's alias.
  */
-export function fingerprintKeysOf(inc: Incident): Iterable<string> {
-  if (inc.fingerprint_taken instanceof Map) return inc.fingerprint_taken.keys();
-  return [...inc.fingerprints].map((fp) => fingerprintKey(inc.key, fp));
+export function fingerprintKeysOf(inc: Incident): string[] {
+  const taken = inc.fingerprint_taken instanceof Map ? [...inc.fingerprint_taken.keys()] : [];
+  const noted = new Set(taken.map((k) => k.slice(k.indexOf('\u0000') + 1)));
+  for (const fp of inc.fingerprints) if (!noted.has(fp)) taken.push(fingerprintKey(inc.key, fp));
+  return taken;
 }
 
 const takenOf = (inc: Incident, key: string): number | undefined =>
