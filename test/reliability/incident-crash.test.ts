@@ -142,7 +142,7 @@ describe('crash with the incident stage: SIGKILL, restart, every page once', { s
       world,
       { alerts: join(dir, 'alerts.ndjson'), deploys: join(dir, 'deploys.ndjson') },
       `after ${KILLS} SIGKILLs`,
-      { regressionWatch: true },
+      { regressionWatch: 'killed' },
     );
     rmSync(join(dir, 'alerts.ndjson'), { force: true });
   });

@@ -151,8 +151,13 @@ export async function assertOfflineIncidents(
   world: Pick<World, 'config' | 'read'>,
   week: WeekFiles,
   what = 'the stream',
-  /** The service ran with its regression watch (the binary: main.ts); in-process worlds have none. */
-  o: { regressionWatch?: boolean } = {},
+  /**
+   * The service ran with its regression watch (the binary: main.ts); in-process worlds have none.
+   * 'killed': SIGKILLed along the way — each kill loses the watch's in-memory ledger (docs/GATE.md,
+   * limits), so how many of the offline calls are made depends on where the kills land (9 and 4 of 10 on
+   * two CI runs of one seed): then at least one, not half.
+   */
+  o: { regressionWatch?: boolean | 'killed' } = {},
 ) {
   const expected = await offlineVerdicts(world.config, week);
   const scored = parsed(await world.read('scored'));
@@ -242,7 +247,9 @@ export async function assertOfflineIncidents(
   if (!o.regressionWatch) assert.equal(regressions.size, 0, `${what}: no regression watch, no regressions`);
   else
     assert.ok(
-      made.length * 2 >= offline.regressions.size,
+      o.regressionWatch === 'killed'
+        ? made.length >= Math.min(1, offline.regressions.size)
+        : made.length * 2 >= offline.regressions.size,
       `${what}: the stream called ${made.length} of the offline run's ${offline.regressions.size} version regressions`,
     );
   const members = new Map<string, number>();
