@@ -78,15 +78,21 @@ function repeatReason(
   return 'other';
 }
 
+/** Each real incident's true tier: the best of its alerts'. */
+function trueTiers(truth: readonly TruthLine[]): Map<string, Tier> {
+  const best = new Map<string, Tier>();
+  for (const t of truth)
+    if (t.incident_id !== null) best.set(t.incident_id, better(best.get(t.incident_id) ?? 'P4', t.true_tier));
+  return best;
+}
+
 /** The real incidents of a tier with at least one page (ids from truth.ndjson). */
 export function pagedIncidents(
   truth: readonly TruthLine[],
   scored: readonly PagedAlert[],
   tier: Tier,
 ): Set<string> {
-  const best = new Map<string, Tier>();
-  for (const t of truth)
-    if (t.incident_id !== null) best.set(t.incident_id, better(best.get(t.incident_id) ?? 'P4', t.true_tier));
+  const best = trueTiers(truth);
   const paged = new Set(scored.filter((s) => s.page).map((s) => s.alert_id));
   const out = new Set<string>();
   for (const t of truth)
@@ -111,9 +117,7 @@ export function coveredIncidents(
   const out = pagedIncidents(truth, scored, tier);
   const pagedOurs = new Set(scored.filter((s) => s.page && s.incident).map((s) => s.incident!.id));
   const byAlert = new Map(scored.map((s) => [s.alert_id, s]));
-  const best = new Map<string, Tier>();
-  for (const t of truth)
-    if (t.incident_id !== null) best.set(t.incident_id, better(best.get(t.incident_id) ?? 'P4', t.true_tier));
+  const best = trueTiers(truth);
   for (const t of truth) {
     if (t.incident_id === null || best.get(t.incident_id) !== tier || out.has(t.incident_id)) continue;
     const ours = byAlert.get(t.alert_id)?.incident;

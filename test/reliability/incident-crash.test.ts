@@ -8,33 +8,27 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Admin, KafkaMessage } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import { type Config, incidentStageNames } from '../../src/config.ts';
-import { ndjsonLines, produceLines, readTopics, SKIP } from '../integration/harness.ts';
-import { assertOfflineIncidents, type ReadRecord } from '../runtime/conformance.ts';
+import { SKIP } from '../integration/harness.ts';
+import { assertOfflineIncidents } from '../runtime/conformance.ts';
 import {
   type Child,
   type ChildSetup,
   groupProgress,
   isReady,
   prng,
-  producedWorld,
+  producedStageWorld,
+  STAGE_ENV,
   sleep,
   spawnCli,
+  stageOutputs,
   untilStageDrained,
 } from './support.ts';
 
 const ALERTS = Number(process.env.RELIABILITY_INCIDENT_ALERTS ?? 12_000);
 const KILLS = Number(process.env.RELIABILITY_INCIDENT_KILLS ?? 3);
 const SEED = Number(process.env.RELIABILITY_SEED ?? 4);
-const ENV = { KAFKA_INCIDENT_STAGE: 'true' };
-
-const toRead = (m: KafkaMessage): ReadRecord => ({
-  key: m.key?.toString('utf8') ?? null,
-  value: m.value?.toString('utf8') ?? null,
-  // The conformance assertions read the tier records' `type` header.
-  headers: Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v)])),
-});
 
 describe('crash with the incident stage: SIGKILL, restart, every page once', { skip: SKIP }, () => {
   let dir: string;
@@ -45,15 +39,7 @@ describe('crash with the incident stage: SIGKILL, restart, every page once', { s
   const log = () => join(dir, 'service.log');
 
   before(async () => {
-    ({ dir, setup, config, admin } = await producedWorld(
-      'incident-crash',
-      ALERTS,
-      async (c, d) => {
-        await produceLines(c.topics.deployments, ndjsonLines(join(d, 'deploys.ndjson')), 'model_id');
-        await produceLines(c.topics.alerts, ndjsonLines(join(d, 'alerts.ndjson')), 'model_id');
-      },
-      ENV,
-    ));
+    ({ dir, setup, config, admin } = await producedStageWorld('incident-crash', ALERTS));
   });
   after(async () => {
     if (child && child.proc.exitCode === null && child.proc.signalCode === null) {
@@ -74,7 +60,7 @@ describe('crash with the incident stage: SIGKILL, restart, every page once', { s
     const kills: { stage1: number; stage2: number; delayMs: number }[] = [];
     const targets = Array.from({ length: KILLS }, () => 0.1 + random() * 0.8).sort((a, b) => a - b);
     for (const fraction of targets) {
-      child = spawnCli(['run', '--config', setup.configPath], log(), ENV);
+      child = spawnCli(['run', '--config', setup.configPath], log(), STAGE_ENV);
       const target = Math.floor(fraction * ALERTS);
       const deadline = Date.now() + 240_000;
       while ((await alerts()).committed < target) {
@@ -88,7 +74,7 @@ describe('crash with the incident stage: SIGKILL, restart, every page once', { s
       assert.equal((await child.exited).signal, 'SIGKILL');
       kills.push({ stage1: (await alerts()).committed, stage2: (await stage()).committed, delayMs });
     }
-    child = spawnCli(['run', '--config', setup.configPath], log(), ENV);
+    child = spawnCli(['run', '--config', setup.configPath], log(), STAGE_ENV);
     // Drained through both stages: every alert scored (the stage's last members wait for the partitions
     // to be idle for max_partition_idle), and this process ready, so SIGTERM is a drain. (Not the sum
     // of the stage's committed offsets: it was above zero while it still had 3,000 members to read.)
@@ -112,34 +98,22 @@ describe('crash with the incident stage: SIGKILL, restart, every page once', { s
     child.proc.kill('SIGTERM');
     assert.equal((await child.exited).code, 0, 'SIGTERM exits 0');
 
-    const t = config.topics;
-    const topics = await readTopics([t.scored, t.P1, t.P2, t.P3, t.P4, t.incidents]);
-    const world = {
-      config,
-      read: async (name: 'scored' | 'P1' | 'P2' | 'P3' | 'P4' | 'dlq' | 'actions' | 'incidents') =>
-        (topics.get(t[name]) ?? []).map(toRead),
-    };
-    // The tier topics' triggers: their resolves are no pages.
-    const tierRecords = ['P1', 'P2', 'P3', 'P4'].flatMap((tier) => topics.get(t[tier as 'P1']) ?? []);
-    const isTrigger = (m: (typeof tierRecords)[number]) =>
-      (JSON.parse(toRead(m).value!) as { action?: string }).action === 'trigger';
-    const pages = tierRecords.filter(isTrigger).length;
-    const resolves = tierRecords.length - pages;
+    const out = await stageOutputs(config);
     console.log(
       `RELIABILITY incident-crash ${JSON.stringify({
         alerts_fed: ALERTS,
         kills,
-        scored_records: topics.get(t.scored)?.length,
-        pages,
-        resolves,
-        incident_records: topics.get(t.incidents)?.length,
+        scored_records: out.count('scored'),
+        pages: out.pages,
+        resolves: out.resolves,
+        incident_records: out.count('incidents'),
         seed: SEED,
         wall_s: Math.round((Date.now() - started) / 1000),
       })}`,
     );
     assert.equal(kills.length, KILLS);
     await assertOfflineIncidents(
-      world,
+      { config, read: out.read },
       { alerts: join(dir, 'alerts.ndjson'), deploys: join(dir, 'deploys.ndjson') },
       `after ${KILLS} SIGKILLs`,
       { regressionWatch: 'killed' },

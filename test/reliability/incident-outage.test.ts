@@ -13,10 +13,10 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Admin, KafkaMessage } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import { type Config, incidentStageNames } from '../../src/config.ts';
-import { createTopics, ndjsonLines, produceLines, readTopics, SKIP } from '../integration/harness.ts';
-import { assertOfflineIncidents, type ReadRecord } from '../runtime/conformance.ts';
+import { createTopics, SKIP } from '../integration/harness.ts';
+import { assertOfflineIncidents } from '../runtime/conformance.ts';
 import {
   type Child,
   type ChildSetup,
@@ -24,22 +24,17 @@ import {
   infra,
   isReady,
   ownInfra,
-  producedWorld,
+  producedStageWorld,
   restoreInfra,
+  STAGE_ENV,
   sleep,
   spawnCli,
+  stageOutputs,
   untilStageDrained,
 } from './support.ts';
 
 const ALERTS = Number(process.env.RELIABILITY_INCIDENT_OUTAGE_ALERTS ?? 12_000);
 const BROKER_DOWN_MS = Number(process.env.RELIABILITY_BROKER_DOWN_MS ?? 15_000);
-const ENV = { KAFKA_INCIDENT_STAGE: 'true' };
-
-const toRead = (m: KafkaMessage): ReadRecord => ({
-  key: m.key?.toString('utf8') ?? null,
-  value: m.value?.toString('utf8') ?? null,
-  headers: Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v)])),
-});
 
 const skip = ownInfra(SKIP);
 
@@ -52,15 +47,7 @@ describe('broker restart with the incident stage: every page once, as score page
   const log = () => join(dir, 'service.log');
 
   before(async () => {
-    ({ dir, setup, config, admin } = await producedWorld(
-      'incident-outage',
-      ALERTS,
-      async (c, d) => {
-        await produceLines(c.topics.deployments, ndjsonLines(join(d, 'deploys.ndjson')), 'model_id');
-        await produceLines(c.topics.alerts, ndjsonLines(join(d, 'alerts.ndjson')), 'model_id');
-      },
-      ENV,
-    ));
+    ({ dir, setup, config, admin } = await producedStageWorld('incident-outage', ALERTS));
   });
   after(async () => {
     restoreInfra();
@@ -88,7 +75,7 @@ describe('broker restart with the incident stage: every page once, as score page
     const alerts = async () => (await groupProgress(admin!, setup.groupId, config.topics.alerts)).committed;
     const members = async () => (await groupProgress(admin!, names.groupId, names.repartition)).committed;
 
-    child = spawnCli(['run', '--config', setup.configPath], log(), ENV);
+    child = spawnCli(['run', '--config', setup.configPath], log(), STAGE_ENV);
     await waitFor('a quarter scored by stage 1', async () => (await alerts()) >= ALERTS / 4, 120_000);
     const atStop = { stage1: await alerts(), stage2: await members() };
     await admin!.disconnect();
@@ -112,33 +99,24 @@ describe('broker restart with the incident stage: every page once, as score page
     child.proc.kill('SIGTERM');
     assert.equal((await child.exited).code, 0, 'SIGTERM exits 0');
 
-    const t = config.topics;
-    const topics = await readTopics([t.scored, t.P1, t.P2, t.P3, t.P4, t.incidents, t.dlq]);
-    const tierRecords = ['P1', 'P2', 'P3', 'P4'].flatMap((tier) => topics.get(t[tier as 'P1']) ?? []);
-    const pages = tierRecords.filter(
-      (m) => (JSON.parse(toRead(m).value!) as { action?: string }).action === 'trigger',
-    ).length;
+    const out = await stageOutputs(config);
     console.log(
       `RELIABILITY incident-outage ${JSON.stringify({
         alerts_fed: ALERTS,
         committed_at_stop: atStop,
         broker_down_s: Math.round((back - down) / 1000),
         ready_again_after_s: Math.round((readyAgain - back) / 1000),
-        scored_records: topics.get(t.scored)?.length,
-        pages,
-        incident_records: topics.get(t.incidents)?.length,
-        dead_lettered: topics.get(t.dlq)?.length ?? 0,
+        scored_records: out.count('scored'),
+        pages: out.pages,
+        incident_records: out.count('incidents'),
+        dead_lettered: out.count('dlq'),
         wall_s: Math.round((Date.now() - started) / 1000),
       })}`,
     );
     assert.ok(atStop.stage1 < ALERTS, 'the broker went away mid-stream');
-    assert.equal(topics.get(t.dlq)?.length ?? 0, 0, 'nothing transient dead-lettered');
+    assert.equal(out.count('dlq'), 0, 'nothing transient dead-lettered');
     await assertOfflineIncidents(
-      {
-        config,
-        read: async (name: 'scored' | 'P1' | 'P2' | 'P3' | 'P4' | 'dlq' | 'actions' | 'incidents') =>
-          (topics.get(t[name]) ?? []).map(toRead),
-      },
+      { config, read: out.read },
       { alerts: join(dir, 'alerts.ndjson'), deploys: join(dir, 'deploys.ndjson') },
       'after a broker restart',
       { regressionWatch: true },

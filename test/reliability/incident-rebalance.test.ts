@@ -10,30 +10,25 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Admin, KafkaMessage } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import { type Config, incidentStageNames } from '../../src/config.ts';
-import { ndjsonLines, produceLines, readTopics, SKIP } from '../integration/harness.ts';
-import { assertOfflineIncidents, type ReadRecord } from '../runtime/conformance.ts';
+import { SKIP } from '../integration/harness.ts';
+import { assertOfflineIncidents } from '../runtime/conformance.ts';
 import {
   type Child,
   type ChildSetup,
   freePort,
   groupProgress,
   isReady,
-  producedWorld,
+  producedStageWorld,
+  STAGE_ENV,
   sleep,
   spawnCli,
+  stageOutputs,
   untilStageDrained,
 } from './support.ts';
 
 const ALERTS = Number(process.env.RELIABILITY_INCIDENT_REBALANCE_ALERTS ?? 30_000);
-const ENV = { KAFKA_INCIDENT_STAGE: 'true' };
-
-const toRead = (m: KafkaMessage): ReadRecord => ({
-  key: m.key?.toString('utf8') ?? null,
-  value: m.value?.toString('utf8') ?? null,
-  headers: Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v)])),
-});
 
 interface Instance {
   id: string;
@@ -68,15 +63,7 @@ describe('rebalance with the incident stage: instances join and leave, every pag
   const running: Instance[] = [];
 
   before(async () => {
-    ({ dir, setup, config, admin } = await producedWorld(
-      'incident-rebalance',
-      ALERTS,
-      async (c, d) => {
-        await produceLines(c.topics.deployments, ndjsonLines(join(d, 'deploys.ndjson')), 'model_id');
-        await produceLines(c.topics.alerts, ndjsonLines(join(d, 'alerts.ndjson')), 'model_id');
-      },
-      ENV,
-    ));
+    ({ dir, setup, config, admin } = await producedStageWorld('incident-rebalance', ALERTS));
   });
   after(async () => {
     for (const i of running)
@@ -97,7 +84,7 @@ describe('rebalance with the incident stage: instances join and leave, every pag
     const start = async (id: string, port: number): Promise<Instance> => {
       const log = join(dir, `service-${id}.log`);
       const child = spawnCli(['run', '--config', setup.configPath], log, {
-        ...ENV,
+        ...STAGE_ENV,
         KAFKA_INSTANCE_ID: id,
         HTTP_PORT: String(port),
       });
@@ -158,30 +145,21 @@ describe('rebalance with the incident stage: instances join and leave, every pag
     for (const i of [b, c]) i.child.proc.kill('SIGTERM');
     for (const i of [b, c]) assert.equal((await i.child.exited).code, 0, `${i.id}: SIGTERM exits 0`);
 
-    const t = config.topics;
-    const topics = await readTopics([t.scored, t.P1, t.P2, t.P3, t.P4, t.incidents]);
-    const tierRecords = ['P1', 'P2', 'P3', 'P4'].flatMap((tier) => topics.get(t[tier as 'P1']) ?? []);
-    const pages = tierRecords.filter(
-      (m) => (JSON.parse(toRead(m).value!) as { action?: string }).action === 'trigger',
-    ).length;
+    const out = await stageOutputs(config);
     const stage2 = await groupProgress(admin, names.groupId, names.repartition);
     console.log(
       `RELIABILITY incident-rebalance ${JSON.stringify({
         alerts_fed: ALERTS,
         events,
-        scored_records: topics.get(t.scored)?.length,
+        scored_records: out.count('scored'),
         members_committed: stage2.committed,
-        pages,
-        incident_records: topics.get(t.incidents)?.length,
+        pages: out.pages,
+        incident_records: out.count('incidents'),
         wall_s: Math.round((Date.now() - started) / 1000),
       })}`,
     );
     await assertOfflineIncidents(
-      {
-        config,
-        read: async (name: 'scored' | 'P1' | 'P2' | 'P3' | 'P4' | 'dlq' | 'actions' | 'incidents') =>
-          (topics.get(t[name]) ?? []).map(toRead),
-      },
+      { config, read: out.read },
       { alerts: join(dir, 'alerts.ndjson'), deploys: join(dir, 'deploys.ndjson') },
       'after instances joined and left',
       { regressionWatch: true },

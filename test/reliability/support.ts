@@ -6,7 +6,7 @@ import { createWriteStream, mkdtempSync, readFileSync, writeFileSync } from 'nod
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Admin } from 'kafkajs';
+import type { Admin, KafkaMessage } from 'kafkajs';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { loadConfigFile } from '../../src/adapters/file/config-file.ts';
 import { type Config, incidentStageNames, parseConfig } from '../../src/config.ts';
@@ -17,12 +17,16 @@ import {
   INPUT_PRODUCER,
   json,
   kafka,
+  ndjsonLines,
+  produceLines,
   REGISTRY,
   ROOT,
   readTopic,
+  readTopics,
   sendExactly,
   uniqueTopics,
 } from '../integration/harness.ts';
+import type { ReadRecord, TopicName } from '../runtime/conformance.ts';
 
 export const NODE = process.execPath;
 
@@ -405,4 +409,61 @@ export function ownInfra(skip: string | false): string | false {
 export function restoreInfra(): void {
   spawnSync('bash', [INFRA, 'resume', 'registry'], { encoding: 'utf8' });
   spawnSync('bash', [INFRA, 'start', 'kafka'], { encoding: 'utf8', timeout: 120_000 });
+}
+
+/** A child `run` with the incident stage on (the default, said explicitly: these tests are about it). */
+export const STAGE_ENV = { KAFKA_INCIDENT_STAGE: 'true' };
+
+/** A generated world of `alerts` for a child run with the incident stage, its deploys and alerts produced whole. */
+export function producedStageWorld(tag: string, alerts: number) {
+  return producedWorld(
+    tag,
+    alerts,
+    async (c, d) => {
+      await produceLines(c.topics.deployments, ndjsonLines(join(d, 'deploys.ndjson')), 'model_id');
+      await produceLines(c.topics.alerts, ndjsonLines(join(d, 'alerts.ndjson')), 'model_id');
+    },
+    STAGE_ENV,
+  );
+}
+
+const toRead = (m: KafkaMessage): ReadRecord => ({
+  key: m.key?.toString('utf8') ?? null,
+  value: m.value?.toString('utf8') ?? null,
+  // The conformance assertions read the tier records' `type` header.
+  headers: Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v)])),
+});
+
+/**
+ * What a child run with the incident stage wrote, read back once: its scored, tier, incident and DLQ
+ * records as the conformance assertions read them (`read`, for assertOfflineIncidents), and the pages
+ * (tier records with action trigger) and resolves among the tier records.
+ */
+export async function stageOutputs(config: Config): Promise<{
+  read: (name: TopicName) => Promise<ReadRecord[]>;
+  count: (name: TopicName) => number;
+  pages: number;
+  resolves: number;
+}> {
+  const t = config.topics;
+  const names = {
+    scored: t.scored,
+    P1: t.P1,
+    P2: t.P2,
+    P3: t.P3,
+    P4: t.P4,
+    dlq: t.dlq,
+    actions: t.actions,
+    incidents: t.incidents,
+  };
+  const topics = await readTopics([t.scored, t.P1, t.P2, t.P3, t.P4, t.incidents, t.dlq]);
+  const records = (name: TopicName) => (topics.get(names[name]) ?? []).map(toRead);
+  const tier = (['P1', 'P2', 'P3', 'P4'] as const).flatMap(records);
+  const pages = tier.filter((r) => (JSON.parse(r.value!) as { action?: string }).action === 'trigger').length;
+  return {
+    read: async (name) => records(name),
+    count: (name) => topics.get(names[name])?.length ?? 0,
+    pages,
+    resolves: tier.length - pages,
+  };
 }

@@ -149,13 +149,11 @@ export function laterFor(key: string, a: Incident, b: Incident): boolean {
   return b.last < a.last || (b.last === a.last && b.id < a.id);
 }
 
-/** `inc` holds a member of `key`; a book read back notes it too (snapshot.ts), and the highest taken. */
+/** Incident `id` holds a member of `key` (a book read back notes it too: snapshot.ts). */
 export function holdKey(st: IncidentState, key: string, id: string): void {
   const ids = st.holders.get(key) ?? new Set<string>();
   if (ids.size === 0) st.holders.set(key, ids);
   ids.add(id);
-  const at = st.incidents.get(id)?.fingerprint_taken?.get(key);
-  if (at !== undefined && at > st.taken) st.taken = at;
 }
 
 /** `inc` is dropped: `key` falls back to the latest of the incidents still holding it, or goes. */

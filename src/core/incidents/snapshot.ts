@@ -110,6 +110,8 @@ export function restoreBook<X>(
       // written before fingerprint_taken: the incident with the latest member.
       for (const k of fingerprintKeysOf(inc)) {
         holdKey(st, k, inc.id);
+        const at = inc.fingerprint_taken?.get(k);
+        if (at !== undefined && at > st.taken) st.taken = at;
         const other = st.incidents.get(st.byFingerprint.get(k) ?? '');
         if (other === undefined || laterFor(k, inc, other)) st.byFingerprint.set(k, inc.id);
       }
