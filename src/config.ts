@@ -270,13 +270,24 @@ const incidentsSchema = z
     max_lifetime: duration.default(6 * UNIT_MS.h),
     /** 0..1: a change whose relevance x closeness is below this is no suspected cause. */
     min_cause_strength: unit.default(0.3),
+    /**
+     * 0..min_cause_strength: a model whose alerts are in a change's incident keeps that change as the
+     * suspected cause of its next alerts while it explains them this strongly, even when another change
+     * explains one better. null: the strongest change always wins.
+     */
+    keep_cause_strength: unit.nullable().default(0.15),
+    /**
+     * A change made after an alert's condition began firing (the first alert of its dedup episode) is
+     * never its suspected cause. false: any change in the correlation window can be.
+     */
+    cause_precedes_firing: z.boolean().default(true),
     /** Tiers that page (an incident opening at one, or rising to one). */
     page_tiers: z.array(tier).default(['P1', 'P2']),
     /**
      * A first page below the highest page tier waits this long (event time) for a member at a higher
      * one: the incident then pages once, at that tier, instead of twice. 0: no wait.
      */
-    group_wait: duration.default(10 * UNIT_MS.m),
+    group_wait: duration.default(15 * UNIT_MS.m),
     /**
      * An incident no change explains pages at these tiers only from its second alert (not a dedup
      * repeat): most false pages are lone background alerts. [] : every first alert pages.
@@ -318,6 +329,13 @@ const incidentsSchema = z
       const gap = inc.gap as unknown;
       const lifetime = inc.max_lifetime as unknown;
       if (typeof gap === 'number' && gap <= 0) issue(['gap'], 'must be more than 0');
+      const keep = inc.keep_cause_strength as unknown;
+      const min = (inc.min_cause_strength as unknown) ?? 0.3;
+      if (typeof keep === 'number' && typeof min === 'number' && keep > min)
+        issue(
+          ['keep_cause_strength'],
+          `must be at most min_cause_strength (${min}): a change kept must be one that could have been suspected`,
+        );
       const wait = inc.group_wait as unknown;
       if (typeof gap === 'number' && typeof wait === 'number' && wait >= gap)
         issue(['group_wait'], 'must be less than gap');
@@ -796,6 +814,8 @@ function incidentSettings(p: Parsed['incidents']): IncidentSettings {
     gap: p.gap,
     max_lifetime: p.max_lifetime,
     min_cause_strength: p.min_cause_strength,
+    keep_cause_strength: p.keep_cause_strength,
+    cause_precedes_firing: p.cause_precedes_firing,
     page_tiers: [...new Set(p.page_tiers)],
     group_wait: p.group_wait,
     corroborate_tiers: [...new Set(p.corroborate_tiers)],

@@ -316,6 +316,8 @@ describe('parseConfig: incidents and services', () => {
     assert.equal(c.incidents.gap, 30 * MIN);
     assert.equal(c.incidents.max_lifetime, 6 * HOUR);
     assert.equal(c.incidents.min_cause_strength, 0.3);
+    assert.equal(c.incidents.keep_cause_strength, 0.15);
+    assert.equal(c.incidents.cause_precedes_firing, true);
     assert.deepEqual(c.incidents.page_tiers, ['P1', 'P2']);
     assert.deepEqual(c.incidents.silences, []);
     assert.equal(c.incidents.max_silence, 7 * DAY);
@@ -402,13 +404,29 @@ describe('parseConfig: incidents and services', () => {
     assert.deepEqual(problemsOf({ incidents: { gap: '10m', group_wait: '10m' } }), [
       'incidents.group_wait: must be less than gap',
     ]);
-    assert.equal(parseConfig({}).incidents.group_wait, 10 * 60_000);
+    assert.equal(parseConfig({}).incidents.group_wait, 15 * 60_000);
     assert.equal(parseConfig({ incidents: { group_wait: 0 } }).incidents.group_wait, 0);
     const long = { matchers: ['model_id=a'], starts_at: 0, ends_at: 3 * DAY, created_by: 'a', comment: 'b' };
     assert.equal(parseConfig({ incidents: { silences: [long] } }).incidents.silences.length, 1);
     assert.deepEqual(problemsOf({ incidents: { silences: [long], max_silence: '1d' } }), [
       'incidents.silences.0.ends_at: the silence lasts 3d, longer than the maximum of 1d',
     ]);
+  });
+
+  it('refuses a keep_cause_strength above min_cause_strength; null turns keeping off', () => {
+    assert.deepEqual(problemsOf({ incidents: { keep_cause_strength: 0.4 } }), [
+      'incidents.keep_cause_strength: must be at most min_cause_strength (0.3): a change kept must be one that could have been suspected',
+    ]);
+    assert.equal(
+      parseConfig({ incidents: { keep_cause_strength: 0.4, min_cause_strength: 0.5 } }).incidents
+        .keep_cause_strength,
+      0.4,
+    );
+    assert.equal(
+      parseConfig({ incidents: { keep_cause_strength: null } }).incidents.keep_cause_strength,
+      null,
+    );
+    assert.deepEqual(problemsOf({ incidents: { cause_precedes_firing: 'yes' } }).length, 1);
   });
 
   it('hashes incidents and services into the version, not the silence file', () => {

@@ -89,6 +89,11 @@ export async function calibrateCommand(
   } finally {
     progress?.done();
   }
+  // In event-time order, not the order the incident stage let them out (a page held for group_wait
+  // comes later): the fit and its bootstrap then depend on the alerts, not on the paging settings.
+  scored.sort(
+    (a, b) => a.event_time - b.event_time || (a.alert_id < b.alert_id ? -1 : a.alert_id > b.alert_id ? 1 : 0),
+  );
   const labelled: LabelledAlert[] = scored.map((alert) => ({
     alert,
     feedback: feedback.get(alert.alert_id),

@@ -8,11 +8,11 @@ import { accrue, cappedReason, runOf } from './accrual.ts';
 import { type Action, actionsFor } from './actions.ts';
 import { type DedupEntry, DedupStore, fingerprintOf, noteOccurrence, routingDecision } from './dedup.ts';
 import type { AlertFeedback, AnomalyAlert, CoreInput, DeployEvent, ScoredAlert, Tier } from './events.ts';
-import { inhibitionCandidate } from './incidents/candidate.ts';
-import { suspectedCause } from './incidents/cause.ts';
-import { compileInhibitRule } from './incidents/inhibit-rules.ts';
+import { candidateChange } from './incidents/candidate.ts';
+import { chooseCause } from './incidents/cause.ts';
 import {
   groupOf,
+  holds,
   isResolving,
   type ModelMemory,
   ModelMemoryStore,
@@ -20,6 +20,7 @@ import {
   modelKey,
   routeAlert,
 } from './incidents/routing.ts';
+import { causeChoiceSentences } from './incidents/sentences.ts';
 import type { IncidentMember } from './incidents/types.ts';
 import { joinDeployContext, round } from './join.ts';
 import { Journal } from './journal.ts';
@@ -252,11 +253,14 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
     relevance: config.scoring.change_relevance,
     correlationMs: config.windows.correlation,
     minStrength: inc.min_cause_strength,
+    keepStrength: inc.keep_cause_strength,
+    precedesFiring: inc.cause_precedes_firing,
   };
   const routeWindows = { gapMs: inc.gap, lifetimeMs: inc.max_lifetime };
   const candidateRules = {
-    rules: inc.inhibit.map(compileInhibitRule),
     lifetimeMs: inc.max_lifetime,
+    horizonMs: config.windows.deploy_retention - config.windows.allowed_lateness,
+    precedesFiring: inc.cause_precedes_firing,
     relevance: config.scoring.change_relevance,
     minRelevance: inc.min_cause_strength,
   };
@@ -468,23 +472,26 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
       };
       out.outputs.push({ kind: 'member', key: member.route, member });
     } else if (incidentsInline) {
-      const cause = suspectedCause(context.deploys, alert.signal, causeRules);
+      const memory = lane.memory.get(modelId);
+      // A repeat's condition began firing with its dedup episode's first alert.
+      const firingSince = seen.occurrences > 1 ? seen.first_seen : null;
+      const choice = chooseCause(context.deploys, alert.signal, causeRules, {
+        firingSince,
+        held:
+          memory !== undefined && holds(memory, alert.event_time, routeWindows)
+            ? memory.cause_event_id
+            : null,
+      });
+      const cause = choice.cause;
       const route = routeAlert(
         {
           alert_id: alert.alert_id,
           model_id: modelId,
           event_time: alert.event_time,
           cause,
-          memory: lane.memory.get(modelId),
+          memory,
           candidate: () =>
-            inhibitionCandidate(
-              alert,
-              tier,
-              scored.product_area,
-              profile.upstream,
-              state.deploys,
-              candidateRules,
-            ),
+            candidateChange(alert, profile.upstream, state.deploys, candidateRules, firingSince),
           group: groupOf(alert.labels, inc.group_by),
         },
         routeWindows,
@@ -503,6 +510,8 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
         since_last: route.since_last,
         actions: routing.suppressed ? [] : actionsFor(alert, modelId, tier, profile, context, rootCause),
       };
+      const causeNotes = causeChoiceSentences(choice, alert.event_time, firingSince, modelId);
+      if (causeNotes.length > 0) member.cause_notes = causeNotes;
       out.outputs.push({ kind: 'member', key: route.route, member });
     } else {
       out.outputs.push({ kind: 'scored', key: modelId, alert: scored });

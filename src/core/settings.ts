@@ -96,6 +96,13 @@ export interface IncidentSettings {
   max_lifetime: number;
   /** 0..1: a change below this (relevance x closeness) is no suspected cause. */
   min_cause_strength: number;
+  /**
+   * A model in a change's incident keeps that change as its alerts' suspected cause while it explains
+   * them at least this strongly (≤ min_cause_strength), though another explains one better. null: off.
+   */
+  keep_cause_strength: number | null;
+  /** A change made after an alert's condition began firing (its dedup episode's first alert) is no cause of it. */
+  cause_precedes_firing: boolean;
   page_tiers: Tier[];
   /** ms a first page below the highest page tier is held for a member at a higher one (0: none). */
   group_wait: number;

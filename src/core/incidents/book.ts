@@ -358,6 +358,7 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
           : groupedBy !== undefined
             ? groupedSentence(groupedBy, m, groupedSince)
             : joinSentence(m, inc, opened, gap),
+      ...(m.cause_notes ?? []),
     ];
 
     const silencedBy = silenceOf(st, a);

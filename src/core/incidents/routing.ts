@@ -5,8 +5,9 @@
 //   1. a suspected cause C (cause.ts)          → the change's incident: key change:<C>, one per change
 //   2. else the model's last incident, if the alert is within `gap` of its last member and
 //      `max_lifetime` of its first              → that incident (a change's incident too: it extends)
-//   3. else a change that explains the model (its own, or an upstream service's, within max_lifetime)
-//      and an inhibit rule that targets it     → a candidate: stage 2 joins it to that change's incident
+//   3. else a change that explains the model (its own, or an upstream service's, within max_lifetime
+//      before the alert's condition began firing: candidate.ts)
+//                                              → a candidate: stage 2 joins it to that change's incident
 //                                                 (opening it if the change has none), inhibited if the
 //                                                 rule's source holds there; rule 5's only if feedback
 //                                                 closed the change's incident
@@ -15,7 +16,8 @@
 //                                                 same label values (key group:<values>), or opens it
 //   5. else                                     → a new incident of the model: key model:<M>
 // An alert whose own cause differs from the model's last incident's takes its own cause (rule 1 first):
-// no better cause separates it is the condition for rule 2.
+// no better cause separates it is the condition for rule 2 — "better" as cause.ts's chooseCause has it (a
+// change made after the condition began firing separates nothing; the model's own change is kept).
 import { hash64 } from '../dedup.ts';
 import type { DeployEvent, DeployKind } from '../events.ts';
 import type { ContextChange } from '../join.ts';
@@ -116,6 +118,11 @@ export interface RouteInput {
   group?: string | null;
 }
 
+/** The model's incident still takes its alerts at `t`: within gap of its last, max_lifetime of its first (rule 2). */
+export function holds(m: ModelMemory, t: number, w: RouteWindows): boolean {
+  return t - m.last <= w.gapMs && t - m.first <= w.lifetimeMs;
+}
+
 export function routeAlert(a: RouteInput, w: RouteWindows): RouteDecision {
   const t = a.event_time;
   const m = a.memory;
@@ -146,7 +153,7 @@ export function routeAlert(a: RouteInput, w: RouteWindows): RouteDecision {
   // A model incident (no cause) does not hold an alert that carries group labels: where it is served
   // links it to the other models' alerts better than its model's unexplained ones (rule 4 first).
   const grouped = a.group != null && m?.key.startsWith('model:') === true;
-  if (m !== undefined && !grouped && t - m.last <= w.gapMs && t - m.first <= w.lifetimeMs) {
+  if (m !== undefined && !grouped && holds(m, t, w)) {
     const memory = { ...m, last: Math.max(m.last, t) };
     return {
       incident_id: m.incident_id,

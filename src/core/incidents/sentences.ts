@@ -1,7 +1,8 @@
 // The sentences an alert is told about its incident (its `incident.reasons`, never `reasons`, which the
 // stream's parity tests compare): which incident, why, and whether it paged.
 import type { Tier } from '../events.ts';
-import { describeCause, type Incident } from './incident.ts';
+import type { CauseChoice } from './cause.ts';
+import { causeOf, describeCause, type Incident } from './incident.ts';
 import type { IncidentMember } from './types.ts';
 
 /** `45 s`, `27 min`, `2 h 5 min`. */
@@ -39,6 +40,30 @@ export function joinSentence(m: IncidentMember, inc: Incident, opened: boolean, 
     return `opened incident ${inc.id}: ${m.candidate.kind} ${m.candidate.event_id} explains ${m.alert.model_id}, but its incident was closed by feedback`;
   }
   return `opened incident ${inc.id}: no change in the correlation window explains it strongly enough, and no incident of ${m.alert.model_id} is within the gap of ${span(gapMs)}`;
+}
+
+/**
+ * What the cause choice set aside (cause.ts), said with the member's reasons: nothing when the alert's
+ * suspected cause is simply the change that explains it best.
+ */
+export function causeChoiceSentences(
+  choice: CauseChoice,
+  t: number,
+  firingSince: number | null,
+  modelId: string,
+): string[] {
+  const out: string[] = [];
+  const named = (c: CauseChoice['after'] & object) =>
+    `${describeCause(causeOf(c.change))} (${c.change.event_id}) ${span(t - c.change.event_time)} before this alert`;
+  if (choice.cause !== null && choice.displaced !== null)
+    out.push(
+      `kept ${named(choice.cause)} as the suspected cause (strength ${choice.cause.strength.toFixed(2)}, at least incidents.keep_cause_strength): ${modelId}'s alerts are in its incident, though ${named(choice.displaced)} explains this one better (${choice.displaced.strength.toFixed(2)})`,
+    );
+  if (choice.after !== null && firingSince !== null)
+    out.push(
+      `not blamed on ${named(choice.after)}: it came after this condition began firing ${span(t - firingSince)} before (incidents.cause_precedes_firing)`,
+    );
+  return out;
 }
 
 /** A group member (routing.ts, rule 4) that joined the open incident of its label values. */

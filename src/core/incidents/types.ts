@@ -35,6 +35,8 @@ export interface IncidentMember {
   since_last: number | null;
   /** What this alert would trigger if it pages (unless its dedup episode suppressed it). */
   actions: Action[];
+  /** What the cause choice set aside (sentences.ts causeChoiceSentences); absent when nothing. */
+  cause_notes?: string[];
 }
 
 export type IncidentStatus = 'open' | 'resolved';

@@ -53,7 +53,7 @@ describe('incident book: paging', () => {
           model_id: 'churn-predictor',
         }),
         aMember({ alert_id: 'a3', cause: pipe, tier: 'P3', event_time: T0 + 2 * MIN }),
-        aMember({ alert_id: 'a4', cause: pipe, tier: 'P2', event_time: T0 + 15 * MIN }),
+        aMember({ alert_id: 'a4', cause: pipe, tier: 'P2', event_time: T0 + 20 * MIN }),
       ]),
     );
     assert.deepEqual(pages(r), ['a1']);
@@ -62,14 +62,14 @@ describe('incident book: paging', () => {
     assert.equal(inc.members, 4);
     assert.equal(inc.pages, 1);
     assert.equal(inc.paged_tier, 'P2');
-    // a1's P2 page waited group_wait (10 min) for a P1 that did not come; a2 came while it was held
+    // a1's P2 page waited group_wait (15 min) for a P1 that did not come; a2 came while it was held
     assert.match(
       r.scored.get('a1')!.incident!.reasons.at(-1)!,
-      /^paged P2: the incident's first alert at a page tier, after a group wait of 10 min/,
+      /^paged P2: the incident's first alert at a page tier, after a group wait of 15 min/,
     );
     assert.match(
       r.scored.get('a2')!.incident!.reasons.at(-1)!,
-      /holds a page at P2 for the group wait of 10 min/,
+      /holds a page at P2 for the group wait of 15 min/,
     );
     assert.match(r.scored.get('a4')!.incident!.reasons.at(-1)!, /already paged at P2/);
   });
@@ -86,7 +86,7 @@ describe('incident book: paging', () => {
     assert.equal(quiet.scored.get('q1')!.page, true);
   });
 
-  it('group wait: a P1 member within 10 min of the first P2 page makes one page, at P1; the P2 member says why it did not page', () => {
+  it('group wait: a P1 member within 15 min of the first P2 page makes one page, at P1; the P2 member says why it did not page', () => {
     const r = runBook(
       inOrder([
         aMember({ alert_id: 'g1', cause: pipe, tier: 'P2', event_time: T0 }),
@@ -100,13 +100,13 @@ describe('incident book: paging', () => {
     );
     assert.match(
       r.scored.get('g1')!.incident!.reasons.at(-1)!,
-      /^not paged: g2 at P1 came within the group wait of 10 min: the incident pages at P1 instead$/,
+      /^not paged: g2 at P1 came within the group wait of 15 min: the incident pages at P1 instead$/,
     );
     // the P1 pages at once, never held; after the wait the P2 page is sent and a P1 is a rise
     const later = runBook(
       inOrder([
         aMember({ alert_id: 'g1', cause: pipe, tier: 'P2', event_time: T0 }),
-        aMember({ alert_id: 'g2', cause: pipe, tier: 'P1', event_time: T0 + 11 * MIN }),
+        aMember({ alert_id: 'g2', cause: pipe, tier: 'P1', event_time: T0 + 16 * MIN }),
       ]),
     );
     assert.deepEqual(
@@ -132,10 +132,10 @@ describe('incident book: paging', () => {
       inOrder([
         aMember({ alert_id: 'b1', cause: pipe, tier: 'P3', event_time: T0 }),
         aMember({ alert_id: 'b2', cause: pipe, tier: 'P2', event_time: T0 + MIN }),
-        // after the group wait of b2's page (10 min)
-        aMember({ alert_id: 'b3', cause: pipe, tier: 'P1', event_time: T0 + 12 * MIN }),
-        aMember({ alert_id: 'b4', cause: pipe, tier: 'P2', event_time: T0 + 13 * MIN }),
-        aMember({ alert_id: 'b5', cause: pipe, tier: 'P1', event_time: T0 + 14 * MIN }),
+        // after the group wait of b2's page (15 min)
+        aMember({ alert_id: 'b3', cause: pipe, tier: 'P1', event_time: T0 + 17 * MIN }),
+        aMember({ alert_id: 'b4', cause: pipe, tier: 'P2', event_time: T0 + 18 * MIN }),
+        aMember({ alert_id: 'b5', cause: pipe, tier: 'P1', event_time: T0 + 19 * MIN }),
       ]),
     );
     assert.deepEqual(pages(r), ['b2', 'b3']);
@@ -304,9 +304,9 @@ describe('incident book: the incident record', () => {
           aMember({ alert_id: 's1', cause: pipe, tier: 'P3' }),
           aMember({ alert_id: 's2', cause: pipe, tier: 'P2', event_time: T0 + 10 * MIN }),
           // after s2's group wait: a rise
-          aMember({ alert_id: 's3', cause: pipe, tier: 'P1', event_time: T0 + 25 * MIN }),
+          aMember({ alert_id: 's3', cause: pipe, tier: 'P1', event_time: T0 + 30 * MIN }),
         ]),
-        { kind: 'watermark', time: T0 + 26 * MIN },
+        { kind: 'watermark', time: T0 + 31 * MIN },
       ],
       aConfig(),
       false,
@@ -314,7 +314,7 @@ describe('incident book: the incident record', () => {
     const inc = r.incidents.get(changeIncidentId('pipe-1'))!;
     // from the paging alert's event time, not from the end of the group wait
     assert.equal(inc.first_paged_at, T0 + 10 * MIN);
-    assert.deepEqual(inc.sla, { ack_by: T0 + 40 * MIN, resolve_by: T0 + 25 * MIN + 4 * HOUR });
+    assert.deepEqual(inc.sla, { ack_by: T0 + 45 * MIN, resolve_by: T0 + 30 * MIN + 4 * HOUR });
     assert.equal(r.records[0]!.sla, null, 'no page yet, no deadline');
   });
 });

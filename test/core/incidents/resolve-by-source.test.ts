@@ -110,8 +110,8 @@ describe('a resolved native alert resolves its incident', () => {
         alertname: 'FraudScorerLatencyHigh',
       },
     ]);
-    // Past the first page's group wait (10 min), before the time-out (30 min after the last member).
-    const half = triage([a!, b!, aDone!], { until: T0 + 15 * MIN });
+    // Past the first page's group wait (15 min), before the time-out (30 min after the last member).
+    const half = triage([a!, b!, aDone!], { until: T0 + 20 * MIN });
     const id = half.scored.get(a!.alert_id)!.incident_id!;
     assert.equal(half.scored.get(b!.alert_id)!.incident_id, id, 'both in one incident');
     assert.equal(half.incidents.get(id)!.status, 'open');

@@ -218,10 +218,10 @@ describe('acknowledge records', () => {
   it('feedback with acked_at acknowledges each page of the open incident once, on its tier topic', () => {
     const r = runBook([
       ...inOrder([aMember({ alert_id: 't1', cause: pipe, tier: 'P2' })]),
-      fb({ acked_at: T0 + 12 * MIN, at: T0 + 12 * MIN }),
-      fb({ acked_at: T0 + 13 * MIN, at: T0 + 13 * MIN }),
+      fb({ acked_at: T0 + 17 * MIN, at: T0 + 17 * MIN }),
+      fb({ acked_at: T0 + 18 * MIN, at: T0 + 18 * MIN }),
     ]);
-    // (A first P2 page waits for the group wait, 10 min: acknowledged after it went out.)
+    // (A first P2 page waits for the group wait, 15 min: acknowledged after it went out.)
     const acks = acksOf(r);
     assert.equal(acks.length, 1, 'once, though acknowledged twice');
     const a = acks[0]!;
@@ -230,7 +230,7 @@ describe('acknowledge records', () => {
     assert.equal(a.acknowledge.action, 'acknowledge');
     assert.equal(a.acknowledge.page_id, `${id}:1:ack`);
     assert.equal(a.acknowledge.acknowledges, r.pages[0]!.page_id);
-    assert.equal(a.acknowledge.event_time, T0 + 12 * MIN);
+    assert.equal(a.acknowledge.event_time, T0 + 17 * MIN);
     assert.equal(a.acknowledge.reason, 'acknowledged (feedback on t1)');
     assert.deepEqual(a.acknowledge.pagerduty, { event_action: 'acknowledge', dedup_key: id });
     assert.deepEqual(pagerDutyProblems(a.acknowledge.pagerduty), []);

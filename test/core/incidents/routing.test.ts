@@ -117,6 +117,15 @@ describe('routeAlert (the rules of stage 1)', () => {
 describe('stage 1 in the step (incidents inline)', () => {
   const fraud = (id: string, t: number, over = {}) =>
     alertInput(anAlert({ alert_id: id, event_time: t, model_id: 'fraud-scorer', ...over }));
+  /** A change of the pipeline fraud-scorer and churn-predictor read (their catalog `upstream`). */
+  const pipelineChange = (event_id: string, event_time: number) =>
+    aDeploy({
+      event_id,
+      kind: 'data_pipeline_change',
+      model_id: undefined,
+      service: 'feature-pipeline-payments',
+      event_time,
+    });
 
   it('extends while alerts keep coming, splits after a gap, and emits members instead of scored records', () => {
     const inputs = [0, 20, 40, 60, 80, 140].map((m, i) => fraud(`a${i}`, T0 + m * MIN, { feature: `f${i}` }));
@@ -180,6 +189,77 @@ describe('stage 1 in the step (incidents inline)', () => {
     assert.equal(q3!.route, 'change:pipe-1');
   });
 
+  it('a change made after the condition began firing is not its cause: the repeat stays with the change before it', () => {
+    const pipeline = pipelineChange('pipe', T0 - 5 * MIN);
+    // A code deploy of the model lands while the condition fires (a fix, say): 5 min before the repeat it
+    // explains a serving signal far better (1 x 0.96) than the pipeline change 55 min before (0.7 x 0.54).
+    const fix = aDeploy({ event_id: 'fix', kind: 'code_deploy', event_time: T0 + 45 * MIN });
+    const inputs: CoreInput[] = [
+      deployInput(pipeline),
+      fraud('r1', T0),
+      deployInput(fix),
+      // the same fingerprint 50 min later: within the dedup window, so the same episode, beyond the gap
+      fraud('r2', T0 + 50 * MIN),
+    ];
+    const [r1, r2] = stageOne(inputs).members;
+    assert.equal(r1!.incident_id, changeIncidentId('pipe'));
+    assert.equal(r2!.incident_id, changeIncidentId('pipe'));
+    assert.equal(r2!.how, 'cause');
+    assert.deepEqual(r2!.cause_notes, [
+      'not blamed on code_deploy v43 of fraud-scorer (fix) 5 min before this alert: it came after this condition began firing 50 min before (incidents.cause_precedes_firing)',
+    ]);
+    assert.equal(r1!.cause_notes, undefined, 'nothing set aside, nothing said');
+    const off = stageOne(inputs, aConfig({ incidents: { cause_precedes_firing: false } })).members;
+    assert.equal(off[1]!.incident_id, changeIncidentId('fix'));
+  });
+
+  it("keeps the change of the model's incident over a better one made since, and says so", () => {
+    const pipeline = pipelineChange('pipe', T0 - 5 * MIN);
+    const other = aDeploy({ event_id: 'other', kind: 'code_deploy', event_time: T0 + 10 * MIN });
+    const inputs: CoreInput[] = [
+      deployInput(pipeline),
+      fraud('k1', T0),
+      deployInput(other),
+      // another fingerprint (its own episode): the code deploy came before it began, so it could be its
+      // cause, and explains it better (0.96 against 0.58) — but the model is in the pipeline's incident
+      fraud('k2', T0 + 15 * MIN, { signal: 'latency', metric: 'p99_ms' }),
+    ];
+    const [, k2] = stageOne(inputs).members;
+    assert.equal(k2!.incident_id, changeIncidentId('pipe'));
+    assert.match(
+      k2!.cause_notes![0]!,
+      /^kept data_pipeline_change v43 of feature-pipeline-payments \(pipe\) 20 min before this alert as the suspected cause \(strength 0\.\d+, at least incidents\.keep_cause_strength\): fraud-scorer's alerts are in its incident, though code_deploy v43 of fraud-scorer \(other\) 5 min before this alert explains this one better \(0\.\d+\)$/,
+    );
+    const off = stageOne(inputs, aConfig({ incidents: { keep_cause_strength: null } })).members;
+    assert.equal(off[1]!.incident_id, changeIncidentId('other'));
+  });
+
+  it('a repeat looks for its candidate from when its condition began firing', () => {
+    // The pipeline change is 5 h before the condition began, 6 h 50 min before the last repeat: beyond
+    // max_lifetime from it, within it from the first alert of the episode (each alert beyond the gap).
+    const pipeline = pipelineChange('early', T0 - 5 * HOUR);
+    const inputs: CoreInput[] = [
+      deployInput(pipeline),
+      fraud('e1', T0),
+      fraud('e2', T0 + 55 * MIN),
+      fraud('e3', T0 + 110 * MIN),
+    ];
+    const members = stageOne(inputs).members;
+    assert.deepEqual(
+      members.map((m) => [m.how, m.candidate?.event_id ?? null]),
+      [
+        ['candidate', 'early'],
+        ['candidate', 'early'],
+        ['candidate', 'early'],
+      ],
+    );
+    const off = stageOne(inputs, aConfig({ incidents: { cause_precedes_firing: false } })).members;
+    assert.deepEqual(
+      off.map((m) => m.how),
+      ['candidate', 'candidate', 'opened'],
+    );
+  });
+
   it('a model alert beyond the correlation window of a change that explains it is a candidate', () => {
     const pipeline = aDeploy({
       event_id: 'pipe-2',
@@ -204,7 +284,7 @@ describe('stage 1 in the step (incidents inline)', () => {
     assert.equal(members[0]!.route, 'change:pipe-2');
   });
 
-  it('an inhibit rule that targets nothing makes no candidate', () => {
+  it('a candidate needs no inhibit rule: with none the alert still joins the change it is explained by', () => {
     const config = aConfig({ incidents: { inhibit: [] } });
     const pipeline = aDeploy({
       event_id: 'p',
@@ -227,7 +307,8 @@ describe('stage 1 in the step (incidents inline)', () => {
       ],
       config,
     );
-    assert.equal(members[0]!.how, 'opened');
+    assert.equal(members[0]!.how, 'candidate');
+    assert.equal(members[0]!.candidate?.event_id, 'p');
   });
 
   it('an aborted transaction leaves no memory behind: the second reading routes as the first', () => {
