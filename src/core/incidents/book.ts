@@ -33,6 +33,7 @@ import {
   type PageChoice,
   pageSentence,
   span,
+  staleCandidateSentence,
 } from './sentences.ts';
 import type {
   AcknowledgeRecord,
@@ -260,6 +261,7 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
     let inhibitedBy: Incident | undefined;
     let hostedBy: Incident | undefined;
     let hostOpened = false;
+    let stale = false;
     // Rule 3 of routing.ts, decided here where the change's incident is: once per candidate incident.
     // The change explains the model, so the alert joins the change's incident — opening it when the
     // change has none yet: the alerts of one cascade that each came too long after the change to suspect
@@ -268,7 +270,11 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
     if (m.how === 'candidate' && m.candidate !== null && id === m.incident_id && !st.incidents.has(id)) {
       const c = m.candidate;
       hostedBy = hostOf(st, m);
-      if (hostedBy === undefined && !st.incidents.has(c.incident_id)) {
+      // A change further back than max_lifetime (a repeat's candidate, looked for from when its condition
+      // began firing) is joined only while the book still holds its incident: opened again after it was
+      // dropped, one id would name two incidents. The alert then opens its own.
+      stale = hostedBy === undefined && a.event_time - c.change.event_time > cfg.max_lifetime;
+      if (hostedBy === undefined && !st.incidents.has(c.incident_id) && !stale) {
         hostedBy = openIncident(c.incident_id, changeKey(c.event_id), c.change, a, s);
         // Its change came too long before this alert to be its suspected cause: like an incident no
         // change explains, it pages at a corroborate tier only once a second alert joins it.
@@ -357,7 +363,9 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
           ? hostedSentence(hostedBy, m, hostOpened)
           : groupedBy !== undefined
             ? groupedSentence(groupedBy, m, groupedSince)
-            : joinSentence(m, inc, opened, gap),
+            : stale && opened
+              ? staleCandidateSentence(m, inc, cfg.max_lifetime)
+              : joinSentence(m, inc, opened, gap),
       ...(m.cause_notes ?? []),
     ];
 

@@ -66,6 +66,12 @@ export function causeChoiceSentences(
   return out;
 }
 
+/** A candidate whose change is further back than max_lifetime and whose incident the book no longer holds. */
+export function staleCandidateSentence(m: IncidentMember, inc: Incident, lifetimeMs: number): string {
+  const c = m.candidate!;
+  return `opened incident ${inc.id}: ${describeCause(c.change)} (${c.event_id}) explains ${m.alert.model_id} from before this condition began firing, but came ${span(m.alert.event_time - c.change.event_time)} before this alert, more than max_lifetime (${span(lifetimeMs)}), and its incident is no longer held`;
+}
+
 /** A group member (routing.ts, rule 4) that joined the open incident of its label values. */
 export function groupedSentence(inc: Incident, m: IncidentMember, sinceLast: number): string {
   const t = m.alert.event_time;

@@ -511,6 +511,26 @@ describe('incident book: inhibition', () => {
     assert.equal(p1.scored.get('t1')!.incident!.inhibited_by, null);
   });
 
+  it("a candidate further back than max_lifetime joins its change's incident only while the book holds it, never opens it again", () => {
+    // A repeat looks for its candidate from when its condition began firing, so the change can be more than
+    // max_lifetime (6 h) before the alert. Held (its last member 5 h before): joined, reopened from its time-out.
+    const late = (over = {}) => target({ event_time: T0 + 7 * HOUR, ...over });
+    const held = runBook(
+      inOrder([aMember({ alert_id: 'h1', cause: pipe, tier: 'P2', event_time: T0 + 2 * HOUR }), late()]),
+    );
+    assert.equal(held.scored.get('t1')!.incident_id, changeIncidentId('pipe-1'));
+    // Not held (no alert ever opened it, or the book dropped it): the alert opens its own incident, so the
+    // change's id never names a second incident.
+    const gone = runBook(inOrder([late()]));
+    const own = gone.scored.get('t1')!;
+    assert.notEqual(own.incident_id, changeIncidentId('pipe-1'));
+    assert.equal(gone.incidents.has(changeIncidentId('pipe-1')), false);
+    assert.match(
+      own.incident!.reasons[0]!,
+      /^opened incident inc-[0-9a-f]+: data_pipeline_change of feature-pipeline-payments \(pipe-1\) explains churn-predictor from before this condition began firing, but came 7 h 10 min before this alert, more than max_lifetime \(6 h\), and its incident is no longer held$/,
+    );
+  });
+
   it('candidates of one change with no incident yet open it together: one page for the cascade', () => {
     // three models the change explains, alerting 50 min apart (beyond the gap), none near enough to suspect it
     const members = ['m1', 'm2', 'm3'].map((model, i) =>
