@@ -24,13 +24,20 @@ const EXAMPLES = join(import.meta.dirname, '..', '..', 'examples');
 async function figures(
   week: string,
   incidents: 'inline' | 'off',
-): Promise<{ f: PagingFigures; truth: TruthLine[]; alerts: PagedAlert[] }> {
+): Promise<{
+  f: PagingFigures;
+  truth: TruthLine[];
+  alerts: PagedAlert[];
+  /** Each incident's latest record's member count (the version gate's records aside). */
+  members: Map<string, number>;
+}> {
   const dir = join(EXAMPLES, week);
   const truth = readFileSync(join(dir, 'truth.ndjson'), 'utf8')
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as TruthLine);
   const alerts: PagedAlert[] = [];
+  const members = new Map<string, number>();
   await runOffline(
     loadConfigFile(join(dir, 'catalog.yaml')),
     { alerts: join(dir, 'alerts.ndjson'), deploys: join(dir, 'deploys.ndjson') },
@@ -52,10 +59,12 @@ async function figures(
             : {}),
         }),
       rejected: () => undefined,
+      // The version gate's regression records (key version:<model>@<version>) have no alerts of their own.
+      incident: (i) => void (i.key.startsWith('version:') || members.set(i.incident_id, i.members)),
     },
     { clock: () => 0, incidents },
   );
-  return { f: pagingFigures(truth, alerts), truth, alerts };
+  return { f: pagingFigures(truth, alerts), truth, alerts, members };
 }
 
 for (const [week, bounds] of [
@@ -82,6 +91,15 @@ for (const [week, bounds] of [
         on.f.p1_incidents - on.f.p1_incidents_paged <= 1,
         `${on.f.p1_incidents_paged} of ${on.f.p1_incidents}`,
       );
+    });
+
+    it('one id names one incident: its latest record counts every alert that carries the id', () => {
+      const carried = new Map<string, number>();
+      for (const a of on.alerts)
+        if (a.incident) carried.set(a.incident.id, (carried.get(a.incident.id) ?? 0) + 1);
+      assert.equal(on.members.size, carried.size);
+      const other = [...carried].filter(([id, n]) => on.members.get(id) !== n);
+      assert.deepEqual(other.slice(0, 3), [], `${other.length} incidents`);
     });
 
     it('pages fewer times per real incident, per multi-model incident and per day', () => {
