@@ -273,9 +273,9 @@ const incidentsSchema = z
     /**
      * 0..min_cause_strength: a model whose alerts are in a change's incident keeps that change as the
      * suspected cause of its next alerts while it explains them this strongly, even when another change
-     * explains one better. null: the strongest change always wins.
+     * explains one better. Default: half of min_cause_strength (0.15). null: the strongest change always wins.
      */
-    keep_cause_strength: unit.nullable().default(0.15),
+    keep_cause_strength: unit.nullable().optional(),
     /**
      * A change made after an alert's condition began firing (the first alert of its dedup episode) is
      * never its suspected cause. false: any change in the correlation window can be.
@@ -814,7 +814,8 @@ function incidentSettings(p: Parsed['incidents']): IncidentSettings {
     gap: p.gap,
     max_lifetime: p.max_lifetime,
     min_cause_strength: p.min_cause_strength,
-    keep_cause_strength: p.keep_cause_strength,
+    keep_cause_strength:
+      p.keep_cause_strength === undefined ? p.min_cause_strength / 2 : p.keep_cause_strength,
     cause_precedes_firing: p.cause_precedes_firing,
     page_tiers: [...new Set(p.page_tiers)],
     group_wait: p.group_wait,

@@ -413,7 +413,7 @@ describe('parseConfig: incidents and services', () => {
     ]);
   });
 
-  it('refuses a keep_cause_strength above min_cause_strength; null turns keeping off', () => {
+  it('refuses a keep_cause_strength above min_cause_strength, defaults it to half of that; null turns keeping off', () => {
     assert.deepEqual(problemsOf({ incidents: { keep_cause_strength: 0.4 } }), [
       'incidents.keep_cause_strength: must be at most min_cause_strength (0.3): a change kept must be one that could have been suspected',
     ]);
@@ -426,6 +426,8 @@ describe('parseConfig: incidents and services', () => {
       parseConfig({ incidents: { keep_cause_strength: null } }).incidents.keep_cause_strength,
       null,
     );
+    // Unset, it follows min_cause_strength (half of it): lowering that alone is no error.
+    assert.equal(parseConfig({ incidents: { min_cause_strength: 0.1 } }).incidents.keep_cause_strength, 0.05);
     assert.deepEqual(problemsOf({ incidents: { cause_precedes_firing: 'yes' } }).length, 1);
   });
 
