@@ -300,9 +300,14 @@ export function incidentConformanceSuite(h: Harness, o: { backlog?: boolean } = 
   });
 }
 
-export function conformanceSuite(h: Harness): void {
-  describe(`pipeline conformance (${h.name})`, () => {
-    describe('alert by alert (kafka.incident_stage: false): a backlog', () => {
+/**
+ * The pipeline's cases. `part` 1 or 2 registers only the first three or the last three (the broker runs
+ * them in two files, so two test workers share them); none: all six.
+ */
+export function conformanceSuite(h: Harness, o: { part?: 1 | 2 } = {}): void {
+  const part = (n: 1 | 2) => (o.part === undefined || o.part === n ? describe : () => undefined);
+  describe(`pipeline conformance (${h.name}${o.part === undefined ? '' : `, part ${o.part} of 2`})`, () => {
+    part(1)('alert by alert (kafka.incident_stage: false): a backlog', () => {
       let world: World;
       before(async () => {
         const catalog = { ...catalogOf('sample-week'), kafka: { incident_stage: false } };
@@ -317,7 +322,7 @@ export function conformanceSuite(h: Harness): void {
         assertOfflineAnswer(world, 'sample-week'));
     });
 
-    describe('a backlog: deploys and alerts queued before the service starts', () => {
+    part(1)('a backlog: deploys and alerts queued before the service starts', () => {
       let world: World;
       before(async () => {
         world = await h.world(catalogOf('sample-week'), { partitions: 3, seed: 11 });
@@ -330,7 +335,7 @@ export function conformanceSuite(h: Harness): void {
       it('gives the offline answer', () => assertOfflineAnswer(world, 'sample-week'));
     });
 
-    describe('a burst after idle: deploys, a quiet spell, then every alert at once', () => {
+    part(1)('a burst after idle: deploys, a quiet spell, then every alert at once', () => {
       let world: World;
       before(async () => {
         world = await h.world(catalogOf('cascade-week'), { partitions: 3, seed: 12 });
@@ -349,7 +354,7 @@ export function conformanceSuite(h: Harness): void {
     // longer than kafka.max_partition_idle, and a quiet stream lets its partitions go and (with the
     // incident stage) sends the pages it held for the group wait — by design not what `score` does with
     // the file, where the next day follows at once (docs/INCIDENTS.md, "What it costs").
-    describe('live: the week arrives a day at a time, changes just before the alerts they explain', () => {
+    part(2)('live: the week arrives a day at a time, changes just before the alerts they explain', () => {
       let world: World;
       const alerts = weekLines('sample-week', 'alerts.ndjson');
       before(async () => {
@@ -376,7 +381,7 @@ export function conformanceSuite(h: Harness): void {
       it('gives the offline answer', () => assertOfflineAnswer(world, 'sample-week'));
     });
 
-    describe('a restart midway, and a second instance joining', () => {
+    part(2)('a restart midway, and a second instance joining', () => {
       let world: World;
       before(async () => {
         world = await h.world(catalogOf('cascade-week'), { partitions: 4, seed: 14 });
@@ -396,7 +401,7 @@ export function conformanceSuite(h: Harness): void {
         assertOfflineAnswer(world, 'cascade-week', 'after a restart and a rebalance'));
     });
 
-    describe('bad input beside good input', () => {
+    part(2)('bad input beside good input', () => {
       let world: World;
       const good = weekLines('sample-week', 'alerts.ndjson').slice(0, 200);
       const bad = [
