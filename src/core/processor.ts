@@ -259,7 +259,8 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
   const routeWindows = { gapMs: inc.gap, lifetimeMs: inc.max_lifetime };
   const candidateRules = {
     lifetimeMs: inc.max_lifetime,
-    horizonMs: config.windows.deploy_retention - config.windows.allowed_lateness,
+    // As far back as the deploy window surely holds: the join's version lookups reach as far.
+    horizonMs: joinWindows.versionHorizonMs,
     precedesFiring: inc.cause_precedes_firing,
     relevance: config.scoring.change_relevance,
     minRelevance: inc.min_cause_strength,

@@ -1,8 +1,9 @@
 // Rule 3 of routing.ts: a change that explains an alert's model (a change to the model, to the service
 // named like it, or to a service it lists as upstream) within max_lifetime before the alert's condition
-// began firing, though too long before the alert to be its suspected cause. Stage 1 finds it from the deploy window, which every lane
-// holds whole (deploys are a broadcast side input), so the answer is the same on any partition; stage 2
-// joins the alert to that change's incident, and decides there whether an inhibit rule holds.
+// began firing, though too long before the alert to be its suspected cause. Stage 1 finds it from the
+// deploy window, which every lane holds whole (deploys are a broadcast side input), so the answer is the
+// same on any partition; stage 2 joins the alert to that change's incident, and decides there whether an
+// inhibit rule holds.
 import type { AnomalyAlert, DeployEvent, DeployKind } from '../events.ts';
 import { changeRelevance } from '../score.ts';
 import type { DeployWindow } from '../window-store.ts';

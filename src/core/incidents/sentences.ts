@@ -1,7 +1,7 @@
 // The sentences an alert is told about its incident (its `incident.reasons`, never `reasons`, which the
 // stream's parity tests compare): which incident, why, and whether it paged.
 import type { Tier } from '../events.ts';
-import type { CauseChoice } from './cause.ts';
+import type { CauseChoice, SuspectedCause } from './cause.ts';
 import { causeOf, describeCause, type Incident } from './incident.ts';
 import type { IncidentMember } from './types.ts';
 
@@ -53,7 +53,7 @@ export function causeChoiceSentences(
   modelId: string,
 ): string[] {
   const out: string[] = [];
-  const named = (c: CauseChoice['after'] & object) =>
+  const named = (c: SuspectedCause) =>
     `${describeCause(causeOf(c.change))} (${c.change.event_id}) ${span(t - c.change.event_time)} before this alert`;
   if (choice.cause !== null && choice.displaced !== null)
     out.push(
