@@ -300,14 +300,9 @@ export function incidentConformanceSuite(h: Harness, o: { backlog?: boolean } = 
   });
 }
 
-/**
- * The pipeline's cases. `part` 1 or 2 registers only the first three or the last three (the broker runs
- * them in two files, so two test workers share them); none: all six.
- */
-export function conformanceSuite(h: Harness, o: { part?: 1 | 2 } = {}): void {
-  const part = (n: 1 | 2) => (o.part === undefined || o.part === n ? describe : () => undefined);
-  describe(`pipeline conformance (${h.name}${o.part === undefined ? '' : `, part ${o.part} of 2`})`, () => {
-    part(1)('alert by alert (kafka.incident_stage: false): a backlog', () => {
+export function conformanceSuite(h: Harness): void {
+  describe(`pipeline conformance (${h.name})`, () => {
+    describe('alert by alert (kafka.incident_stage: false): a backlog', () => {
       let world: World;
       before(async () => {
         const catalog = { ...catalogOf('sample-week'), kafka: { incident_stage: false } };
@@ -322,7 +317,7 @@ export function conformanceSuite(h: Harness, o: { part?: 1 | 2 } = {}): void {
         assertOfflineAnswer(world, 'sample-week'));
     });
 
-    part(1)('a backlog: deploys and alerts queued before the service starts', () => {
+    describe('a backlog: deploys and alerts queued before the service starts', () => {
       let world: World;
       before(async () => {
         world = await h.world(catalogOf('sample-week'), { partitions: 3, seed: 11 });
@@ -335,7 +330,7 @@ export function conformanceSuite(h: Harness, o: { part?: 1 | 2 } = {}): void {
       it('gives the offline answer', () => assertOfflineAnswer(world, 'sample-week'));
     });
 
-    part(1)('a burst after idle: deploys, a quiet spell, then every alert at once', () => {
+    describe('a burst after idle: deploys, a quiet spell, then every alert at once', () => {
       let world: World;
       before(async () => {
         world = await h.world(catalogOf('cascade-week'), { partitions: 3, seed: 12 });
@@ -354,7 +349,7 @@ export function conformanceSuite(h: Harness, o: { part?: 1 | 2 } = {}): void {
     // longer than kafka.max_partition_idle, and a quiet stream lets its partitions go and (with the
     // incident stage) sends the pages it held for the group wait — by design not what `score` does with
     // the file, where the next day follows at once (docs/INCIDENTS.md, "What it costs").
-    part(2)('live: the week arrives a day at a time, changes just before the alerts they explain', () => {
+    describe('live: the week arrives a day at a time, changes just before the alerts they explain', () => {
       let world: World;
       const alerts = weekLines('sample-week', 'alerts.ndjson');
       before(async () => {
@@ -381,7 +376,7 @@ export function conformanceSuite(h: Harness, o: { part?: 1 | 2 } = {}): void {
       it('gives the offline answer', () => assertOfflineAnswer(world, 'sample-week'));
     });
 
-    part(2)('a restart midway, and a second instance joining', () => {
+    describe('a restart midway, and a second instance joining', () => {
       let world: World;
       before(async () => {
         world = await h.world(catalogOf('cascade-week'), { partitions: 4, seed: 14 });
@@ -401,7 +396,7 @@ export function conformanceSuite(h: Harness, o: { part?: 1 | 2 } = {}): void {
         assertOfflineAnswer(world, 'cascade-week', 'after a restart and a rebalance'));
     });
 
-    part(2)('bad input beside good input', () => {
+    describe('bad input beside good input', () => {
       let world: World;
       const good = weekLines('sample-week', 'alerts.ndjson').slice(0, 200);
       const bad = [
