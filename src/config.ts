@@ -303,6 +303,12 @@ const incidentsSchema = z
      * join one incident within gap, across models. [] : none.
      */
     group_by: z.array(z.string().min(1)).default([...DEFAULT_GROUP_BY]),
+    /**
+     * Alerts no change explains, on different models that one upstream service feeds, within this of
+     * each other join one incident: an unrecorded change upstream is suspected. Default: gap. null: off.
+     * At most gap.
+     */
+    upstream_window: duration.nullable().optional(),
     /** Silences in force from the config (docs/SILENCES.md); parsed with parseSilence. */
     silences: z.array(z.unknown()).default([]),
     /** The longest silence accepted, from the config or from `ml.silences`. */
@@ -341,6 +347,11 @@ const incidentsSchema = z
         issue(['group_wait'], 'must be less than gap');
       if (typeof gap === 'number' && typeof lifetime === 'number' && lifetime < gap)
         issue(['max_lifetime'], 'must be at least gap');
+      const upstreamWindow = inc.upstream_window as unknown;
+      if (typeof upstreamWindow === 'number' && upstreamWindow <= 0)
+        issue(['upstream_window'], 'must be more than 0 (null turns it off)');
+      if (typeof gap === 'number' && typeof upstreamWindow === 'number' && upstreamWindow > gap)
+        issue(['upstream_window'], 'must be at most gap');
       const max = inc.max_silence as unknown;
       const limits = { maxDurationMs: typeof max === 'number' ? max : 7 * UNIT_MS.d };
       const silences = inc.silences as unknown;
@@ -822,6 +833,7 @@ function incidentSettings(p: Parsed['incidents']): IncidentSettings {
     corroborate_tiers: [...new Set(p.corroborate_tiers)],
     corroborate_candidates: p.corroborate_candidates,
     group_by: [...new Set(p.group_by)],
+    upstream_window: p.upstream_window === undefined ? p.gap : p.upstream_window,
     silences,
     max_silence: p.max_silence,
     inhibit,

@@ -116,6 +116,7 @@ export const METRIC_NAMES = [
   'page_resolves_total',
   'incident_members_silenced_total',
   'incident_members_inhibited_total',
+  'incident_members_linked_total',
   'incident_members_late_total',
   'incidents_open',
   'incident_members_waiting',
@@ -249,6 +250,7 @@ export interface Metrics {
   readonly pageAcknowledges: Counter<'tier'>;
   readonly membersSilenced: Counter;
   readonly membersInhibited: Counter;
+  readonly membersLinked: Counter;
   readonly membersLate: Counter;
   readonly incidentsOpen: Gauge;
   readonly incidentMembersWaiting: Gauge;
@@ -441,6 +443,10 @@ export function createMetrics(): Metrics {
       'incident_members_inhibited_total',
       'Alerts that joined an open P1 incident by inhibition and did not page.',
     ),
+    membersLinked: counter(
+      'incident_members_linked_total',
+      "Alerts no recorded change explains that joined another model's incident through an upstream service both depend on (incidents.upstream_window).",
+    ),
     membersLate: counter(
       'incident_members_late_total',
       'Members that reached the incident stage after its watermark had passed them (taken at once, out of order).',
@@ -528,6 +534,7 @@ export function recordIncidentEvents(metrics: Metrics, events: readonly Incident
     else if (e.type === 'page_acknowledged') metrics.pageAcknowledges.inc({ tier: e.tier });
     else if (e.type === 'member_silenced') metrics.membersSilenced.inc();
     else if (e.type === 'member_inhibited') metrics.membersInhibited.inc();
+    else if (e.type === 'member_linked') metrics.membersLinked.inc();
     else if (e.type === 'member_late') metrics.membersLate.inc();
   }
 }

@@ -228,6 +228,7 @@ describe('createMetrics + recordCoreEvents', () => {
       { type: 'page_resolved', incident_id: 'i', page_id: 'i:1:resolve', tier: 'P1' },
       { type: 'member_silenced', alert_id: 'b', silence_id: 's' },
       { type: 'member_inhibited', alert_id: 'c', incident_id: 'i' },
+      { type: 'member_linked', alert_id: 'e', incident_id: 'i', service: 'feature-store' },
       { type: 'member_late', alert_id: 'd', event_time: T },
     ]);
     metrics.incidentsOpen.set(1);
@@ -242,7 +243,7 @@ describe('createMetrics + recordCoreEvents', () => {
       withinSla: false,
     });
     const text = await metrics.registry.metrics();
-    assert.equal(METRIC_NAMES.length, 43);
+    assert.equal(METRIC_NAMES.length, 44);
     for (const name of METRIC_NAMES) {
       assert.match(text, new RegExp(`^# HELP ${name} \\S`, 'm'), `${name} has help text`);
       assert.match(
@@ -260,6 +261,7 @@ describe('createMetrics + recordCoreEvents', () => {
     // A resolve is counted apart: never as a page.
     assert.match(text, /^alert_triage_page_resolves_total\{tier="P1"\} 1$/m);
     assert.match(text, /^alert_triage_incidents_opened_total\{tier="P1"\} 1$/m);
+    assert.match(text, /^alert_triage_incident_members_linked_total 1$/m);
     // Drills: their own figures, by tier and scenario, and against the SLA.
     assert.match(
       text,

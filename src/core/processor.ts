@@ -19,6 +19,7 @@ import {
   modelIncidentId,
   modelKey,
   routeAlert,
+  upstreamLanes,
 } from './incidents/routing.ts';
 import { causeChoiceSentences } from './incidents/sentences.ts';
 import type { IncidentMember } from './incidents/types.ts';
@@ -257,6 +258,7 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
     precedesFiring: inc.cause_precedes_firing,
   };
   const routeWindows = { gapMs: inc.gap, lifetimeMs: inc.max_lifetime };
+  const lanes = inc.upstream_window === null ? new Map<string, string>() : upstreamLanes(config.models);
   const candidateRules = {
     lifetimeMs: inc.max_lifetime,
     // As far back as the deploy window surely holds: the join's version lookups reach as far.
@@ -494,6 +496,7 @@ export function createStep(config: TriageSettings, options: ProcessorOptions = {
           candidate: () =>
             candidateChange(alert, profile.upstream, state.deploys, candidateRules, firingSince),
           group: groupOf(alert.labels, inc.group_by),
+          upstream: lanes.get(modelId) ?? null,
         },
         routeWindows,
       );

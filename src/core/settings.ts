@@ -122,6 +122,11 @@ export interface IncidentSettings {
    * `group_by`). Empty: none.
    */
   group_by: string[];
+  /**
+   * ms: alerts no change explains, on different models one upstream service feeds, within this of each
+   * other join one incident, an unrecorded change upstream suspected (routing.ts, rule 5). null: off.
+   */
+  upstream_window: number | null;
   /** Silences from the config, parsed; those on `ml.silences` come as inputs. */
   silences: Silence[];
   max_silence: number;

@@ -4,7 +4,9 @@
 // (event_time, alert_id) order: the same members give the same incidents, ids, pages and records
 // whatever the arrival order. A member older than a watermark already passed is taken at once (late).
 // Time-outs are timers in the same order: an incident resolves when the watermark passes last + gap.
+
 import type { Action } from '../actions.ts';
+import { drillOfId } from '../drill.ts';
 import type { AlertFeedback, ScoredAlert, Tier } from '../events.ts';
 import { incidentAcknowledgePaging, incidentPaging, incidentResolvePaging } from '../paging.ts';
 import type { TriageSettings } from '../settings.ts';
@@ -34,6 +36,7 @@ import {
   pageSentence,
   span,
   staleCandidateSentence,
+  upstreamSentence,
 } from './sentences.ts';
 import type {
   AcknowledgeRecord,
@@ -79,6 +82,11 @@ export interface IncidentState {
   readonly holders: Map<string, Set<string>>;
   /** `group:<label values>` → the latest incident a group member opened (routing.ts, rule 4). */
   readonly groups: Map<string, string>;
+  /**
+   * Upstream service → the incident no change explains whose latest alert of a model that service feeds
+   * came last (Incident.upstream_last; routing.ts, rule 5).
+   */
+  readonly upstreams: Map<string, string>;
   readonly silences: SilenceBook;
   seq: number;
   /**
@@ -117,6 +125,7 @@ export function createIncidentState(s: TriageSettings): IncidentState {
     byFingerprint: new Map(),
     holders: new Map(),
     groups: new Map(),
+    upstreams: new Map(),
     silences,
     seq: 0,
     taken: 0,
@@ -172,6 +181,26 @@ function releaseKey(st: IncidentState, key: string, inc: Incident): void {
   else st.byFingerprint.set(key, best.id);
 }
 
+/** Whether `inc` comes after `other` as the incident `service` names in `upstreams` (its later alert, then id). */
+export function upstreamLater(service: string, inc: Incident, other: Incident | undefined): boolean {
+  if (other === undefined) return true;
+  const a = inc.upstream_last?.[service] ?? Number.NEGATIVE_INFINITY;
+  const b = other.upstream_last?.[service] ?? Number.NEGATIVE_INFINITY;
+  return a > b || (a === b && inc.id > other.id);
+}
+
+/** Notes an alert of `model` at `t` in `inc` for each of the model's services `inc` is reached through. */
+export function noteUpstream(st: IncidentState, inc: Incident, services: readonly string[], t: number): void {
+  const last = inc.upstream_last;
+  if (last === undefined) return;
+  for (const svc of services) {
+    const at = last[svc];
+    if (at === undefined) continue;
+    if (t > at) last[svc] = t;
+    if (upstreamLater(svc, inc, st.incidents.get(st.upstreams.get(svc) ?? ''))) st.upstreams.set(svc, inc.id);
+  }
+}
+
 /** Open incidents held (for gauges). */
 export function openIncidents(state: IncidentState): number {
   let n = 0;
@@ -211,6 +240,9 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
   const topTier = [...pageTiers].sort((a, b) => tierRank(a) - tierRank(b))[0];
   const rules = cfg.inhibit.map(compileInhibitRule);
   const retention = incidentRetention(s);
+  const upstreamWindow = cfg.upstream_window;
+  const upstreamOf = (model: string): readonly string[] =>
+    upstreamWindow === null ? [] : (s.models[model] ?? s.defaults).upstream;
 
   const record = (inc: Incident, out: IncidentStepResult) =>
     out.outputs.push({ kind: 'incident', key: inc.id, incident: recordOf(inc, s) });
@@ -316,6 +348,44 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
         id = host.id;
       }
     }
+    // Rule 5 of routing.ts: an alert no change explains, on a model with upstream services, joins the
+    // open incident no change explains of another model fed by one of them whose last alert of such a
+    // model came within upstream_window: an unrecorded change upstream is suspected. Of several, the one
+    // through the service feeding the fewest models (the most telling), then the latest.
+    let linkedBy: Incident | undefined;
+    let linkedVia = '';
+    let linkedSince = 0;
+    const services = upstreamOf(m.alert.model_id);
+    if (m.how === 'upstream' && upstreamWindow !== null && id === m.incident_id && !st.incidents.has(id)) {
+      let bestFed = Number.POSITIVE_INFINITY;
+      for (const svc of services) {
+        const host = st.incidents.get(st.upstreams.get(svc) ?? '');
+        const at = host?.upstream_last?.[svc];
+        if (host === undefined || at === undefined || host.status !== 'open' || host.cause !== null) continue;
+        if (a.event_time - at > upstreamWindow || a.event_time - host.first > cfg.max_lifetime) continue;
+        if (host.models.has(m.alert.model_id) && host.models.size === 1) continue;
+        // A drill's alerts and real ones never suggest a change between them.
+        if (drillOfId(host.alerts[0]) !== drillOfId(a.alert_id)) continue;
+        const fed = s.downstream[svc]?.length ?? 0;
+        if (
+          linkedBy === undefined ||
+          fed < bestFed ||
+          (fed === bestFed && upstreamLater(svc, host, linkedBy))
+        ) {
+          linkedBy = host;
+          linkedVia = svc;
+          linkedSince = a.event_time - at;
+          bestFed = fed;
+        }
+      }
+      if (linkedBy !== undefined) {
+        st.aliases.set(m.incident_id, linkedBy.id);
+        linkedBy.aliases.push(m.incident_id);
+        linkedBy.upstream_service ??= linkedVia;
+        id = linkedBy.id;
+        out.events.push({ type: 'member_linked', alert_id: a.alert_id, incident_id: id, service: linkedVia });
+      }
+    }
     let inc = st.incidents.get(id);
     const opened = inc === undefined;
     let reopenedAfterFeedback = false;
@@ -326,6 +396,10 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
       if (m.how === 'group') {
         inc.group = m.key;
         st.groups.set(m.key, id);
+      }
+      if (m.how === 'upstream' && upstreamWindow !== null) {
+        inc.upstream_last = Object.fromEntries(services.map((svc) => [svc, Number.NEGATIVE_INFINITY]));
+        inc.upstream_members = {};
       }
       out.events.push({
         type: 'incident_opened',
@@ -349,7 +423,14 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
     const lone = st.incidents.get(st.byFingerprint.get(fpKey) ?? '');
     const persisted =
       a.dedup.suppressed && lone !== undefined && lone.waiting !== null && lone.paged_tier === null;
+    const linkedModels = inc.models.size;
     addMember(inc, a);
+    noteUpstream(st, inc, services, a.event_time);
+    if (inc.upstream_members !== undefined) {
+      const mine = a.dedup.suppressed ? 0 : 1;
+      inc.upstream_members[a.model_id] =
+        linkedBy !== undefined ? mine : (inc.upstream_members[a.model_id] ?? 0) + mine;
+    }
     st.byAlert.set(a.alert_id, inc.id);
     st.byFingerprint.set(fpKey, inc.id);
     st.taken++;
@@ -363,9 +444,16 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
           ? hostedSentence(hostedBy, m, hostOpened)
           : groupedBy !== undefined
             ? groupedSentence(groupedBy, m, groupedSince)
-            : stale && opened
-              ? staleCandidateSentence(m, inc, cfg.max_lifetime)
-              : joinSentence(m, inc, opened, gap),
+            : linkedBy !== undefined
+              ? upstreamSentence(linkedBy, m, {
+                  service: linkedVia,
+                  fed: s.downstream[linkedVia]?.length ?? 0,
+                  modelsBefore: linkedModels,
+                  since: linkedSince,
+                })
+              : stale && opened
+                ? staleCandidateSentence(m, inc, cfg.max_lifetime)
+                : joinSentence(m, inc, opened, gap),
       ...(m.cause_notes ?? []),
     ];
 
@@ -384,8 +472,13 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
       !reopenedAfterFeedback &&
       corroborate.has(a.tier) &&
       !persisted &&
-      // This member is counted already; the others that were no dedup repeat:
-      inc.members - 1 - inc.suppressed === 0
+      // This member is counted already; the others that were no dedup repeat. In an upstream lane's
+      // incident only this model's, since it last joined by a link: another model's alert links the
+      // incident, but is no second sighting of this one.
+      (linkedBy !== undefined ||
+        (inc.upstream_members !== undefined
+          ? (inc.upstream_members[a.model_id] ?? 0) - 1
+          : inc.members - 1 - inc.suppressed) === 0)
     )
       choice = { page: false, why: 'uncorroborated' };
     else if (
@@ -631,6 +724,8 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
     for (const k of fingerprintKeysOf(inc)) releaseKey(st, k, inc);
     for (const alias of inc.aliases) st.aliases.delete(alias);
     if (inc.group !== undefined && st.groups.get(inc.group) === inc.id) st.groups.delete(inc.group);
+    for (const svc of Object.keys(inc.upstream_last ?? {}))
+      if (st.upstreams.get(svc) === inc.id) st.upstreams.delete(svc);
     out.events.push({ type: 'incident_dropped', incident_id: inc.id });
   };
 

@@ -60,6 +60,19 @@ export interface Incident {
   candidate_opened?: boolean;
   /** `group:<label values>` when a group member opened it (routing.ts, rule 4): later ones join it. */
   group?: string;
+  /**
+   * Opened by an alert of an upstream lane (routing.ts, rule 5): each upstream service it is reached
+   * through → its latest alert of a model that service feeds (−Infinity until one). Alerts of other models
+   * fed by one of them, no change explaining them, join it within `upstream_window`.
+   */
+  upstream_last?: Record<string, number>;
+  /**
+   * Its members that were no dedup repeat, per model: in such an incident an alert is corroborated only
+   * by another of its own model (another model's links the incident, but is no second sighting).
+   */
+  upstream_members?: Record<string, number>;
+  /** The service through which a second model joined: an unrecorded change there is suspected. */
+  upstream_service?: string;
   /** A first page held for `group_wait` (book.ts): plain data, null when none is held. */
   held: HeldPage | null;
   /**
@@ -262,7 +275,12 @@ export function titleOf(inc: Incident): string {
     return `${describeCause(inc.cause)} (${inc.cause.event_id}): ${n} model${n === 1 ? '' : 's'} affected (${list})`;
   }
   const signals = [...inc.signals].join(', ');
-  const where = inc.group === undefined ? '' : ` on ${inc.group.slice('group:'.length)}`;
+  const where =
+    inc.group !== undefined
+      ? ` on ${inc.group.slice('group:'.length)}`
+      : inc.upstream_service !== undefined
+        ? `, all fed by ${inc.upstream_service} (an unrecorded change there suspected)`
+        : '';
   return `${list}: ${signals}, ${inc.members} alert${inc.members === 1 ? '' : 's'}${where}, no change suspected`;
 }
 

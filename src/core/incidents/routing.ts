@@ -9,12 +9,19 @@
 //      before the alert's condition began firing: candidate.ts)
 //                                              → a candidate: stage 2 joins it to that change's incident
 //                                                 (opening it if the change has none), inhibited if the
-//                                                 rule's source holds there; rule 5's only if feedback
+//                                                 rule's source holds there; its own (rule 6) only if feedback
 //                                                 closed the change's incident
 //   4. else, when the alert carries every label of `incidents.group_by` (where it is served: cluster,
 //      node pool)                               → a group: stage 2 joins it to the open incident of the
 //                                                 same label values (key group:<values>), or opens it
-//   5. else                                     → a new incident of the model: key model:<M>
+//   5. else, when the model has upstream services and `incidents.upstream_window` is set
+//                                               → an upstream lane (key upstream:<lane>, one lane per
+//                                                 connected set of models and the services feeding them):
+//                                                 stage 2 joins it to the open incident no change explains
+//                                                 of another model fed by one of its services, whose last
+//                                                 such alert came within the window (an unrecorded change
+//                                                 upstream suspected), or opens one
+//   6. else                                     → a new incident of the model: key model:<M>
 // An alert whose own cause differs from the model's last incident's takes its own cause (rule 1 first):
 // no better cause separates it is the condition for rule 2 — "better" as cause.ts's chooseCause has it (a
 // change made after the condition began firing separates nothing; the model's own change is kept).
@@ -40,7 +47,7 @@ export interface ModelMemory {
   last: number;
 }
 
-export type JoinHow = 'cause' | 'model' | 'candidate' | 'group' | 'opened';
+export type JoinHow = 'cause' | 'model' | 'candidate' | 'group' | 'upstream' | 'opened';
 
 /**
  * A change that explains the alert's model but is not its suspected cause (rule 3): stage 2 joins the
@@ -87,6 +94,46 @@ export const groupKey = (values: string) => `group:${values}`;
 export const groupIncidentId = (values: string, alertId: string) =>
   `inc-${hash64(`group\u0000${values}\u0000${alertId}`)}`;
 
+export const upstreamKey = (lane: string) => `upstream:${lane}`;
+export const upstreamIncidentId = (modelId: string, alertId: string) =>
+  `inc-${hash64(`upstream\u0000${modelId}\u0000${alertId}`)}`;
+
+/**
+ * Rule 5's lanes: each model with upstream services → its lane, named by the first (in code-point order)
+ * service of its connected set (models linked by the services they share, transitively). Every model one
+ * service feeds is in one lane, so stage 2 sees their unexplained alerts together.
+ */
+export function upstreamLanes(
+  models: Readonly<Record<string, { upstream: readonly string[] }>>,
+): ReadonlyMap<string, string> {
+  const parent = new Map<string, string>();
+  const find = (x: string): string => {
+    let r = x;
+    while (parent.get(r) !== r) r = parent.get(r)!;
+    let y = x;
+    while (parent.get(y) !== r) {
+      const next = parent.get(y)!;
+      parent.set(y, r);
+      y = next;
+    }
+    return r;
+  };
+  const union = (a: string, b: string) => {
+    const ra = find(a);
+    const rb = find(b);
+    if (ra === rb) return;
+    if (ra < rb) parent.set(rb, ra);
+    else parent.set(ra, rb);
+  };
+  for (const p of Object.values(models))
+    for (const svc of p.upstream) if (!parent.has(svc)) parent.set(svc, svc);
+  for (const p of Object.values(models)) for (const svc of p.upstream.slice(1)) union(p.upstream[0]!, svc);
+  const lanes = new Map<string, string>();
+  for (const [model, p] of Object.entries(models))
+    if (p.upstream.length > 0) lanes.set(model, find(p.upstream[0]!));
+  return lanes;
+}
+
 /**
  * The alert's group (rule 4): `k8s_cluster=prod-a,node_pool=gpu` for `group_by: [k8s_cluster, node_pool]`,
  * or null when `by` is empty or the alert lacks one of its labels (or has it empty): an alert is grouped
@@ -116,11 +163,27 @@ export interface RouteInput {
   candidate: () => InhibitCandidate | null;
   /** The alert's `incidents.group_by` label values (groupOf), or null: rule 4. */
   group?: string | null;
+  /** The model's upstream lane (upstreamLanes) when `incidents.upstream_window` is set, else null: rule 5. */
+  upstream?: string | null;
 }
 
 /** The model's incident still takes its alerts at `t`: within gap of its last, max_lifetime of its first (rule 2). */
 export function holds(m: ModelMemory, t: number, w: RouteWindows): boolean {
   return t - m.last <= w.gapMs && t - m.first <= w.lifetimeMs;
+}
+
+/** An alert routed by a lane (rules 4 and 5) under its own incident id: stage 2 may alias it to another. */
+function laneDecision(how: 'group' | 'upstream', id: string, key: string, t: number): RouteDecision {
+  return {
+    incident_id: id,
+    key,
+    route: key,
+    how,
+    cause: null,
+    candidate: null,
+    since_last: null,
+    memory: { incident_id: id, key, route: key, cause_event_id: null, first: t, last: t },
+  };
 }
 
 export function routeAlert(a: RouteInput, w: RouteWindows): RouteDecision {
@@ -152,7 +215,7 @@ export function routeAlert(a: RouteInput, w: RouteWindows): RouteDecision {
   }
   // A model incident (no cause) does not hold an alert that carries group labels: where it is served
   // links it to the other models' alerts better than its model's unexplained ones (rule 4 first).
-  const grouped = a.group != null && m?.key.startsWith('model:') === true;
+  const grouped = a.group != null && m !== undefined && /^(model|upstream):/.test(m.key);
   if (m !== undefined && !grouped && holds(m, t, w)) {
     const memory = { ...m, last: Math.max(m.last, t) };
     return {
@@ -167,20 +230,11 @@ export function routeAlert(a: RouteInput, w: RouteWindows): RouteDecision {
     };
   }
   const candidate = a.candidate();
-  if (candidate === null && a.group != null) {
-    const gid = groupIncidentId(a.group, a.alert_id);
-    const gkey = groupKey(a.group);
-    return {
-      incident_id: gid,
-      key: gkey,
-      route: gkey,
-      how: 'group',
-      cause: null,
-      candidate: null,
-      since_last: null,
-      memory: { incident_id: gid, key: gkey, route: gkey, cause_event_id: null, first: t, last: t },
-    };
-  }
+  // Rules 4 and 5: a lane of its own, where stage 2 decides which open incident it joins.
+  if (candidate === null && a.group != null)
+    return laneDecision('group', groupIncidentId(a.group, a.alert_id), groupKey(a.group), t);
+  if (candidate === null && a.upstream != null)
+    return laneDecision('upstream', upstreamIncidentId(a.model_id, a.alert_id), upstreamKey(a.upstream), t);
   const id = modelIncidentId(a.model_id, a.alert_id);
   const key = modelKey(a.model_id);
   const route = candidate === null ? key : changeKey(candidate.event_id);

@@ -33,6 +33,9 @@ export function joinSentence(m: IncidentMember, inc: Incident, opened: boolean, 
     const what = cause ? `opened by ${cause}` : `of ${m.alert.model_id}`;
     return `joined incident ${inc.id} ${what} ${span(t - inc.first)} ago: ${last} (within the gap of ${span(gapMs)}), and no change explains this alert better; ${modelsAffected(inc)}`;
   }
+  if (m.how === 'upstream' && opened) {
+    return `opened incident ${inc.id}: no change explains it; alerts no change explains on other models fed by ${Object.keys(inc.upstream_last ?? {}).join(', ')} join it within incidents.upstream_window of its last such alert`;
+  }
   if (m.how === 'group' && opened) {
     return `opened incident ${inc.id}: no change explains it; alerts on any model with ${m.key.slice('group:'.length)} (incidents.group_by) join it within the gap of ${span(gapMs)}`;
   }
@@ -70,6 +73,25 @@ export function causeChoiceSentences(
 export function staleCandidateSentence(m: IncidentMember, inc: Incident, lifetimeMs: number): string {
   const c = m.candidate!;
   return `opened incident ${inc.id}: ${describeCause(c.change)} (${c.event_id}) explains ${m.alert.model_id} from before this condition began firing, but came ${span(m.alert.event_time - c.change.event_time)} before this alert, more than max_lifetime (${span(lifetimeMs)}), and its incident is no longer held`;
+}
+
+/**
+ * An alert of an upstream lane (routing.ts, rule 5) that joined another model's incident through `service`
+ * (feeding `fed` models), whose last alert of a model it feeds came `since` ms before.
+ */
+export function upstreamSentence(
+  inc: Incident,
+  m: IncidentMember,
+  link: { service: string; fed: number; modelsBefore: number; since: number },
+): string {
+  const t = m.alert.event_time;
+  const others = [...inc.models.keys()].filter((x) => x !== m.alert.model_id);
+  const who =
+    others.length <= 2
+      ? others.join(' and ')
+      : `${others.slice(0, 2).join(', ')} and ${others.length - 2} more`;
+  const them = link.modelsBefore === 1 ? 'it' : 'them';
+  return `joined incident ${inc.id}, opened ${span(t - inc.first)} ago: no recorded change explains this alert, and ${who}, fed like ${m.alert.model_id} by ${link.service} (which feeds ${link.fed} models), alerted ${span(link.since)} before with no change explaining ${them} either: an unrecorded change upstream at ${link.service} is suspected; ${modelsAffected(inc)}`;
 }
 
 /** A group member (routing.ts, rule 4) that joined the open incident of its label values. */

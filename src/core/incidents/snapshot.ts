@@ -13,6 +13,7 @@ import {
   laterFor,
   type Pending,
   timerOf,
+  upstreamLater,
 } from './book.ts';
 import type { Incident } from './incident.ts';
 import type { IncidentMember } from './types.ts';
@@ -126,6 +127,9 @@ export function restoreBook<X>(
         )
           st.groups.set(inc.group, inc.id);
       }
+      for (const svc of Object.keys(inc.upstream_last ?? {}))
+        if (upstreamLater(svc, inc, st.incidents.get(st.upstreams.get(svc) ?? '')))
+          st.upstreams.set(svc, inc.id);
       st.timers.push(timerOf(inc, s));
       // A page held for the group wait has its own timer.
       if (inc.held != null) st.timers.push({ at: inc.held.until, id: inc.id, kind: 'page' });

@@ -219,5 +219,7 @@ export type IncidentEvent =
   | { type: 'page_acknowledged'; incident_id: string; page_id: string; tier: Tier }
   | { type: 'member_silenced'; alert_id: string; silence_id: string }
   | { type: 'member_inhibited'; alert_id: string; incident_id: string }
+  /** It joined another model's incident through a shared upstream service (routing.ts, rule 5). */
+  | { type: 'member_linked'; alert_id: string; incident_id: string; service: string }
   /** Older than a watermark already passed: processed at once, out of order. */
   | { type: 'member_late'; alert_id: string; event_time: number };
