@@ -4,7 +4,6 @@
 // (event_time, alert_id) order: the same members give the same incidents, ids, pages and records
 // whatever the arrival order. A member older than a watermark already passed is taken at once (late).
 // Time-outs are timers in the same order: an incident resolves when the watermark passes last + gap.
-
 import type { Action } from '../actions.ts';
 import { drillOfId } from '../drill.ts';
 import type { AlertFeedback, ScoredAlert, Tier } from '../events.ts';
@@ -539,7 +538,7 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
       st.timers.push({ at: until, id: inc.id, kind: 'page' });
     } else {
       if (choice.page || choice.why !== 'silenced')
-        notes.push(pageSentence(choice, a.tier, inc, cfg.page_tiers, wait));
+        notes.push(pageSentence(choice, a.tier, inc, cfg.page_tiers, wait, a.model_id));
       if (choice.page) sendPage(inc, scored, choice, m.actions, out);
       else out.outputs.push({ kind: 'scored', key: a.model_id, alert: scored });
     }

@@ -275,13 +275,11 @@ export function titleOf(inc: Incident): string {
     return `${describeCause(inc.cause)} (${inc.cause.event_id}): ${n} model${n === 1 ? '' : 's'} affected (${list})`;
   }
   const signals = [...inc.signals].join(', ');
-  const where =
-    inc.group !== undefined
-      ? ` on ${inc.group.slice('group:'.length)}`
-      : inc.upstream_service !== undefined
-        ? `, all fed by ${inc.upstream_service} (an unrecorded change there suspected)`
-        : '';
-  return `${list}: ${signals}, ${inc.members} alert${inc.members === 1 ? '' : 's'}${where}, no change suspected`;
+  const what = `${list}: ${signals}, ${inc.members} alert${inc.members === 1 ? '' : 's'}`;
+  if (inc.upstream_service !== undefined)
+    return `${what}, all fed by ${inc.upstream_service}: an unrecorded change there suspected`;
+  const where = inc.group === undefined ? '' : ` on ${inc.group.slice('group:'.length)}`;
+  return `${what}${where}, no change suspected`;
 }
 
 export function recordOf(inc: Incident, s: TriageSettings): IncidentRecord {

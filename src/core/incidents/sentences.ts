@@ -136,6 +136,7 @@ export function pageSentence(
   inc: Incident,
   pageTiers: readonly Tier[],
   waitMs = 0,
+  modelId?: string,
 ): string {
   if (c.page) {
     if (c.why === 'rose') return `paged ${tier}: the incident's paged tier rose from ${c.from} to ${tier}`;
@@ -156,7 +157,9 @@ export function pageSentence(
     case 'uncorroborated':
       return inc.candidate_opened === true && inc.cause !== null
         ? `not paged: ${describeCause(inc.cause)} (${inc.cause.event_id}) came too long before to suspect it and incident ${inc.id} has no other alert yet; at ${tier} it pages from its second alert (incidents.corroborate_candidates)`
-        : `not paged: no change explains incident ${inc.id} and it has no other alert yet; at ${tier} it pages from its second alert (incidents.corroborate_tiers)`;
+        : inc.upstream_members !== undefined && inc.models.size > 1 && modelId !== undefined
+          ? `not paged: no change explains incident ${inc.id} and it has no other alert of ${modelId} yet (another model's alert links it, through an upstream service, but is no second sighting); at ${tier} it pages from a second alert of ${modelId} (incidents.corroborate_tiers)`
+          : `not paged: no change explains incident ${inc.id} and it has no other alert yet; at ${tier} it pages from its second alert (incidents.corroborate_tiers)`;
     case 'paged_already':
       return `not paged: incident ${inc.id} already paged at ${inc.paged_tier} (${inc.pages} page${inc.pages === 1 ? '' : 's'})`;
   }
