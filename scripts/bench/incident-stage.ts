@@ -23,7 +23,8 @@ Usage: KAFKA_BROKERS=… SCHEMA_REGISTRY_URL=… npm run bench:incident-stage --
        KAFKA_BROKERS=… SCHEMA_REGISTRY_URL=… node scripts/bench/incident-stage.ts [options]
 
 What the incident stage (kafka.incident_stage) costs the stream: \`alert-triage run\` drains one generated
-backlog with the stage off and on, interleaved (medians of --runs): alerts/s from the first commit to the
+backlog with the stage off, on, and on with incidents.upstream_window: null (rule 5's upstream lanes off),
+interleaved (medians of --runs): alerts/s from the first commit to the
 last scored record (and to 99% of them), and the child's CPU time per alert. Last line: one JSON object.
 
 Options:
@@ -76,8 +77,12 @@ function processTicks(pid: number | undefined): number {
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** off: alert by alert; on: the incident stage with the defaults; on-no-upstream: with incidents.upstream_window: null. */
+type Stage = 'off' | 'on' | 'on-no-upstream';
+const STAGES: readonly Stage[] = ['off', 'on', 'on-no-upstream'];
+
 interface Trial {
-  stage: 'off' | 'on';
+  stage: Stage;
   alertsPerSec: number;
   alertsPerSecTo99: number;
   secondsTo99: number;
@@ -85,12 +90,7 @@ interface Trial {
   cpuUsPerAlert: number;
 }
 
-async function trial(
-  a: Args,
-  stage: 'off' | 'on',
-  catalog: Record<string, unknown>,
-  kafka: Kafka,
-): Promise<Trial> {
+async function trial(a: Args, stage: Stage, catalog: Record<string, unknown>, kafka: Kafka): Promise<Trial> {
   const name = `ib-${stage}-${randomBytes(3).toString('hex')}`;
   const port = await freePort();
   const base = childConfigDoc(name, catalog, {
@@ -98,7 +98,16 @@ async function trial(
     sessionTimeout: '10s',
     port,
   });
-  const doc = { ...base, kafka: { ...base.kafka, incident_stage: stage === 'on' }, log: { level: 'warn' } };
+  const doc = {
+    ...base,
+    kafka: { ...base.kafka, incident_stage: stage !== 'off' },
+    ...(stage === 'on-no-upstream'
+      ? {
+          incidents: { ...(catalog.incidents as Record<string, unknown> | undefined), upstream_window: null },
+        }
+      : {}),
+    log: { level: 'warn' },
+  };
   const config = parseConfig(doc);
   const configPath = join(a.dir, `${name}.yaml`);
   writeFileSync(configPath, toYaml(doc));
@@ -198,16 +207,18 @@ async function main(): Promise<void> {
   });
   const trials: Trial[] = [];
   for (let r = 0; r < a.runs; r++) {
-    for (const stage of r % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
+    // Interleaved, the order rotated each run: no arm always runs first (or last) on a warming machine.
+    for (let k = 0; k < STAGES.length; k++) {
+      const stage = STAGES[(k + r) % STAGES.length]!;
       const t = await trial(a, stage, catalog, kafka);
       console.log(`bench:incident-stage run ${r + 1} ${JSON.stringify(t)}`);
       trials.push(t);
     }
   }
-  const of = (stage: 'off' | 'on', k: keyof Omit<Trial, 'stage'>) =>
+  const of = (stage: Stage, k: keyof Omit<Trial, 'stage'>) =>
     median(trials.filter((t) => t.stage === stage).map((t) => t[k]));
   const summary = Object.fromEntries(
-    (['off', 'on'] as const).map((s) => [
+    STAGES.map((s) => [
       s,
       {
         alerts_per_s: of(s, 'alertsPerSec'),
