@@ -180,6 +180,16 @@ function releaseKey(st: IncidentState, key: string, inc: Incident): void {
   else st.byFingerprint.set(key, best.id);
 }
 
+/**
+ * The key of `groups` and `upstreams` for a lane key (`group:…`) or service, for an incident whose first
+ * alert is `alertId`: a drill's incidents are indexed apart, so a drill and real alerts never join and
+ * neither hides the other's open incident.
+ */
+export function laneIndexKey(key: string, alertId: string | undefined): string {
+  const drill = drillOfId(alertId);
+  return drill === null ? key : `drill:${drill}\u0000${key}`;
+}
+
 /** Whether `inc` comes after `other` as the incident `service` names in `upstreams` (its later alert, then id). */
 export function upstreamLater(service: string, inc: Incident, other: Incident | undefined): boolean {
   if (other === undefined) return true;
@@ -196,7 +206,8 @@ export function noteUpstream(st: IncidentState, inc: Incident, services: readonl
     const at = last[svc];
     if (at === undefined) continue;
     if (t > at) last[svc] = t;
-    if (upstreamLater(svc, inc, st.incidents.get(st.upstreams.get(svc) ?? ''))) st.upstreams.set(svc, inc.id);
+    const k = laneIndexKey(svc, inc.alerts[0]);
+    if (upstreamLater(svc, inc, st.incidents.get(st.upstreams.get(k) ?? ''))) st.upstreams.set(k, inc.id);
   }
 }
 
@@ -333,7 +344,7 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
     let groupedBy: Incident | undefined;
     let groupedSince = 0;
     if (m.how === 'group' && id === m.incident_id && !st.incidents.has(id)) {
-      const host = st.incidents.get(st.groups.get(m.key) ?? '');
+      const host = st.incidents.get(st.groups.get(laneIndexKey(m.key, a.alert_id)) ?? '');
       if (
         host !== undefined &&
         host.status === 'open' &&
@@ -358,13 +369,11 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
     if (m.how === 'upstream' && upstreamWindow !== null && id === m.incident_id && !st.incidents.has(id)) {
       let bestFed = Number.POSITIVE_INFINITY;
       for (const svc of services) {
-        const host = st.incidents.get(st.upstreams.get(svc) ?? '');
+        const host = st.incidents.get(st.upstreams.get(laneIndexKey(svc, a.alert_id)) ?? '');
         const at = host?.upstream_last?.[svc];
         if (host === undefined || at === undefined || host.status !== 'open' || host.cause !== null) continue;
         if (a.event_time - at > upstreamWindow || a.event_time - host.first > cfg.max_lifetime) continue;
         if (host.models.has(m.alert.model_id) && host.models.size === 1) continue;
-        // A drill's alerts and real ones never suggest a change between them.
-        if (drillOfId(host.alerts[0]) !== drillOfId(a.alert_id)) continue;
         const fed = s.downstream[svc]?.length ?? 0;
         if (
           linkedBy === undefined ||
@@ -394,7 +403,7 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
       st.incidents.set(id, inc);
       if (m.how === 'group') {
         inc.group = m.key;
-        st.groups.set(m.key, id);
+        st.groups.set(laneIndexKey(m.key, a.alert_id), id);
       }
       if (m.how === 'upstream' && upstreamWindow !== null) {
         inc.upstream_last = Object.fromEntries(services.map((svc) => [svc, Number.NEGATIVE_INFINITY]));
@@ -722,9 +731,14 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
     for (const alert of inc.alerts) if (st.byAlert.get(alert) === inc.id) st.byAlert.delete(alert);
     for (const k of fingerprintKeysOf(inc)) releaseKey(st, k, inc);
     for (const alias of inc.aliases) st.aliases.delete(alias);
-    if (inc.group !== undefined && st.groups.get(inc.group) === inc.id) st.groups.delete(inc.group);
-    for (const svc of Object.keys(inc.upstream_last ?? {}))
-      if (st.upstreams.get(svc) === inc.id) st.upstreams.delete(svc);
+    if (inc.group !== undefined) {
+      const k = laneIndexKey(inc.group, inc.alerts[0]);
+      if (st.groups.get(k) === inc.id) st.groups.delete(k);
+    }
+    for (const svc of Object.keys(inc.upstream_last ?? {})) {
+      const k = laneIndexKey(svc, inc.alerts[0]);
+      if (st.upstreams.get(k) === inc.id) st.upstreams.delete(k);
+    }
     out.events.push({ type: 'incident_dropped', incident_id: inc.id });
   };
 

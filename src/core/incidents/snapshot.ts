@@ -10,6 +10,7 @@ import {
   fingerprintKeysOf,
   holdKey,
   type IncidentState,
+  laneIndexKey,
   laterFor,
   type Pending,
   timerOf,
@@ -119,17 +120,19 @@ export function restoreBook<X>(
       for (const alias of inc.aliases) st.aliases.set(alias, inc.id);
       // A group's latest incident takes its next members, whatever order the records come back in.
       if (inc.group !== undefined) {
-        const other = st.incidents.get(st.groups.get(inc.group) ?? '');
+        const k = laneIndexKey(inc.group, inc.alerts[0]);
+        const other = st.incidents.get(st.groups.get(k) ?? '');
         if (
           other === undefined ||
           other.first < inc.first ||
           (other.first === inc.first && other.id < inc.id)
         )
-          st.groups.set(inc.group, inc.id);
+          st.groups.set(k, inc.id);
       }
-      for (const svc of Object.keys(inc.upstream_last ?? {}))
-        if (upstreamLater(svc, inc, st.incidents.get(st.upstreams.get(svc) ?? '')))
-          st.upstreams.set(svc, inc.id);
+      for (const svc of Object.keys(inc.upstream_last ?? {})) {
+        const k = laneIndexKey(svc, inc.alerts[0]);
+        if (upstreamLater(svc, inc, st.incidents.get(st.upstreams.get(k) ?? ''))) st.upstreams.set(k, inc.id);
+      }
       st.timers.push(timerOf(inc, s));
       // A page held for the group wait has its own timer.
       if (inc.held != null) st.timers.push({ at: inc.held.until, id: inc.id, kind: 'page' });

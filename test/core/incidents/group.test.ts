@@ -3,6 +3,7 @@
 // both stages' step functions, as the offline pipeline and the stream run them.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { drillAlertId } from '../../../src/core/drill.ts';
 import type { CoreInput } from '../../../src/core/events.ts';
 import { createIncidentStep } from '../../../src/core/incidents/book.ts';
 import { groupOf } from '../../../src/core/incidents/routing.ts';
@@ -94,6 +95,17 @@ describe('incidents.group_by (rule 4): one incident for the alerts of one place,
     assert.equal(new Set([...apart.scored.values()].map((a) => a.incident_id)).size, 3);
     assert.ok(apart.pages.length > grouped.pages.length, `${apart.pages.length} > ${grouped.pages.length}`);
     assert.equal(grouped.pages.length, 1);
+  });
+
+  it("a drill's alert and a real one on the same node pool stay apart", () => {
+    const { book } = run([
+      slow(drillAlertId('dr1', 1), 'fraud-scorer', 0, POOL),
+      slow('real-1', 'churn-predictor', 2, POOL),
+      slow(drillAlertId('dr1', 2), 'search-ranker', 4, POOL),
+    ]);
+    const drill1 = book.scored.get(drillAlertId('dr1', 1))!.incident_id;
+    assert.notEqual(book.scored.get('real-1')!.incident_id, drill1);
+    assert.equal(book.scored.get(drillAlertId('dr1', 2))!.incident_id, drill1, 'drill alerts still group');
   });
 
   it('another node pool, a missing label, or a gap longer than incidents.gap: not the same incident', () => {

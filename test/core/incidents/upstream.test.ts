@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseConfig } from '../../../src/config.ts';
+import { drillAlertId } from '../../../src/core/drill.ts';
 import type { CoreInput } from '../../../src/core/events.ts';
 import { upstreamLanes } from '../../../src/core/incidents/routing.ts';
 import { aDeploy, alertInput, anAlert, deployInput, MIN, T0 } from '../../fixtures/builders.ts';
@@ -189,6 +190,21 @@ describe('incidents.upstream_window (rule 5): one incident for a silent upstream
     // A second alert of fraud-scorer corroborates: the linked incident pages once.
     const more = run([...inputs, slow('a2', 'fraud-scorer', 8)]).book;
     assert.equal(more.pages.length, 1);
+  });
+
+  it("a drill's alerts and real ones never link, and neither hides the other's open incident", () => {
+    const d1 = drillAlertId('dr1', 1);
+    const d2 = drillAlertId('dr1', 2);
+    const { book } = run([
+      slow('a1', 'fraud-scorer', 0),
+      slow(d1, 'search-ranker', 2),
+      slow('b1', 'home-recs', 4),
+      slow(d2, 'chargeback-predictor', 6),
+    ]);
+    const id = (x: string) => book.scored.get(x)!.incident_id;
+    assert.equal(id('b1'), id('a1'), 'the real ones link past the drill');
+    assert.equal(id(d2), id(d1), 'the drill ones link past the real');
+    assert.notEqual(id(d1), id('a1'));
   });
 
   it('refuses a window above gap, or not above 0, naming the key', () => {
