@@ -100,8 +100,9 @@ export const upstreamIncidentId = (modelId: string, alertId: string) =>
 
 /**
  * Rule 5's lanes: each model with upstream services → its lane, named by the first (in code-point order)
- * service of its connected set (models linked by the services they share, transitively). Every model one
- * service feeds is in one lane, so stage 2 sees their unexplained alerts together.
+ * service of its connected set (models linked by the services they share, transitively) and the count of
+ * the others. Every model one service feeds is in one lane, so stage 2 sees their unexplained alerts
+ * together.
  */
 export function upstreamLanes(
   models: Readonly<Record<string, { upstream: readonly string[] }>>,
@@ -128,9 +129,17 @@ export function upstreamLanes(
   for (const p of Object.values(models))
     for (const svc of p.upstream) if (!parent.has(svc)) parent.set(svc, svc);
   for (const p of Object.values(models)) for (const svc of p.upstream.slice(1)) union(p.upstream[0]!, svc);
+  // Named by the set's first service and how many more it holds: `ads-event-stream+18` — a lane, not a
+  // suspect (the member's sentence names the service that links it).
+  const size = new Map<string, number>();
+  for (const svc of parent.keys()) size.set(find(svc), (size.get(find(svc)) ?? 0) + 1);
   const lanes = new Map<string, string>();
-  for (const [model, p] of Object.entries(models))
-    if (p.upstream.length > 0) lanes.set(model, find(p.upstream[0]!));
+  for (const [model, p] of Object.entries(models)) {
+    if (p.upstream.length === 0) continue;
+    const root = find(p.upstream[0]!);
+    const more = size.get(root)! - 1;
+    lanes.set(model, more === 0 ? root : `${root}+${more}`);
+  }
   return lanes;
 }
 

@@ -53,11 +53,11 @@ function run(inputs: CoreInput[], c = config()) {
 }
 
 describe('incidents.upstream_window (rule 5): one incident for a silent upstream break', () => {
-  it('names one lane per connected set of models and services, by its first service', () => {
+  it('names one lane per connected set of models and services, by its first service and how many more', () => {
     const lanes = upstreamLanes(config().models);
-    assert.equal(lanes.get('fraud-scorer'), 'feature-store');
-    assert.equal(lanes.get('home-recs'), 'feature-store', 'geo-service joins through home-recs');
-    assert.equal(lanes.get('route-eta'), 'gps-stream');
+    assert.equal(lanes.get('fraud-scorer'), 'feature-store+2');
+    assert.equal(lanes.get('home-recs'), 'feature-store+2', 'geo-service joins through home-recs');
+    assert.equal(lanes.get('route-eta'), 'gps-stream', 'a lane of one service');
     assert.equal(lanes.has('ledger'), false, 'no upstream, no lane');
   });
 
@@ -70,9 +70,9 @@ describe('incidents.upstream_window (rule 5): one incident for a silent upstream
     assert.deepEqual(
       members.map((m) => [m.how, m.route]),
       [
-        ['upstream', 'upstream:feature-store'],
-        ['upstream', 'upstream:feature-store'],
-        ['model', 'upstream:feature-store'],
+        ['upstream', 'upstream:feature-store+2'],
+        ['upstream', 'upstream:feature-store+2'],
+        ['model', 'upstream:feature-store+2'],
       ],
     );
     const ids = new Set([...book.scored.values()].map((a) => a.incident_id));
