@@ -2,23 +2,17 @@
 // no broker) and on the real broker and registry (test/integration/conformance.test.ts), as BullMQ runs
 // one suite on every adapter. Every case uses the default windows and compares with the offline CLI.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parse as parseYaml } from 'yaml';
 import type { Config } from '../../src/config.ts';
 import type { ScoredAlert } from '../../src/core/events.ts';
 import type { ResolveRecord, TierRecord } from '../../src/core/incidents/types.ts';
 import { runOffline } from '../../src/runtime/offline-pipeline.ts';
 import { DLQ_HEADERS } from '../../src/runtime/routing.ts';
 
-export const EXAMPLES = join(import.meta.dirname, '..', '..', 'examples');
-export const weekLines = (week: string, file: string) =>
-  readFileSync(join(EXAMPLES, week, file), 'utf8')
-    .split('\n')
-    .filter(Boolean);
-export const catalogOf = (week: string) =>
-  parseYaml(readFileSync(join(EXAMPLES, week, 'catalog.yaml'), 'utf8')) as Record<string, unknown>;
+import { catalogOf, EXAMPLES, weekLines } from '../fixtures/weeks.ts';
+
+export { catalogOf, EXAMPLES, weekLines } from '../fixtures/weeks.ts';
 
 /** A record as read back from a topic. */
 export interface ReadRecord {

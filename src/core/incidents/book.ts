@@ -365,9 +365,9 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
     let linkedBy: Incident | undefined;
     let linkedVia = '';
     let linkedSince = 0;
+    let linkedFed = 0;
     const services = upstreamOf(m.alert.model_id);
     if (m.how === 'upstream' && upstreamWindow !== null && id === m.incident_id && !st.incidents.has(id)) {
-      let bestFed = Number.POSITIVE_INFINITY;
       for (const svc of services) {
         const host = st.incidents.get(st.upstreams.get(laneIndexKey(svc, a.alert_id)) ?? '');
         const at = host?.upstream_last?.[svc];
@@ -377,13 +377,13 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
         const fed = s.downstream[svc]?.length ?? 0;
         if (
           linkedBy === undefined ||
-          fed < bestFed ||
-          (fed === bestFed && upstreamLater(svc, host, linkedBy))
+          fed < linkedFed ||
+          (fed === linkedFed && upstreamLater(svc, host, linkedBy))
         ) {
           linkedBy = host;
           linkedVia = svc;
           linkedSince = a.event_time - at;
-          bestFed = fed;
+          linkedFed = fed;
         }
       }
       if (linkedBy !== undefined) {
@@ -406,7 +406,7 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
         st.groups.set(laneIndexKey(m.key, a.alert_id), id);
       }
       if (m.how === 'upstream' && upstreamWindow !== null) {
-        inc.upstream_last = Object.fromEntries(services.map((svc) => [svc, Number.NEGATIVE_INFINITY]));
+        inc.upstream_last = Object.fromEntries(services.map((svc) => [svc, a.event_time]));
         inc.upstream_members = {};
       }
       out.events.push({
@@ -455,7 +455,7 @@ export function createIncidentStep(s: TriageSettings): IncidentStep {
             : linkedBy !== undefined
               ? upstreamSentence(linkedBy, m, {
                   service: linkedVia,
-                  fed: s.downstream[linkedVia]?.length ?? 0,
+                  fed: linkedFed,
                   modelsBefore: linkedModels,
                   since: linkedSince,
                 })

@@ -62,8 +62,8 @@ export interface Incident {
   group?: string;
   /**
    * Opened by an alert of an upstream lane (routing.ts, rule 5): each upstream service it is reached
-   * through → its latest alert of a model that service feeds (−Infinity until one). Alerts of other models
-   * fed by one of them, no change explaining them, join it within `upstream_window`.
+   * through (its first alert's model's) → its latest alert of a model that service feeds. Alerts of other
+   * models fed by one of them, no change explaining them, join it within `upstream_window`.
    */
   upstream_last?: Record<string, number>;
   /**
